@@ -1,0 +1,87 @@
+/**
+ * The provider-neutral vocabulary of the OfoxAI client. No wire JSON of either protocol leaves
+ * `src/llm`: callers build a `ChatRequest` and switch on `LlmEvent.type`.
+ */
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** `url` is an https URL or a `data:` URL (base64). */
+  | { type: 'image'; url: string; mediaType?: string };
+
+/** A tool call the assistant made in an earlier round, replayed in the transcript. */
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string | ContentPart[]; name?: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCallRequest[] }
+  | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError?: boolean };
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema (draft 2020-12 / OpenAPI subset) of the tool's input object. */
+  inputSchema: Record<string, unknown>;
+}
+
+export interface ChatRequest {
+  /** OfoxAI model id, e.g. `openai/gpt-4o` or `anthropic/claude-sonnet-4.5`. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  maxOutputTokens?: number;
+  temperature?: number;
+  /** Sent as `provider.fallback`. */
+  fallbackModels?: string[];
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error';
+
+export type LlmEvent =
+  | { type: 'text'; delta: string }
+  | { type: 'reasoning'; delta: string }
+  | {
+      type: 'tool-call';
+      id: string;
+      name: string;
+      /** Parsed arguments; `{}` when `invalid` is set. */
+      input: unknown;
+      /** Set when the model's arguments were not valid JSON; the agent tells the model. */
+      invalid?: { raw: string; message: string };
+    }
+  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  /**
+   * The attempt failed and another follows after `delayMs`. Everything this round emitted before it
+   * (text, reasoning, tool calls, usage) is void: consumers replace, never append.
+   */
+  | { type: 'retry'; attempt: number; delayMs: number; reason: string }
+  | { type: 'finish'; reason: FinishReason };
+
+/** What the gateway told us about the team's request budget (x-ratelimit-*-requests headers). */
+export interface RateLimitInfo {
+  limitRequests?: number;
+  remainingRequests?: number;
+  /** Milliseconds until the request window resets. */
+  resetRequestsMs?: number;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Called with every response's rate-limit headers, so the shared budget can adapt. */
+  onRateLimit?: (info: RateLimitInfo) => void;
+}
+
+export interface ModelInfo {
+  id: string;
+  contextLength?: number;
+  pricing?: { inputPerMillion?: number; outputPerMillion?: number };
+}
+
+export interface LlmClient {
+  streamChat(request: ChatRequest, options?: StreamOptions): AsyncIterable<LlmEvent>;
+  listModels(options?: { signal?: AbortSignal }): Promise<ModelInfo[]>;
+}

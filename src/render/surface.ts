@@ -1,0 +1,79 @@
+/**
+ * The one seam between the platform-neutral renderer and a chat platform. Each adapter implements
+ * it once (`adapters/<platform>/surface.ts`); the renderer never knows which platform it drives.
+ */
+
+/** A message the bot posted, serializable so it can travel in a job and be edited after a crash. */
+export interface MessageRef {
+  /** Platform message id (Discord snowflake, Slack `ts`, ...). */
+  id: string;
+  channelId: string;
+  /** Platform-specific extras (a thread ts, an interaction-reply marker, ...); never secrets. */
+  extra?: Record<string, string>;
+}
+
+export interface SurfaceLimits {
+  /** Longest text one message may hold. */
+  maxChars: number;
+  /** Smallest gap between two edits of one message that the platform tolerates. */
+  minEditIntervalMs: number;
+  /**
+   * Edits per `channelWindowMs` allowed in one channel across all messages (Discord: about 5 per 5 s).
+   * The renderer shares this budget fairly across every answer streaming in the channel.
+   */
+  channelEditsPerWindow?: number;
+  channelWindowMs?: number;
+  /** The platform shows tool progress natively (Slack streaming task updates). */
+  nativeToolStatus?: boolean;
+}
+
+export type ToolRunState = 'running' | 'done' | 'failed' | 'awaiting-approval';
+
+export interface ToolStatus {
+  id: string;
+  name: string;
+  /** A short, human-readable rendering of the arguments. */
+  summary: string;
+  state: ToolRunState;
+  durationMs?: number;
+  error?: string;
+}
+
+/** Buttons the surface should attach to a message. */
+export type MessageControls =
+  | { kind: 'none' }
+  | { kind: 'stop'; jobId: string }
+  | { kind: 'feedback'; jobId: string };
+
+export interface MessageOptions {
+  controls?: MessageControls;
+  /** Current tool statuses, for surfaces with `nativeToolStatus`. */
+  tools?: ToolStatus[];
+  /** True for the last write of a message: it will not change again. */
+  final?: boolean;
+}
+
+export interface Surface {
+  readonly limits: SurfaceLimits;
+  /** Key for the per-channel edit budget (platform + channel), shared by every worker process. */
+  readonly channelKey: string;
+  create(text: string, options?: MessageOptions): Promise<MessageRef>;
+  edit(ref: MessageRef, text: string, options?: MessageOptions): Promise<void>;
+  /** Shows "typing…" until the first text; optional. */
+  typing?(): Promise<void>;
+}
+
+/** Thrown by a surface when the platform answered 429; the renderer widens its pace and retries. */
+export class SurfaceRateLimitedError extends Error {
+  override name = 'SurfaceRateLimitedError';
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number, message = `rate limited for ${retryAfterMs} ms`) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Thrown by a surface when the message can no longer be edited (deleted, token expired, stream closed). */
+export class SurfaceMessageGoneError extends Error {
+  override name = 'SurfaceMessageGoneError';
+}

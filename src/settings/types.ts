@@ -1,0 +1,24 @@
+/** Where a setting applies: a whole workspace (guild / Slack team) or one channel in it. */
+export interface SettingsScope {
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+}
+
+/** What one level stores; anything unset inherits from the level above. */
+export interface ScopedSettings {
+  model?: string;
+  persona?: string;
+  /** Tool name → on/off; tools not named follow their policy's `enabledByDefault`. */
+  tools?: Record<string, boolean>;
+}
+
+export interface ResolvedSettings {
+  model?: string;
+  persona?: string;
+  tools: Record<string, boolean>;
+}
+
+export interface SettingsReader {
+  resolve(scope: SettingsScope): Promise<ResolvedSettings>;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { ToolSpec } from '../llm/types.ts';
+
+/** Per-tool policy; workspace config may override any of it. */
+export interface ToolPolicy {
+  /** On in a channel unless the channel's settings turn it off. @defaultValue true */
+  enabledByDefault: boolean;
+  /** @defaultValue 30_000 */
+  timeoutMs: number;
+  /** Longer output is cut and marked. @defaultValue 16_000 */
+  outputCapChars: number;
+  /** The asking user (or an admin) must press Approve before it runs. @defaultValue false */
+  requiresApproval: boolean;
+}
+
+export const DEFAULT_TOOL_POLICY: ToolPolicy = {
+  enabledByDefault: true,
+  timeoutMs: 30_000,
+  outputCapChars: 16_000,
+  requiresApproval: false,
+};
+
+/** Who asked, where: what a tool may know about the job. */
+export interface ToolContext {
+  signal: AbortSignal;
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  userId: string;
+  /** IANA time zone of the asker when known. */
+  timeZone?: string;
+}
+
+export type ValidationResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+export interface Tool {
+  /** Unique; MCP tools are `server__tool`. Must match ^[a-zA-Z0-9_-]{1,64}$ for both protocols. */
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the input object, sent to the model. */
+  readonly inputSchema: Record<string, unknown>;
+  readonly policy: ToolPolicy;
+  validate(input: unknown): ValidationResult;
+  /** Returns the text the model sees. Throwing means the tool failed; the model is told why. */
+  run(input: unknown, context: ToolContext): Promise<string>;
+}
+
+export function toolSpec(tool: Tool): ToolSpec {
+  return { name: tool.name, description: tool.description, inputSchema: tool.inputSchema };
+}
+
+/** Builds a tool from a zod schema: the JSON Schema and validation come from one source. */
+export function defineTool<Schema extends z.ZodType>(definition: {
+  name: string;
+  description: string;
+  input: Schema;
+  policy?: Partial<ToolPolicy>;
+  run(input: z.infer<Schema>, context: ToolContext): Promise<string>;
+}): Tool {
+  const inputSchema = z.toJSONSchema(definition.input, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  delete inputSchema.$schema;
+  return {
+    name: definition.name,
+    description: definition.description,
+    inputSchema,
+    policy: { ...DEFAULT_TOOL_POLICY, ...definition.policy },
+    validate(input) {
+      const parsed = definition.input.safeParse(input);
+      if (parsed.success) return { ok: true, value: parsed.data };
+      return { ok: false, error: z.prettifyError(parsed.error) };
+    },
+    run: (input, context) => definition.run(input as z.infer<Schema>, context),
+  };
+}

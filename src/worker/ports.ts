@@ -1,0 +1,43 @@
+import type { ContentPart, ChatMessage } from '../llm/types.ts';
+import type { ChatJob } from '../queue/chat-job.ts';
+import type { MessageRef, Surface } from '../render/surface.ts';
+
+/**
+ * What a platform adapter hands the worker. `src/main.ts` builds one per platform and the worker
+ * picks it by `job.platform`, so the worker never imports an adapter.
+ */
+
+export interface ConversationReader {
+  /**
+   * Earlier turns of this conversation (reply chain and/or thread), oldest first, excluding the
+   * triggering message and the bot's placeholder. The worker trims them to the token budget.
+   */
+  history(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ChatMessage[]>;
+  /** The triggering message's attachments: images as URLs, text files inlined up to the cap. */
+  attachments?(job: ChatJob, options: { signal: AbortSignal; maxTextBytes: number }): Promise<ContentPart[]>;
+}
+
+export interface ApprovalPrompt {
+  approvalId: string;
+  jobId: string;
+  toolName: string;
+  /** Short rendering of the arguments. */
+  summary: string;
+  /** The asker; they (or an admin) may decide. */
+  userId: string;
+}
+
+export type ApprovalOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
+
+/** Posts Approve / Deny buttons and later shows the outcome; clicks arrive through the adapter's ingress. */
+export interface ApprovalSurface {
+  post(job: ChatJob, prompt: ApprovalPrompt): Promise<MessageRef>;
+  resolve(ref: MessageRef, prompt: ApprovalPrompt, outcome: ApprovalOutcome, decidedBy?: string): Promise<void>;
+}
+
+export interface PlatformPorts {
+  readonly platform: string;
+  surfaceFor(job: ChatJob): Surface;
+  readonly conversation: ConversationReader;
+  readonly approvals?: ApprovalSurface;
+}
