@@ -39,6 +39,8 @@ export const chatJobSchema = z.object({
   attachments: z.array(attachmentSchema).default([]),
   /** The message ingress posted (or the deferred reply); every retry edits this one. */
   placeholder: messageRefSchema.optional(),
+  /** Continuation messages already posted for this answer, so a retried job edits them instead of posting again. */
+  continuations: z.array(messageRefSchema).default([]),
   /** One-off model override (`/ask model:`); must still be a known model. */
   model: z.string().optional(),
   /** Answer visible only to the asker, where the platform supports it. */

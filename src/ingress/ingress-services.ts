@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.ts';
+import { claimEvent } from '../queue/event-claims.ts';
+import { requestCancel } from '../queue/cancel-bus.ts';
+import type { ChatProducer } from '../queue/producer.ts';
+import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
+
+export interface IngressServicesDeps {
+  redis: Redis;
+  prefix: string;
+  producer: ChatProducer;
+  runCommand(command: CommandInvocation): Promise<CommandReply>;
+  decideApproval(click: ApprovalClick): Promise<ApprovalClickResult>;
+  log: Logger;
+}
+
+/** The gateway role's services, backed by Redis and the chat queue. */
+export function createIngressServices(deps: IngressServicesDeps): IngressServices {
+  return {
+    log: deps.log,
+    claimEvent: (platform, eventId) => claimEvent(deps.redis, deps.prefix, platform, eventId),
+    enqueue: (job) => deps.producer.enqueue(job),
+    async cancel(jobId, requestedBy) {
+      const job = await deps.producer.queue.getJob(jobId);
+      if (!job) return false;
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed') return false;
+      deps.log.info({ jobId, requestedBy }, 'stop requested');
+      await requestCancel(deps.redis, deps.prefix, jobId);
+      return true;
+    },
+    async canCancel(jobId, userId, isAdmin) {
+      if (isAdmin) return true;
+      const data = await deps.producer.getJobData(jobId);
+      return data?.userId === userId;
+    },
+    runCommand: (command) => deps.runCommand(command),
+    decideApproval: (click) => deps.decideApproval(click),
+  };
+}

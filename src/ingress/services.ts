@@ -1,0 +1,65 @@
+import type { Logger } from '../observability/logger.ts';
+import type { ChatJobInput } from '../queue/chat-job.ts';
+
+/**
+ * What `src/main.ts` hands each platform adapter's ingress: everything the gateway role may do,
+ * none of it platform-specific. Adapters never touch BullMQ or the model client directly.
+ */
+
+export interface CommandInvocation {
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  userId: string;
+  /** Decided by the adapter from platform permissions (Manage Server, admin role, admin user list). */
+  isAdmin: boolean;
+  name: 'model' | 'persona' | 'tools' | 'usage' | 'help';
+  /** Raw argument text after the subcommand, e.g. `openai/gpt-4o`, `clear`, `enable fetch_url`. */
+  args: string;
+}
+
+export interface CommandReply {
+  /** Markdown; the adapter converts it for its platform. */
+  text: string;
+  /** Only the invoker sees it. */
+  ephemeral: boolean;
+}
+
+export type ApprovalDecision = 'approve' | 'deny';
+
+export interface ApprovalClick {
+  approvalId: string;
+  userId: string;
+  isAdmin: boolean;
+  decision: ApprovalDecision;
+}
+
+export type ApprovalClickResult =
+  | { status: 'accepted'; toolName: string }
+  | { status: 'not-allowed'; message: string }
+  | { status: 'already-decided' | 'unknown'; message: string };
+
+export interface EnqueueResult {
+  jobId: string;
+  /** A job with this event id already existed: nothing new was queued. */
+  duplicate: boolean;
+}
+
+export interface IngressServices {
+  readonly log: Logger;
+  /**
+   * Claims a platform event id once (Redis SET NX with a day's expiry). Ingress calls it before
+   * posting a placeholder, so a redelivered event neither posts nor enqueues twice.
+   */
+  claimEvent(platform: string, eventId: string): Promise<boolean>;
+  /** Validates and enqueues; jobId derives from the event id. */
+  enqueue(job: ChatJobInput): Promise<EnqueueResult>;
+  /** Asks whichever worker runs the job to stop it. Resolves false when the job is unknown or finished. */
+  cancel(jobId: string, requestedBy: string): Promise<boolean>;
+  /** Settings / tools / usage / help commands (the `ask` command enqueues instead). */
+  runCommand(command: CommandInvocation): Promise<CommandReply>;
+  /** An Approve / Deny button press; who clicked is checked here, not assumed. */
+  decideApproval(click: ApprovalClick): Promise<ApprovalClickResult>;
+  /** Is the job's asker allowed to stop it? (asker or admin) */
+  canCancel(jobId: string, userId: string, isAdmin: boolean): Promise<boolean>;
+}

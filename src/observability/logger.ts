@@ -1,0 +1,39 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** @defaultValue 'info' */
+  level?: string;
+  /** Values that must never reach a log line (API keys, tokens); scrubbed from every line written. */
+  secrets?: string[];
+  /** @defaultValue stdout */
+  destination?: DestinationStream;
+  /** Bound to every line, e.g. `{ role: 'worker' }`. */
+  base?: Record<string, unknown>;
+}
+
+/** Structured JSON logs; secrets are scrubbed from the serialized line, whatever field they hide in. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 4);
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { pid: process.pid, ...options.base },
+      redact: { paths: ['*.authorization', '*.Authorization', '*.token', '*.apiKey', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
+      hooks: secrets.length === 0 ? {} : { streamWrite: (line) => scrubSecrets(line, secrets) },
+    },
+    options.destination ?? pino.destination({ sync: false }),
+  );
+}
+
+export function scrubSecrets(text: string, secrets: string[]): string {
+  let scrubbed = text;
+  for (const secret of secrets) if (secret && scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join('[redacted]');
+  return scrubbed;
+}
+
+/** A logger that writes nothing, for tests and library defaults. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

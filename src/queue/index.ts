@@ -1,0 +1,6 @@
+export * from './chat-job.ts';
+export * from './queue-names.ts';
+export * from './redis-connection.ts';
+export * from './event-claims.ts';
+export * from './producer.ts';
+export * from './cancel-bus.ts';

@@ -1,0 +1,2 @@
+/** The one BullMQ queue every chat answer goes through. */
+export const CHAT_QUEUE = 'chat';
