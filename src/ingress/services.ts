@@ -1,43 +1,15 @@
 import type { Logger } from '../observability/logger.ts';
 import type { ChatJobInput } from '../queue/chat-job.ts';
+import type { CommandInvocation, CommandReply } from '../commands/types.ts';
+import type { ApprovalClick, ApprovalClickResult } from '../tools/approval/approval-types.ts';
+
+export type { CommandInvocation, CommandReply } from '../commands/types.ts';
+export type { ApprovalClick, ApprovalClickResult, ApprovalDecision } from '../tools/approval/approval-types.ts';
 
 /**
  * What `src/main.ts` hands each platform adapter's ingress: everything the gateway role may do,
  * none of it platform-specific. Adapters never touch BullMQ or the model client directly.
  */
-
-export interface CommandInvocation {
-  platform: string;
-  workspaceId: string;
-  channelId: string;
-  userId: string;
-  /** Decided by the adapter from platform permissions (Manage Server, admin role, admin user list). */
-  isAdmin: boolean;
-  name: 'model' | 'persona' | 'tools' | 'usage' | 'help';
-  /** Raw argument text after the subcommand, e.g. `openai/gpt-4o`, `clear`, `enable fetch_url`. */
-  args: string;
-}
-
-export interface CommandReply {
-  /** Markdown; the adapter converts it for its platform. */
-  text: string;
-  /** Only the invoker sees it. */
-  ephemeral: boolean;
-}
-
-export type ApprovalDecision = 'approve' | 'deny';
-
-export interface ApprovalClick {
-  approvalId: string;
-  userId: string;
-  isAdmin: boolean;
-  decision: ApprovalDecision;
-}
-
-export type ApprovalClickResult =
-  | { status: 'accepted'; toolName: string }
-  | { status: 'not-allowed'; message: string }
-  | { status: 'already-decided' | 'unknown'; message: string };
 
 export interface EnqueueResult {
   jobId: string;

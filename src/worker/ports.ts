@@ -1,6 +1,9 @@
 import type { ContentPart, ChatMessage } from '../llm/types.ts';
 import type { ChatJob } from '../queue/chat-job.ts';
 import type { MessageRef, Surface } from '../render/surface.ts';
+import type { ApprovalOutcome, ApprovalPrompt } from '../tools/approval/approval-types.ts';
+
+export type { ApprovalOutcome, ApprovalPrompt } from '../tools/approval/approval-types.ts';
 
 /**
  * What a platform adapter hands the worker. `src/main.ts` builds one per platform and the worker
@@ -16,18 +19,6 @@ export interface ConversationReader {
   /** The triggering message's attachments: images as URLs, text files inlined up to the cap. */
   attachments?(job: ChatJob, options: { signal: AbortSignal; maxTextBytes: number }): Promise<ContentPart[]>;
 }
-
-export interface ApprovalPrompt {
-  approvalId: string;
-  jobId: string;
-  toolName: string;
-  /** Short rendering of the arguments. */
-  summary: string;
-  /** The asker; they (or an admin) may decide. */
-  userId: string;
-}
-
-export type ApprovalOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
 
 /** Posts Approve / Deny buttons and later shows the outcome; clicks arrive through the adapter's ingress. */
 export interface ApprovalSurface {

@@ -1,0 +1,177 @@
+import type { Logger } from '../observability/logger.ts';
+import type { ChatMessage, ChatRequest, FinishReason, LlmClient, RateLimitInfo, ToolSpec } from '../llm/types.ts';
+import type { ToolStatus } from '../render/surface.ts';
+
+/** What the loop shows; the processor binds it to a ProgressiveMessage. */
+export interface AnswerView {
+  setBody(text: string): void;
+  setTools(statuses: ToolStatus[]): void;
+  setNotice(text: string | undefined): void;
+}
+
+export interface ToolCallToRun {
+  id: string;
+  name: string;
+  input: unknown;
+  invalid?: { raw: string; message: string };
+}
+
+export interface ToolRunOutcome {
+  ok: boolean;
+  output: string;
+  durationMs: number;
+}
+
+/** The tools offered for this answer; `run` never throws: failures become results the model reads. */
+export interface AgentTools {
+  specs(): ToolSpec[];
+  run(call: ToolCallToRun, options: { signal: AbortSignal; onState(state: ToolStatus['state']): void }): Promise<ToolRunOutcome>;
+}
+
+export interface UpstreamBudget {
+  take(signal?: AbortSignal, onQueued?: (waitMs: number) => void): Promise<number>;
+  observe(info: RateLimitInfo): Promise<void>;
+}
+
+export interface AgentLoopOptions {
+  llm: LlmClient;
+  request: Omit<ChatRequest, 'tools'>;
+  tools: AgentTools;
+  view: AnswerView;
+  budget?: UpstreamBudget;
+  /** Model rounds before the loop gives up on tool calls. */
+  maxRounds: number;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface AgentResult {
+  text: string;
+  rounds: number;
+  inputTokens: number;
+  outputTokens: number;
+  finishReason: FinishReason;
+  /** The model still wanted tools when the round limit was reached. */
+  hitRoundLimit: boolean;
+  /** A stream broke mid-answer and was regenerated. */
+  retried: boolean;
+}
+
+/** Text from earlier rounds stays; each round's text is replaced wholesale when its stream is retried. */
+function joinRounds(rounds: string[]): string {
+  return rounds.filter((text) => text.trim().length > 0).join('\n\n');
+}
+
+function summarize(input: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(input) ?? '';
+  } catch {
+    text = String(input);
+  }
+  if (text === '{}') return '';
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResult> {
+  const { llm, tools, view, budget, signal, log } = options;
+  const messages: ChatMessage[] = [...options.request.messages];
+  const roundTexts: string[] = [];
+  const statuses: ToolStatus[] = [];
+  const specs = tools.specs();
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let retried = false;
+
+  for (let round = 1; ; round += 1) {
+    signal.throwIfAborted();
+    const lastRound = round > options.maxRounds;
+    if (budget) {
+      await budget.take(signal, (waitMs) => view.setNotice(`⏳ queued: waiting ${Math.ceil(waitMs / 1000)} s for the team's model budget…`));
+      view.setNotice(undefined);
+    }
+
+    let text = '';
+    let calls: ToolCallToRun[] = [];
+    let roundInput = 0;
+    let roundOutput = 0;
+    let finishReason: FinishReason = 'stop';
+    // Tools stay declared on the last round: both protocols want them while the transcript holds tool calls.
+    const request: ChatRequest = { ...options.request, messages, ...(specs.length > 0 ? { tools: specs } : {}) };
+    const stream = llm.streamChat(request, {
+      signal,
+      onRateLimit: budget ? (info) => void budget.observe(info).catch(() => {}) : undefined,
+    });
+    for await (const event of stream) {
+      switch (event.type) {
+        case 'text':
+          text += event.delta;
+          roundTexts[round - 1] = text;
+          view.setBody(joinRounds(roundTexts));
+          break;
+        case 'reasoning':
+          break;
+        case 'tool-call':
+          calls.push({ id: event.id, name: event.name, input: event.input, invalid: event.invalid });
+          break;
+        case 'usage':
+          roundInput = event.inputTokens;
+          roundOutput = event.outputTokens;
+          break;
+        case 'retry':
+          // Only a retry that threw away visible text changes what people saw.
+          if (text.length > 0) retried = true;
+          text = '';
+          calls = [];
+          roundInput = 0;
+          roundOutput = 0;
+          roundTexts[round - 1] = '';
+          view.setBody(joinRounds(roundTexts));
+          log.warn({ attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'model stream retried');
+          break;
+        case 'finish':
+          finishReason = event.reason;
+          break;
+      }
+    }
+    inputTokens += roundInput;
+    outputTokens += roundOutput;
+
+    if (calls.length === 0) {
+      return { text: joinRounds(roundTexts), rounds: round, inputTokens, outputTokens, finishReason, hitRoundLimit: false, retried };
+    }
+    if (lastRound) {
+      return { text: joinRounds(roundTexts), rounds: round, inputTokens, outputTokens, finishReason, hitRoundLimit: true, retried };
+    }
+
+    messages.push({ role: 'assistant', content: text, toolCalls: calls.map(({ id, name, input }) => ({ id, name, input })) });
+    const results = await Promise.all(
+      calls.map(async (call) => {
+        const status: ToolStatus = { id: call.id, name: call.name, summary: summarize(call.input), state: 'running' };
+        statuses.push(status);
+        view.setTools([...statuses]);
+        const outcome = await tools.run(call, {
+          signal,
+          onState: (state) => {
+            status.state = state;
+            view.setTools([...statuses]);
+          },
+        });
+        status.state = outcome.ok ? 'done' : 'failed';
+        status.durationMs = outcome.durationMs;
+        if (!outcome.ok) status.error = outcome.output.split('\n')[0]?.slice(0, 120);
+        view.setTools([...statuses]);
+        return { call, outcome };
+      }),
+    );
+    signal.throwIfAborted();
+    for (const { call, outcome } of results) {
+      messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: outcome.output, isError: !outcome.ok });
+    }
+    if (round >= options.maxRounds) {
+      // One last round, so the model answers with what it has instead of stopping mid-thought.
+      log.info({ rounds: round }, 'tool round limit reached; asking for a final answer');
+      messages.push({ role: 'user', content: `(The tool-call limit of ${options.maxRounds} rounds is reached. Answer now with what you have; do not call tools.)` });
+    }
+  }
+}

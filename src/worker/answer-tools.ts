@@ -1,0 +1,64 @@
+import type { Logger } from '../observability/logger.ts';
+import { toolCallsTotal } from '../observability/metrics.ts';
+import type { ChatJob } from '../queue/chat-job.ts';
+import type { ResolvedSettings } from '../settings/types.ts';
+import { runToolCall, summarizeToolInput, toolSpec, type ApprovalBroker, type Tool, type ToolCatalog } from '../tools/index.ts';
+import type { ApprovalOutcome } from '../tools/approval/approval-types.ts';
+import type { AgentTools } from './agent-loop.ts';
+import type { AnswerToolsFactory } from './processor.ts';
+import type { PlatformPorts } from './ports.ts';
+
+export interface AnswerToolsOptions {
+  catalog: ToolCatalog;
+  /** Without a broker (or a platform without approval buttons), tools needing approval are refused. */
+  approvals?: ApprovalBroker;
+  log: Logger;
+}
+
+/** The channel's enabled tools for one answer, with approvals posted on the answer's platform. */
+export function createAnswerTools(options: AnswerToolsOptions): AnswerToolsFactory {
+  return {
+    forAnswer(job: ChatJob, jobId: string, settings: ResolvedSettings, ports: PlatformPorts): AgentTools {
+      const enabled: Tool[] = options.catalog.enabledFor(settings);
+      const approve = approverFor(job, jobId, ports, options);
+      return {
+        specs: () => enabled.map(toolSpec),
+        async run(call, { signal, onState }) {
+          if (call.invalid) {
+            toolCallsTotal.inc({ tool: call.name, ok: 'false' });
+            return {
+              ok: false,
+              durationMs: 0,
+              output: `The arguments for ${call.name} were not valid JSON (${call.invalid.message}). Send a JSON object matching the tool's schema.`,
+            };
+          }
+          const result = await runToolCall(
+            enabled,
+            call,
+            { signal, platform: job.platform, workspaceId: job.workspaceId, channelId: job.channelId, userId: job.userId },
+            approve ? { approve: (tool, input) => approve(tool, input, signal, onState) } : {},
+          );
+          toolCallsTotal.inc({ tool: call.name, ok: String(result.ok) });
+          if (!result.ok) options.log.info({ jobId, tool: call.name, status: result.status }, 'tool call did not succeed');
+          return result;
+        },
+      };
+    },
+  };
+}
+
+function approverFor(job: ChatJob, jobId: string, ports: PlatformPorts, options: AnswerToolsOptions) {
+  const broker = options.approvals;
+  const surface = ports.approvals;
+  if (!broker || !surface) return undefined;
+  return async (tool: Tool, input: unknown, signal: AbortSignal, onState: (state: 'awaiting-approval' | 'running') => void): Promise<ApprovalOutcome> => {
+    onState('awaiting-approval');
+    const prompt = await broker.open({ jobId, toolName: tool.name, summary: summarizeToolInput(input), userId: job.userId });
+    const ref = await surface.post(job, prompt);
+    const outcome = await broker.wait(prompt.approvalId, { signal });
+    const decidedBy = (await broker.get(prompt.approvalId).catch(() => undefined))?.decidedBy;
+    await surface.resolve(ref, prompt, outcome, decidedBy).catch((error: unknown) => options.log.warn({ err: error }, 'could not show the approval outcome'));
+    if (outcome === 'approved') onState('running');
+    return outcome;
+  };
+}

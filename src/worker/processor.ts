@@ -1,0 +1,181 @@
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import type { Logger } from '../observability/logger.ts';
+import type { LlmClient } from '../llm/types.ts';
+import { describeLlmError, LlmError } from '../llm/index.ts';
+import { chatJobSchema, type ChatJob } from '../queue/chat-job.ts';
+import type { CancelListener } from '../queue/cancel-bus.ts';
+import { ProgressiveMessage, type ChannelPacer } from '../render/index.ts';
+import type { MessageRef } from '../render/surface.ts';
+import type { ResolvedSettings, SettingsReader } from '../settings/types.ts';
+import type { UsageRecord } from '../usage/types.ts';
+import { runAgentLoop, type AgentTools, type UpstreamBudget } from './agent-loop.ts';
+import { buildConversation } from './conversation-builder.ts';
+import type { PlatformPorts } from './ports.ts';
+
+/** Builds the tools one answer may use (the channel's enabled tools, with approval wired to the platform). */
+export interface AnswerToolsFactory {
+  forAnswer(job: ChatJob, jobId: string, settings: ResolvedSettings, ports: PlatformPorts): AgentTools;
+}
+
+export interface ChatProcessorDeps {
+  llm: LlmClient;
+  platforms: ReadonlyMap<string, PlatformPorts>;
+  settings: SettingsReader;
+  tools: AnswerToolsFactory;
+  pacer: ChannelPacer;
+  cancels: CancelListener;
+  budget?: UpstreamBudget;
+  usage?: { record(record: UsageRecord): Promise<void> };
+  /** Fires on shutdown past the grace period: running answers are handed back to the queue. */
+  shutdownSignal: AbortSignal;
+  log: Logger;
+  defaults: {
+    model: string;
+    maxRounds: number;
+    contextTokenBudget: number;
+    attachmentTextMaxBytes: number;
+    maxOutputTokens?: number;
+    fallbackModels?: string[];
+  };
+}
+
+export interface ChatAnswerResult {
+  outcome: 'complete' | 'stopped' | 'error';
+  chars: number;
+  rounds: number;
+  messages: MessageRef[];
+  error?: string;
+}
+
+/** Things that go wrong below the model (Redis blips, a platform outage) retry the whole job. */
+function isInfrastructureError(error: unknown): boolean {
+  return !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
+}
+
+function readableError(error: unknown): string {
+  if (error instanceof LlmError) return describeLlmError(error);
+  if (error instanceof Error && error.name === 'ZodError') return 'the request was malformed';
+  return 'something went wrong on our side; please try again';
+}
+
+export function createChatProcessor(deps: ChatProcessorDeps) {
+  return async function processChatJob(job: Job, token?: string, bullSignal?: AbortSignal): Promise<ChatAnswerResult> {
+    const jobId = job.id ?? 'unknown';
+    const parsed = chatJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      deps.log.error({ jobId, issues: parsed.error.issues.slice(0, 5) }, 'job data is invalid; dropping it');
+      throw new UnrecoverableError('invalid job data');
+    }
+    const data = parsed.data;
+    const log = deps.log.child({ jobId, platform: data.platform, channelId: data.channelId });
+    const ports = deps.platforms.get(data.platform);
+    if (!ports) {
+      log.error('no adapter for this platform in this worker');
+      throw new UnrecoverableError(`no adapter for platform ${data.platform}`);
+    }
+
+    const surface = ports.surfaceFor(data);
+    const cancel = await deps.cancels.watch(jobId);
+    const signals = [cancel.signal, deps.shutdownSignal, ...(bullSignal ? [bullSignal] : [])];
+    const signal = AbortSignal.any(signals);
+    let known = data;
+    const message = new ProgressiveMessage({
+      surface,
+      pacer: deps.pacer,
+      placeholder: data.placeholder,
+      continuations: data.continuations,
+      controls: { kind: 'stop', jobId },
+      log,
+      // Every message the answer posts is written back to the job before more text goes out, so a
+      // retried or recovered job edits these instead of posting a second answer.
+      onMessageCreated: async (ref, index) => {
+        known = index === 0 ? { ...known, placeholder: ref } : { ...known, continuations: [...known.continuations, ref] };
+        await job.updateData(known);
+      },
+    });
+    if (!data.placeholder) void surface.typing?.().catch(() => {});
+
+    let rounds = 0;
+    try {
+      const settings = await deps.settings.resolve({ platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId });
+      const model = data.model ?? settings.model ?? deps.defaults.model;
+      const messages = await buildConversation(data, ports, signal, {
+        persona: settings.persona,
+        tokenBudget: deps.defaults.contextTokenBudget,
+        attachmentTextMaxBytes: deps.defaults.attachmentTextMaxBytes,
+      });
+      const result = await runAgentLoop({
+        llm: deps.llm,
+        request: {
+          model,
+          messages,
+          maxOutputTokens: deps.defaults.maxOutputTokens,
+          fallbackModels: deps.defaults.fallbackModels,
+        },
+        tools: deps.tools.forAnswer(data, jobId, settings, ports),
+        view: message,
+        budget: deps.budget,
+        maxRounds: deps.defaults.maxRounds,
+        signal,
+        log,
+      });
+      rounds = result.rounds;
+      if (!result.text.trim()) message.setBody('_(the model returned an empty answer)_');
+      const refs = await message.finish({
+        outcome: result.hitRoundLimit ? 'error' : 'complete',
+        reason: result.hitRoundLimit ? `stopped after ${deps.defaults.maxRounds} rounds of tool calls` : lengthNote(result.finishReason),
+        retried: result.retried,
+        controls: { kind: 'feedback', jobId },
+      });
+      await deps.usage
+        ?.record({
+          platform: data.platform,
+          workspaceId: data.workspaceId,
+          channelId: data.channelId,
+          userId: data.userId,
+          requests: 1,
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+        })
+        .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
+      log.info({ rounds, chars: result.text.length, model, inputTokens: result.inputTokens, outputTokens: result.outputTokens }, 'answer complete');
+      return { outcome: 'complete', chars: result.text.length, rounds, messages: refs };
+    } catch (error) {
+      if (cancel.signal.aborted) {
+        log.info('answer stopped by user');
+        const refs = await message.finish({ outcome: 'stopped', controls: { kind: 'none' } });
+        return { outcome: 'stopped', chars: 0, rounds, messages: refs };
+      }
+      if (deps.shutdownSignal.aborted) {
+        // Hand the job back; another worker (or this one after restart) redoes it in the same message.
+        log.warn('shutting down mid-answer; returning the job to the queue');
+        message.abandon();
+        if (token) await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      if (isInfrastructureError(error) && attemptsLeft > 0) {
+        log.warn({ err: error, attemptsLeft }, 'answer failed; the job will be retried');
+        message.setNotice('⚠️ hit a snag; retrying…');
+        await message.flush().catch(() => {});
+        message.abandon();
+        throw error;
+      }
+      const reason = readableError(error);
+      log.error({ err: error, reason }, 'answer failed');
+      const refs = await message.finish({ outcome: 'error', reason, controls: { kind: 'none' } }).catch((finishError: unknown) => {
+        log.error({ err: finishError }, 'could not show the error in the chat');
+        return [] as MessageRef[];
+      });
+      return { outcome: 'error', chars: 0, rounds, messages: refs, error: reason };
+    } finally {
+      cancel.release();
+    }
+  };
+}
+
+function lengthNote(reason: string): string | undefined {
+  if (reason === 'length') return 'the answer hit the output length limit';
+  if (reason === 'content-filter') return 'the answer was cut by the content filter';
+  return undefined;
+}

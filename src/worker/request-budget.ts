@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import type { RateLimitInfo } from '../llm/types.ts';
+
+/**
+ * The team's upstream request budget, shared by every worker process through Redis, so a busy team
+ * queues instead of collecting 429s. GCRA: each request reserves the next slot; the caller sleeps
+ * until its slot. Reservations are FIFO, so waiting answers are served in order.
+ */
+
+// KEYS[1] = theoretical arrival time key; ARGV = now, interval ms, burst tolerance ms, ttl ms
+const RESERVE = `
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+if tat < now then tat = now end
+local allowed_at = tat - tolerance
+local wait = 0
+if allowed_at > now then wait = allowed_at - now end
+redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.floor(tonumber(ARGV[4]) + wait + tolerance))
+return wait
+`;
+
+// Pushes the next free slot to at least ARGV[1] (a 429 or an exhausted window said so).
+const BLOCK_UNTIL = `
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local until_at = tonumber(ARGV[1]) + tonumber(ARGV[2])
+if until_at > tat then redis.call('SET', KEYS[1], tostring(until_at), 'PX', math.floor(tonumber(ARGV[3]))) end
+return 1
+`;
+
+export interface RequestBudgetOptions {
+  redis: Redis;
+  prefix: string;
+  /** Requests per minute for the whole team. */
+  requestsPerMinute: number;
+  /** Requests allowed back to back before pacing starts. @defaultValue requestsPerMinute / 6 */
+  burst?: number;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export class RequestBudget {
+  private readonly redis: Redis;
+  private readonly key: string;
+  private requestsPerMinute: number;
+  private readonly configuredPerMinute: number;
+  private readonly burstOverride: number | undefined;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(options: RequestBudgetOptions) {
+    this.redis = options.redis;
+    this.key = `${options.prefix}:budget:upstream`;
+    this.requestsPerMinute = options.requestsPerMinute;
+    this.configuredPerMinute = options.requestsPerMinute;
+    this.burstOverride = options.burst;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? abortableSleep;
+  }
+
+  private get interval(): number {
+    return 60_000 / this.requestsPerMinute;
+  }
+
+  private get tolerance(): number {
+    const burst = this.burstOverride ?? Math.max(1, Math.floor(this.requestsPerMinute / 6));
+    return this.interval * (burst - 1);
+  }
+
+  /**
+   * Waits for a slot. `onQueued` is called once with the expected wait when the caller must wait,
+   * so the answer can say it is queued.
+   */
+  async take(signal?: AbortSignal, onQueued?: (waitMs: number) => void): Promise<number> {
+    const wait = Number(await this.redis.eval(RESERVE, 1, this.key, this.now(), this.interval, this.tolerance, 120_000));
+    if (wait > 0) {
+      onQueued?.(wait);
+      await this.sleep(wait, signal);
+    }
+    return wait;
+  }
+
+  /** Adapts to what the gateway says: a smaller limit lowers our pace; an empty window blocks until reset. */
+  async observe(info: RateLimitInfo): Promise<void> {
+    if (info.limitRequests && info.limitRequests > 0) {
+      this.requestsPerMinute = Math.min(this.configuredPerMinute, info.limitRequests);
+    }
+    if (info.remainingRequests === 0 && info.resetRequestsMs !== undefined) {
+      await this.blockFor(info.resetRequestsMs);
+    }
+  }
+
+  /** After a 429 with Retry-After: nobody in the team sends until then. */
+  async blockFor(ms: number): Promise<void> {
+    await this.redis.eval(BLOCK_UNTIL, 1, this.key, this.now() + ms, this.tolerance, ms + this.tolerance + 60_000);
+  }
+}
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
