@@ -1,0 +1,18 @@
+export { LlmAbortError } from './abort-error.ts';
+export { LlmAuthError } from './auth-error.ts';
+export { LlmBadRequestError } from './bad-request-error.ts';
+export { classifyUpstreamError, extractUpstreamError } from './classify-upstream-error.ts';
+export type { UpstreamErrorDetails } from './classify-upstream-error.ts';
+export { LlmContextTooLongError } from './context-too-long-error.ts';
+export { describeLlmError, isRetryable } from './describe-llm-error.ts';
+export { LlmError } from './llm-error.ts';
+export type { LlmErrorOptions } from './llm-error.ts';
+export { LlmMalformedStreamError } from './malformed-stream-error.ts';
+export { LlmNetworkError } from './network-error.ts';
+export { LlmOverloadedError } from './overloaded-error.ts';
+export { LlmRateLimitError } from './rate-limit-error.ts';
+export { scrubSecret } from './scrub-secret.ts';
+export { LlmServerError } from './server-error.ts';
+export { LlmStreamCutOffError } from './stream-cut-off-error.ts';
+export { LlmTimeoutError } from './timeout-error.ts';
+export type { TimeoutPhase } from './timeout-error.ts';

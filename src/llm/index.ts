@@ -1,0 +1,11 @@
+export { createLlmClient } from './client.ts';
+export { LLM_CLIENT_DEFAULTS, llmClientOptionsFromConfig } from './client-options.ts';
+export type { LlmClientOptions, RetryInfo } from './client-options.ts';
+export * from './errors/index.ts';
+export { parseDurationMs, parseRateLimitHeaders, parseRetryAfterMs } from './http/index.ts';
+export { decodeLlmStream, createStreamDecoder, selectProtocol } from './protocols/index.ts';
+export type { ProtocolChoice, WireProtocol } from './protocols/index.ts';
+export { backoffDelayMs } from './retry/index.ts';
+export { ToolCallTracker } from './tool-call-tracker.ts';
+export type { ToolCallEvent } from './tool-call-tracker.ts';
+export type * from './types.ts';

@@ -1,0 +1,53 @@
+import { classifyUpstreamError, extractUpstreamError } from './errors/classify-upstream-error.ts';
+import { LlmServerError } from './errors/server-error.ts';
+import type { ModelInfo } from './types.ts';
+
+export const MODEL_LIST_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** `{data:[{id, context_length?, pricing?}]}` → our `ModelInfo[]`. */
+export function parseModelList(text: string, status: number, secrets: readonly string[]): ModelInfo[] {
+  if (status >= 400) throw classifyUpstreamError({ status, details: extractUpstreamError(text), secrets });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new LlmServerError('OfoxAI returned an unreadable model list', { status, cause: error });
+  }
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) throw new LlmServerError('OfoxAI returned a model list without `data`', { status });
+  const models: ModelInfo[] = [];
+  for (const item of data) {
+    if (item === null || typeof item !== 'object') continue;
+    const record = item as Record<string, unknown>;
+    if (typeof record.id !== 'string') continue;
+    const model: ModelInfo = { id: record.id };
+    const contextLength = toNumber(record.context_length) ?? toNumber(record.context_window);
+    if (contextLength !== undefined) model.contextLength = contextLength;
+    const pricing = toPricing(record.pricing);
+    if (pricing !== undefined) model.pricing = pricing;
+    models.push(model);
+  }
+  return models;
+}
+
+function toNumber(value: unknown): number | undefined {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
+}
+
+/**
+ * Gateways price per token as decimal strings (`prompt`/`completion`, OpenRouter style) or per
+ * million tokens (`input`/`output`); we always speak per million.
+ */
+function toPricing(value: unknown): ModelInfo['pricing'] {
+  if (value === null || typeof value !== 'object') return undefined;
+  const record = value as Record<string, unknown>;
+  const perToken = (amount: number | undefined) => (amount === undefined ? undefined : Math.round(amount * 1e12) / 1e6);
+  const input = toNumber(record.input) ?? perToken(toNumber(record.prompt));
+  const output = toNumber(record.output) ?? perToken(toNumber(record.completion));
+  if (input === undefined && output === undefined) return undefined;
+  const pricing: NonNullable<ModelInfo['pricing']> = {};
+  if (input !== undefined) pricing.inputPerMillion = input;
+  if (output !== undefined) pricing.outputPerMillion = output;
+  return pricing;
+}

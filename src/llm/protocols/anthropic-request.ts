@@ -1,0 +1,93 @@
+import type { ChatMessage, ChatRequest, ContentPart } from '../types.ts';
+import type { HttpRequestSpec, RequestDefaults } from './http-request.ts';
+
+/** The Messages API requires `max_tokens`; this is what we send when nobody chose. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+type Block = Record<string, unknown>;
+interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+/** Our request → a streaming `POST /v1/messages` body. */
+export function buildAnthropicRequest(request: ChatRequest, defaults: RequestDefaults): HttpRequestSpec {
+  const system = request.messages
+    .filter((message) => message.role === 'system')
+    .map((message) => message.content)
+    .join('\n\n');
+  const body: Record<string, unknown> = {
+    model: request.model,
+    max_tokens: request.maxOutputTokens ?? defaults.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    messages: toAnthropicMessages(request.messages),
+    stream: true,
+  };
+  if (system !== '') body.system = system;
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }));
+  }
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  return {
+    url: `${defaults.anthropicBaseUrl}/v1/messages`,
+    headers: {
+      'x-api-key': defaults.apiKey,
+      'anthropic-version': ANTHROPIC_VERSION,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * Tool results travel as `tool_result` blocks in a user turn, and the API wants the roles to
+ * alternate, so consecutive turns of one role (several tool results, a result then a user's
+ * follow-up) merge into one message.
+ */
+function toAnthropicMessages(messages: readonly ChatMessage[]): AnthropicMessage[] {
+  const result: AnthropicMessage[] = [];
+  for (const message of messages) {
+    if (message.role === 'system') continue;
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
+    const content = toBlocks(message);
+    if (content.length === 0) continue;
+    const previous = result[result.length - 1];
+    if (previous !== undefined && previous.role === role) previous.content.push(...content);
+    else result.push({ role, content });
+  }
+  return result;
+}
+
+function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): Block[] {
+  switch (message.role) {
+    case 'user':
+      return typeof message.content === 'string' ? textBlocks(message.content) : message.content.flatMap(partToBlocks);
+    case 'assistant':
+      return [
+        ...textBlocks(message.content),
+        ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: call.input ?? {} })),
+      ];
+    case 'tool': {
+      const block: Block = { type: 'tool_result', tool_use_id: message.toolCallId, content: message.content };
+      if (message.isError) block.is_error = true;
+      return [block];
+    }
+  }
+}
+
+// The API rejects empty text blocks.
+function textBlocks(text: string): Block[] {
+  return text === '' ? [] : [{ type: 'text', text }];
+}
+
+const DATA_URL = /^data:([^;,]+)?(?:;[^,]*)?;base64,(.*)$/s;
+
+function partToBlocks(part: ContentPart): Block[] {
+  if (part.type === 'text') return textBlocks(part.text);
+  const data = DATA_URL.exec(part.url);
+  if (data !== null) {
+    return [{ type: 'image', source: { type: 'base64', media_type: part.mediaType ?? data[1] ?? 'image/png', data: data[2] ?? '' } }];
+  }
+  return [{ type: 'image', source: { type: 'url', url: part.url } }];
+}

@@ -1,0 +1,145 @@
+import { classifyUpstreamError, extractUpstreamError } from '../errors/classify-upstream-error.ts';
+import { LlmStreamCutOffError } from '../errors/stream-cut-off-error.ts';
+import { ToolCallTracker } from '../tool-call-tracker.ts';
+import type { SseMessage } from '../transport/sse-decoder.ts';
+import type { FinishReason, LlmEvent } from '../types.ts';
+import { asNumber, asRecord, parseChunk } from './parse-chunk.ts';
+import type { ProtocolStreamDecoder } from './stream-decoder.ts';
+
+const STOP_REASONS: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool-calls',
+  refusal: 'content-filter',
+};
+
+/**
+ * Messages API events → events. A tool call is emitted at its `content_block_stop`; usage and the
+ * finish reason at `message_stop`, the stream's end marker.
+ */
+export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
+  readonly #secrets: readonly string[];
+  readonly #tools = new ToolCallTracker();
+  /** Input some gateways put whole into `content_block_start` instead of streaming it. */
+  readonly #startInputs = new Map<number, string>();
+  #finish: FinishReason | undefined;
+  #inputTokens: number | undefined;
+  #outputTokens: number | undefined;
+
+  constructor(options: { secrets?: readonly string[] } = {}) {
+    this.#secrets = options.secrets ?? [];
+  }
+
+  message(message: SseMessage, out: LlmEvent[]): boolean {
+    const data = message.data.trim();
+    if (data === '') return false;
+    const chunk = parseChunk(data, this.#secrets);
+    const type = typeof chunk.type === 'string' ? chunk.type : message.event;
+    switch (type) {
+      case 'message_start':
+        this.#readUsage(asRecord(asRecord(chunk.message)?.usage));
+        return false;
+      case 'content_block_start':
+        this.#startBlock(asNumber(chunk.index) ?? 0, asRecord(chunk.content_block), out);
+        return false;
+      case 'content_block_delta':
+        this.#delta(asNumber(chunk.index) ?? 0, asRecord(chunk.delta), out);
+        return false;
+      case 'content_block_stop':
+        this.#stopBlock(asNumber(chunk.index) ?? 0, out);
+        return false;
+      case 'message_delta': {
+        const stopReason = asRecord(chunk.delta)?.stop_reason;
+        if (typeof stopReason === 'string') this.#finish = STOP_REASONS[stopReason] ?? 'error';
+        this.#readUsage(asRecord(chunk.usage));
+        return false;
+      }
+      case 'message_stop':
+        this.#complete(out);
+        return true;
+      case 'error':
+        throw classifyUpstreamError({ details: extractUpstreamError(chunk), secrets: this.#secrets });
+      default:
+        // `ping` and event types newer than this code carry nothing we show.
+        return false;
+    }
+  }
+
+  endWithoutMarker(): never {
+    throw new LlmStreamCutOffError('The OfoxAI stream ended before message_stop; the answer is incomplete');
+  }
+
+  #startBlock(index: number, block: Record<string, unknown> | undefined, out: LlmEvent[]): void {
+    if (block === undefined) return;
+    if (block.type === 'tool_use') {
+      this.#tools.update(index, {
+        id: typeof block.id === 'string' ? block.id : undefined,
+        name: typeof block.name === 'string' ? block.name : undefined,
+      });
+      const input = asRecord(block.input);
+      if (input !== undefined && Object.keys(input).length > 0) this.#startInputs.set(index, JSON.stringify(input));
+    } else if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
+      out.push({ type: 'text', delta: block.text });
+    } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
+      out.push({ type: 'reasoning', delta: block.thinking });
+    }
+  }
+
+  #delta(index: number, delta: Record<string, unknown> | undefined, out: LlmEvent[]): void {
+    if (delta === undefined) return;
+    switch (delta.type) {
+      case 'text_delta':
+        if (typeof delta.text === 'string' && delta.text !== '') out.push({ type: 'text', delta: delta.text });
+        return;
+      case 'thinking_delta':
+        if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push({ type: 'reasoning', delta: delta.thinking });
+        return;
+      case 'input_json_delta':
+        if (typeof delta.partial_json === 'string' && delta.partial_json !== '') {
+          this.#startInputs.delete(index);
+          this.#tools.update(index, { arguments: delta.partial_json });
+        }
+        return;
+      default:
+        // signature_delta and citations carry nothing the chat shows.
+        return;
+    }
+  }
+
+  #stopBlock(index: number, out: LlmEvent[]): void {
+    if (!this.#tools.has(index)) return;
+    const startInput = this.#startInputs.get(index);
+    if (startInput !== undefined) {
+      this.#startInputs.delete(index);
+      this.#tools.update(index, { arguments: startInput });
+    }
+    const call = this.#tools.complete(index);
+    if (call !== undefined) out.push(call);
+  }
+
+  #readUsage(usage: Record<string, unknown> | undefined): void {
+    if (usage === undefined) return;
+    const input = asNumber(usage.input_tokens);
+    if (input !== undefined) {
+      // Cached prompt tokens are reported apart from input_tokens; the prompt was all of them.
+      this.#inputTokens = input + (asNumber(usage.cache_creation_input_tokens) ?? 0) + (asNumber(usage.cache_read_input_tokens) ?? 0);
+    }
+    const output = asNumber(usage.output_tokens);
+    if (output !== undefined) this.#outputTokens = output;
+  }
+
+  #complete(out: LlmEvent[]): void {
+    if (this.#finish === undefined) {
+      throw new LlmStreamCutOffError('The OfoxAI stream ended without a stop reason; the answer is incomplete');
+    }
+    for (const index of [...this.#startInputs.keys()]) this.#stopBlock(index, out);
+    out.push(...this.#tools.completeAll());
+    if (this.#inputTokens !== undefined || this.#outputTokens !== undefined) {
+      out.push({ type: 'usage', inputTokens: this.#inputTokens ?? 0, outputTokens: this.#outputTokens ?? 0 });
+    }
+    out.push({ type: 'finish', reason: this.#finish });
+  }
+}

@@ -1,0 +1,32 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LlmAuthError } from '../../src/llm/index.ts';
+import type { FakeOfox } from '../fakes/ofox/index.ts';
+import { startFakeOfox } from '../fakes/ofox/index.ts';
+import { clientFor } from './support/collect.ts';
+
+let fake: FakeOfox;
+beforeAll(async () => {
+  fake = await startFakeOfox();
+});
+afterEach(() => fake.reset());
+afterAll(() => fake.close());
+
+describe('listing models', () => {
+  it('maps ids, context lengths and per-token prices to per-million prices', async () => {
+    fake.setModels([
+      { id: 'openai/gpt-4o', context_length: 128_000, pricing: { prompt: '0.0000025', completion: '0.00001' } },
+      { id: 'vendor/per-million', context_length: 32_000, pricing: { input: 0.5, output: 1.5 } },
+      { id: 'vendor/bare' },
+    ]);
+    expect(await clientFor(fake).listModels()).toEqual([
+      { id: 'openai/gpt-4o', contextLength: 128_000, pricing: { inputPerMillion: 2.5, outputPerMillion: 10 } },
+      { id: 'vendor/per-million', contextLength: 32_000, pricing: { inputPerMillion: 0.5, outputPerMillion: 1.5 } },
+      { id: 'vendor/bare' },
+    ]);
+    expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models', protocol: 'models', authorized: true });
+  });
+
+  it('fails with an auth error for a wrong key', async () => {
+    await expect(clientFor(fake, { apiKey: 'wrong' }).listModels()).rejects.toBeInstanceOf(LlmAuthError);
+  });
+});
