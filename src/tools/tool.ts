@@ -31,6 +31,9 @@ export interface ToolContext {
   timeZone?: string;
 }
 
+/** Tool names both protocols accept. */
+export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
 export type ValidationResult = { ok: true; value: unknown } | { ok: false; error: string };
 
 export interface Tool {
@@ -40,6 +43,8 @@ export interface Tool {
   /** JSON Schema of the input object, sent to the model. */
   readonly inputSchema: Record<string, unknown>;
   readonly policy: ToolPolicy;
+  /** Where it comes from, for listings: `built-in` or `mcp:<server>`. @defaultValue 'built-in' */
+  readonly source?: string;
   validate(input: unknown): ValidationResult;
   /** Returns the text the model sees. Throwing means the tool failed; the model is told why. */
   run(input: unknown, context: ToolContext): Promise<string>;
@@ -55,6 +60,7 @@ export function defineTool<Schema extends z.ZodType>(definition: {
   description: string;
   input: Schema;
   policy?: Partial<ToolPolicy>;
+  source?: string;
   run(input: z.infer<Schema>, context: ToolContext): Promise<string>;
 }): Tool {
   const inputSchema = z.toJSONSchema(definition.input, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
@@ -64,6 +70,7 @@ export function defineTool<Schema extends z.ZodType>(definition: {
     description: definition.description,
     inputSchema,
     policy: { ...DEFAULT_TOOL_POLICY, ...definition.policy },
+    source: definition.source ?? 'built-in',
     validate(input) {
       const parsed = definition.input.safeParse(input);
       if (parsed.success) return { ok: true, value: parsed.data };

@@ -1,0 +1,12 @@
+export type { ResolvedSettings, ScopedSettings, SettingsReader, SettingsScope } from './types.ts';
+export {
+  SettingsStore,
+  PERSONA_MAX_CHARS,
+  validateModel,
+  validatePersona,
+  type SettingsField,
+  type SettingsLevel,
+  type SettingsPatch,
+  type SettingsStoreOptions,
+} from './settings-store.ts';
+export { SettingsValidationError } from './settings-validation-error.ts';
