@@ -148,6 +148,9 @@ export function assertRoleConfig(config: Config, role: Role): void {
       problems.push('DISCORD_TOKEN and DISCORD_APPLICATION_ID: required to register slash commands');
     }
   }
+  if (role === 'worker' && !discordEnabled(config) && !slackEnabled(config)) {
+    problems.push('DISCORD_TOKEN or SLACK_BOT_TOKEN: a worker answers for at least one platform');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
