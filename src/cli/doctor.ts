@@ -42,14 +42,13 @@ export async function runDoctor(config: Config): Promise<{ checks: DoctorCheck[]
     await check('ofoxai', async () => {
       if (!config.OFOX_API_KEY) throw new Error('OFOX_API_KEY is not set');
       const llm = createLlmClient(llmClientOptionsFromConfig(config));
-      try {
-        const models = await llm.listModels({ signal: AbortSignal.timeout(TIMEOUT_MS) });
-        const known = models.some((model) => model.id === config.OFOX_MODEL);
-        if (!known) throw new Error(`key works (${models.length} models), but OFOX_MODEL ${config.OFOX_MODEL} is not among them`);
-        return `key works; ${models.length} models; ${config.OFOX_MODEL} available`;
-      } catch (error) {
+      const models = await llm.listModels({ signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((error: unknown) => {
         throw new Error(describeLlmError(error), { cause: error });
+      });
+      if (!models.some((model) => model.id === config.OFOX_MODEL)) {
+        throw new Error(`key works (${models.length} models), but OFOX_MODEL ${config.OFOX_MODEL} is not among them`);
       }
+      return `key works; ${models.length} models; ${config.OFOX_MODEL} available`;
     }),
   );
 

@@ -1,5 +1,6 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.ts';
+import { answerSeconds, answersTotal } from '../observability/metrics.ts';
 import type { LlmClient } from '../llm/types.ts';
 import { describeLlmError, LlmError } from '../llm/index.ts';
 import { chatJobSchema, type ChatJob } from '../queue/chat-job.ts';
@@ -96,6 +97,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     if (!data.placeholder) void surface.typing?.().catch(() => {});
 
     let rounds = 0;
+    const started = performance.now();
+    const done = (outcome: ChatAnswerResult['outcome']) => {
+      answersTotal.inc({ platform: data.platform, outcome });
+      answerSeconds.observe({ platform: data.platform }, (performance.now() - started) / 1000);
+    };
     try {
       const settings = await deps.settings.resolve({ platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId });
       const model = data.model ?? settings.model ?? deps.defaults.model;
@@ -139,11 +145,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         })
         .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
       log.info({ rounds, chars: result.text.length, model, inputTokens: result.inputTokens, outputTokens: result.outputTokens }, 'answer complete');
+      done('complete');
       return { outcome: 'complete', chars: result.text.length, rounds, messages: refs };
     } catch (error) {
       if (cancel.signal.aborted) {
         log.info('answer stopped by user');
         const refs = await message.finish({ outcome: 'stopped', controls: { kind: 'none' } });
+        done('stopped');
         return { outcome: 'stopped', chars: 0, rounds, messages: refs };
       }
       if (deps.shutdownSignal.aborted) {
@@ -167,6 +175,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         log.error({ err: finishError }, 'could not show the error in the chat');
         return [] as MessageRef[];
       });
+      done('error');
       return { outcome: 'error', chars: 0, rounds, messages: refs, error: reason };
     } finally {
       cancel.release();
