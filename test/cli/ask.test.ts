@@ -40,7 +40,7 @@ describe('ofox-bot ask', () => {
     expect(result.outcome).toBe('complete');
     const screen = writes.join('');
     // Later frames move the cursor back over earlier ones instead of appending.
-    expect(screen).toMatch(/\x1b\[\d+F\x1b\[J/);
+    expect(screen).toMatch(new RegExp(`${String.fromCharCode(27)}\\[\\d+F${String.fromCharCode(27)}\\[J`));
     const lastFrame = writes.at(-1)!;
     expect(lastFrame).toContain('Calculating.');
     expect(lastFrame).toContain('That is **397.8**.');
