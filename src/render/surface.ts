@@ -49,10 +49,17 @@ export interface MessageOptions {
   controls?: MessageControls;
   /** Current tool statuses, for surfaces with `nativeToolStatus`. */
   tools?: ToolStatus[];
-  /** True for the last write of a message: it will not change again. */
+  /**
+   * True once a message is complete: a full message the answer continued after, or the last write
+   * of the answer. Only a retry that replaces the answer's text edits a final message again.
+   */
   final?: boolean;
 }
 
+/**
+ * The renderer writes one message of an answer at a time (never two calls in flight for one
+ * answer), paced by `limits`; `create` also posts the continuation messages of a long answer.
+ */
 export interface Surface {
   readonly limits: SurfaceLimits;
   /** Key for the per-channel edit budget (platform + channel), shared by every worker process. */

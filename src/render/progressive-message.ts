@@ -1,0 +1,509 @@
+import type { ChannelBudget, ChannelPacer } from './channel-pacer.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { RenderWriteError } from './render-write-error.ts';
+import { describeError, silentLog, type RenderLog } from './render-log.ts';
+import { StableSplit } from './stable-split.ts';
+import { footerLine, noticeLine, toolStatusBlock, truncate, type FooterParts } from './status-text.ts';
+import {
+  SurfaceMessageGoneError,
+  SurfaceRateLimitedError,
+  type MessageControls,
+  type MessageOptions,
+  type MessageRef,
+  type Surface,
+  type ToolStatus,
+} from './surface.ts';
+
+export interface ProgressiveMessageOptions {
+  surface: Surface;
+  /** Shares the channel's write budget with every other answer in the channel, in every worker. */
+  pacer: ChannelPacer;
+  /**
+   * The message ingress already posted ("thinking…"); the first write edits it, so a retried job
+   * keeps editing the same message. @defaultValue none: the first write creates the message
+   */
+  placeholder?: MessageRef;
+  /**
+   * Continuation messages an earlier attempt of this job already posted, in order; they are edited
+   * (or marked superseded), never posted again. @defaultValue none
+   */
+  continuations?: readonly MessageRef[];
+  /**
+   * Called (and awaited) after the answer posts a message, before anything else is written, so the
+   * job can record it and a retry edits it rather than posting a second answer. `index` 0 is the
+   * first message (a new placeholder when the old one was gone). A throw is logged, not fatal.
+   * @defaultValue none
+   */
+  onMessageCreated?: (ref: MessageRef, index: number) => Promise<void> | void;
+  /** Buttons on the last message while the answer streams, e.g. `{ kind: 'stop', jobId }`. @defaultValue `{ kind: 'none' }` */
+  controls?: MessageControls;
+  /**
+   * Smallest gap between two writes of one message; the surface's `limits.minEditIntervalMs` wins
+   * when larger. @defaultValue `surface.limits.minEditIntervalMs`
+   */
+  minEditIntervalMs?: number;
+  /** Consecutive failed writes `finish` and `flush` tolerate before they reject; 429s are counted apart. @defaultValue 4 */
+  finalAttempts?: number;
+  /** 429 answers `finish` and `flush` tolerate before they reject. @defaultValue 20 */
+  finalRateLimitRetries?: number;
+  /** Wait after a failed write; doubles with each consecutive failure. @defaultValue 500 */
+  retryBackoffMs?: number;
+  /** Cap of that wait. @defaultValue 30_000 */
+  maxRetryBackoffMs?: number;
+  /** @defaultValue systemClock */
+  clock?: Clock;
+  /** @defaultValue silent */
+  log?: RenderLog;
+}
+
+export interface FinishOptions extends FooterParts {
+  /** Buttons on the last message once the answer is done, e.g. `{ kind: 'feedback', jobId }`. @defaultValue `{ kind: 'none' }` */
+  controls?: MessageControls;
+}
+
+/** Shown while nothing but whitespace is there to show (platforms reject empty messages). */
+export const WORKING_TEXT = '…';
+/** The final text of an answer that ended without any text, footer or tool line. */
+export const NO_ANSWER_TEXT = '_(no answer)_';
+/**
+ * The text of a continuation message the answer no longer needs because a retry replaced the body
+ * with a shorter one. It is edited, not deleted: surfaces have no delete, and a later, longer
+ * snapshot reuses the message.
+ */
+export const SUPERSEDED_TEXT = '_(answer regenerated, see above)_';
+
+const NO_CONTROLS: MessageControls = { kind: 'none' };
+// A 429 doubles the gap between writes, up to this factor; successes narrow it again.
+const MAX_PACE_PENALTY = 16;
+const PENALTY_RECOVERY = 0.75;
+
+/** What one platform message should show. */
+interface Wanted {
+  text: string;
+  options: MessageOptions;
+  /** Comparable forms of options.controls / options.tools. */
+  controlsKey: string;
+  toolsKey: string;
+}
+
+interface Slot {
+  ref: MessageRef | undefined;
+  /** The last write the platform accepted; undefined before the first. */
+  shown: Wanted | undefined;
+  /** Start of the last write attempt: the per-message interval counts from here. */
+  lastWriteAt: number | undefined;
+}
+
+interface Finishing {
+  footer: string;
+  controls: MessageControls;
+  resolve: (refs: MessageRef[]) => void;
+  reject: (error: unknown) => void;
+  promise: Promise<MessageRef[]>;
+}
+
+interface FlushWaiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * One answer on a chat platform, kept in step with the full snapshots the worker feeds it.
+ *
+ * Latest wins: one write at a time per answer (so never two in flight for one message), and text
+ * that arrives meanwhile only replaces the pending snapshot. Each write waits for the message's
+ * edit interval and a slot in the channel's shared budget, then sends the newest snapshot. The
+ * first text goes out at once when the channel has budget. A 429 widens the pace and the pending
+ * snapshot is sent again; no text is lost. Past `maxChars` the answer continues in new messages;
+ * full ones are finalized (no buttons) and keep their text unless a retry replaces the body.
+ *
+ * Cheap when idle: no timer and no Redis round trip unless there is something to send, and at
+ * most one timer per answer.
+ */
+export class ProgressiveMessage {
+  private readonly surface: Surface;
+  private readonly pacer: ChannelPacer;
+  private readonly clock: Clock;
+  private readonly log: RenderLog;
+  private readonly streamingControls: MessageControls;
+  private readonly baseIntervalMs: number;
+  private readonly budget: ChannelBudget | undefined;
+  private readonly finalAttempts: number;
+  private readonly finalRateLimitRetries: number;
+  private readonly retryBackoffMs: number;
+  private readonly maxRetryBackoffMs: number;
+  private readonly split: StableSplit;
+  private readonly slots: Slot[] = [];
+  private readonly onMessageCreated: ProgressiveMessageOptions['onMessageCreated'];
+  private flushWaiters: FlushWaiter[] = [];
+
+  private body = '';
+  private tools: ToolStatus[] = [];
+  private notice: string | undefined;
+  private finishing: Finishing | undefined;
+
+  private version = 0;
+  private layoutVersion = -1;
+  private layout: Wanted[] = [];
+
+  private penalty = 1;
+  private backoffUntil = -Infinity;
+  private consecutiveFailures = 0;
+  /** 429s since `finish` or `flush` started waiting. */
+  private boundedRateLimits = 0;
+
+  private pumping = false;
+  private closed = false;
+  private timer: unknown;
+  private wake: (() => void) | undefined;
+
+  constructor(options: ProgressiveMessageOptions) {
+    this.surface = options.surface;
+    this.pacer = options.pacer;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? silentLog;
+    this.streamingControls = options.controls ?? NO_CONTROLS;
+    const limits = options.surface.limits;
+    this.baseIntervalMs = Math.max(limits.minEditIntervalMs, options.minEditIntervalMs ?? 0);
+    this.budget =
+      limits.channelEditsPerWindow !== undefined && limits.channelWindowMs !== undefined
+        ? { editsPerWindow: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs }
+        : undefined;
+    this.finalAttempts = Math.max(1, options.finalAttempts ?? 4);
+    this.finalRateLimitRetries = Math.max(0, options.finalRateLimitRetries ?? 20);
+    this.retryBackoffMs = options.retryBackoffMs ?? 500;
+    this.maxRetryBackoffMs = options.maxRetryBackoffMs ?? 30_000;
+    this.split = new StableSplit(limits.maxChars);
+    this.onMessageCreated = options.onMessageCreated;
+    for (const ref of [...(options.placeholder ? [options.placeholder] : []), ...(options.continuations ?? [])]) {
+      this.slots.push({ ref, shown: undefined, lastWriteAt: undefined });
+    }
+  }
+
+  /** Every message of the answer that exists on the platform, in reading order. */
+  get refs(): MessageRef[] {
+    return this.slots.flatMap((slot) => (slot.ref ? [slot.ref] : []));
+  }
+
+  /** The full answer text so far; a retry passes the new attempt's text, which replaces the old. Ignored once finishing. */
+  setBody(text: string): void {
+    if (this.finishing || this.closed || text === this.body) return;
+    this.body = text;
+    this.changed();
+  }
+
+  /**
+   * Current tool calls: status lines under the text, or `MessageOptions.tools` on surfaces with
+   * `nativeToolStatus`. Ignored once finishing.
+   */
+  setTools(statuses: readonly ToolStatus[]): void {
+    if (this.finishing || this.closed) return;
+    this.tools = statuses.map((status) => ({ ...status }));
+    this.changed();
+  }
+
+  /** A transient line under the text ("queued: waiting for the team's model budget…"); `undefined` clears it. Dropped at finish. */
+  setNotice(text: string | undefined): void {
+    if (this.finishing || this.closed || text === this.notice) return;
+    this.notice = text;
+    this.changed();
+  }
+
+  /**
+   * Writes the final text of every message (body, tool lines, footer; buttons swapped for
+   * `options.controls`) and resolves with the refs of all of them. Waits for the pace like any
+   * write. Rejects with {@link RenderWriteError} when a final write keeps failing. Calling it again
+   * returns the same promise.
+   */
+  finish(options: FinishOptions): Promise<MessageRef[]> {
+    if (this.finishing) return this.finishing.promise;
+    let resolve: (refs: MessageRef[]) => void = () => {};
+    let reject: (error: unknown) => void = () => {};
+    const promise = new Promise<MessageRef[]>((onResolve, onReject) => {
+      resolve = onResolve;
+      reject = onReject;
+    });
+    this.finishing = { footer: footerLine(options), controls: options.controls ?? NO_CONTROLS, resolve, reject, promise };
+    if (this.closed) {
+      reject(new Error('ProgressiveMessage was abandoned before finish'));
+      return promise;
+    }
+    this.startBoundedWait();
+    this.changed();
+    return promise;
+  }
+
+  /**
+   * Resolves once the platform shows the latest snapshot (say, a notice before the job is handed
+   * back for a retry), without finishing. Rejects like `finish` when writes keep failing, or when
+   * the message is abandoned first.
+   */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (!this.pumping && !this.nextWrite()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      if (this.flushWaiters.length === 0 && !this.finishing) this.startBoundedWait();
+      this.flushWaiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Stops writing at once (the job lost its lock, the worker shuts down): no final write, no timer left. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopSleeping();
+    const error = new Error('ProgressiveMessage was abandoned before its last write');
+    this.finishing?.reject(error);
+    this.rejectFlushes(error);
+  }
+
+  private startBoundedWait(): void {
+    this.consecutiveFailures = 0;
+    this.boundedRateLimits = 0;
+  }
+
+  private changed(): void {
+    this.version += 1;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    // A microtask, so a burst of synchronous updates goes out as one write of the last of them.
+    queueMicrotask(() => void this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (!this.closed) {
+        const next = this.nextWrite();
+        if (!next) {
+          this.settle();
+          return;
+        }
+        const untilReady = this.readyAt(next.index) - this.clock.now();
+        if (untilReady > 0) {
+          await this.sleep(untilReady);
+          continue;
+        }
+        const untilSlot = await this.reserveChannelSlot();
+        if (untilSlot > 0 && !this.closed) await this.sleep(untilSlot);
+        if (this.closed) return;
+        // Whatever arrived while waiting rides along: the write takes the newest snapshot.
+        const write = this.nextWrite();
+        if (!write || this.readyAt(write.index) > this.clock.now()) continue;
+        await this.write(write.index, write.wanted);
+      }
+    } catch (error) {
+      // Only a bug gets here (surface and pacer errors are handled below); fail loudly, not silently.
+      this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** The first message whose wanted state differs from what the platform shows. */
+  private nextWrite(): { index: number; wanted: Wanted } | undefined {
+    const layout = this.currentLayout();
+    for (const [index, wanted] of layout.entries()) {
+      const shown = this.slots[index]?.shown;
+      if (
+        !shown ||
+        shown.text !== wanted.text ||
+        shown.controlsKey !== wanted.controlsKey ||
+        shown.toolsKey !== wanted.toolsKey ||
+        shown.options.final !== wanted.options.final
+      ) {
+        return { index, wanted };
+      }
+    }
+    return undefined;
+  }
+
+  private currentLayout(): Wanted[] {
+    if (this.layoutVersion !== this.version) {
+      this.layout = this.computeLayout();
+      this.layoutVersion = this.version;
+    }
+    return this.layout;
+  }
+
+  private computeLayout(): Wanted[] {
+    const finishing = this.finishing;
+    const tail = this.tail();
+    const nothingShownYet = this.slots.every((slot) => slot.shown === undefined);
+    // Until there is something to say, the placeholder ("thinking…") stays as ingress posted it.
+    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '') return [];
+    // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
+    // all that a continuation message holds.
+    const pieces = this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0);
+    const lastIndex = pieces.length - 1;
+    const native = this.surface.limits.nativeToolStatus === true;
+    const wanted = pieces.map((piece, index): Wanted => {
+      if (index < lastIndex) return wantedFinal(piece);
+      const text = piece.trim() && tail ? `${piece}\n\n${tail}` : piece.trim() ? piece : tail;
+      const controls = finishing ? finishing.controls : this.streamingControls;
+      const options: MessageOptions = { controls, final: finishing !== undefined };
+      if (native) options.tools = this.tools.map((status) => ({ ...status }));
+      return {
+        text: text.trim() ? text : finishing ? NO_ANSWER_TEXT : WORKING_TEXT,
+        options,
+        controlsKey: JSON.stringify(controls),
+        toolsKey: native ? JSON.stringify(this.tools) : '',
+      };
+    });
+    for (let index = pieces.length; index < this.slots.length; index += 1) wanted.push(wantedFinal(SUPERSEDED_TEXT));
+    return wanted;
+  }
+
+  /** Tool lines, notice and footer: with the blank line before them, at most half a message, so the text always has room. */
+  private tail(): string {
+    const room = Math.floor(this.surface.limits.maxChars / 2) - 2;
+    const fixed = [this.finishing ? '' : noticeLine(this.notice), this.finishing?.footer ?? ''].filter(Boolean).join('\n');
+    const toolRoom = room - fixed.length - (fixed ? 1 : 0);
+    const tools = this.surface.limits.nativeToolStatus || toolRoom <= 0 ? '' : toolStatusBlock(this.tools, toolRoom);
+    const tail = [tools, fixed].filter(Boolean).join('\n');
+    return truncate(tail, room);
+  }
+
+  private readyAt(index: number): number {
+    const last = this.slots[index]?.lastWriteAt;
+    const intervalReady = last === undefined ? -Infinity : last + this.baseIntervalMs * this.penalty;
+    return Math.max(intervalReady, this.backoffUntil);
+  }
+
+  private async reserveChannelSlot(): Promise<number> {
+    if (!this.budget) return 0;
+    try {
+      return await this.pacer.reserve(this.surface.channelKey, this.budget);
+    } catch (error) {
+      // Pacers promise not to reject; if one does, pace by the message interval rather than stall.
+      this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'channel pacer failed');
+      return this.baseIntervalMs;
+    }
+  }
+
+  private async write(index: number, wanted: Wanted): Promise<void> {
+    let slot = this.slots[index];
+    if (!slot) {
+      slot = { ref: undefined, shown: undefined, lastWriteAt: undefined };
+      this.slots[index] = slot;
+    }
+    slot.lastWriteAt = this.clock.now();
+    try {
+      const created = !slot.ref;
+      if (slot.ref) await this.surface.edit(slot.ref, wanted.text, wanted.options);
+      else slot.ref = await this.surface.create(wanted.text, wanted.options);
+      slot.shown = wanted;
+      this.consecutiveFailures = 0;
+      this.penalty = Math.max(1, this.penalty * PENALTY_RECOVERY);
+      if (created) await this.announce(slot.ref, index);
+    } catch (error) {
+      await this.writeFailed(error, slot, index);
+    }
+  }
+
+  private async announce(ref: MessageRef, index: number): Promise<void> {
+    if (!this.onMessageCreated) return;
+    try {
+      await this.onMessageCreated(ref, index);
+    } catch (error) {
+      this.log.warn({ channelKey: this.surface.channelKey, messageId: ref.id, part: index, error: describeError(error) }, 'could not record a posted message');
+    }
+  }
+
+  private async writeFailed(error: unknown, slot: Slot, index: number): Promise<void> {
+    const details = { channelKey: this.surface.channelKey, messageId: slot.ref?.id, part: index, error: describeError(error) };
+    if (error instanceof SurfaceRateLimitedError) {
+      const retryAfterMs = Math.max(0, error.retryAfterMs);
+      this.penalty = Math.min(MAX_PACE_PENALTY, this.penalty * 2);
+      this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + retryAfterMs);
+      this.log.warn({ ...details, retryAfterMs }, 'rate limited; slowing this answer and its channel');
+      if (this.budget) await this.pacer.holdOff(this.surface.channelKey, retryAfterMs, this.budget).catch(() => {});
+      if (this.isBounded() && ++this.boundedRateLimits > this.finalRateLimitRetries) {
+        this.giveUp(new RenderWriteError(`still rate limited after ${this.finalRateLimitRetries} retries`, { cause: error, refs: this.refs }));
+      }
+      return;
+    }
+    this.consecutiveFailures += 1;
+    if (error instanceof SurfaceMessageGoneError) {
+      // Deleted, or its interaction token expired: the rest of the answer goes to a new message.
+      this.log.warn(details, 'message is gone; posting this part anew');
+      slot.ref = undefined;
+      slot.shown = undefined;
+    } else {
+      const backoffMs = Math.min(this.maxRetryBackoffMs, this.retryBackoffMs * 2 ** (this.consecutiveFailures - 1));
+      this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + backoffMs);
+      this.log.warn({ ...details, backoffMs }, 'write failed; retrying with the latest text');
+    }
+    if (this.isBounded() && this.consecutiveFailures >= this.finalAttempts) {
+      this.giveUp(new RenderWriteError(`write failed ${this.consecutiveFailures} times in a row: ${describeError(error)}`, { cause: error, refs: this.refs }));
+    }
+  }
+
+  /** Someone waits on the writes (`finish`, `flush`), so retries are bounded. */
+  private isBounded(): boolean {
+    return this.finishing !== undefined || this.flushWaiters.length > 0;
+  }
+
+  private giveUp(error: RenderWriteError): void {
+    if (this.finishing) {
+      this.fail(error);
+      return;
+    }
+    // A failed flush does not end the answer: streaming goes on retrying unbounded.
+    this.rejectFlushes(error);
+  }
+
+  /** Nothing is pending: wake whoever waits. */
+  private settle(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+    if (!this.finishing || this.closed) return;
+    this.closed = true;
+    this.finishing.resolve(this.refs);
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopSleeping();
+    this.rejectFlushes(error);
+    if (this.finishing) this.finishing.reject(error);
+    else this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'answer rendering stopped');
+  }
+
+  private rejectFlushes(error: unknown): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    // Whole milliseconds, at least one: a sub-millisecond float wait must still move time on.
+    const delayMs = Math.max(1, Math.ceil(ms));
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.wake = undefined;
+        resolve();
+      }, delayMs);
+    });
+  }
+
+  private stopSleeping(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+function wantedFinal(text: string): Wanted {
+  return { text, options: { controls: NO_CONTROLS, final: true }, controlsKey: JSON.stringify(NO_CONTROLS), toolsKey: '' };
+}

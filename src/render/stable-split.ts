@@ -1,0 +1,42 @@
+import type { OpenFence } from './code-fence.ts';
+import { splitSegments } from './split-for-limit.ts';
+
+/**
+ * Splits a growing answer so that a message, once full, keeps its text: the pieces before the last
+ * are committed and only the rest is split again on each snapshot. When the body stops extending
+ * the committed text (a retry replaced it), everything is split afresh.
+ */
+export class StableSplit {
+  private readonly maxChars: number;
+  /** Texts of the committed (full, finalized) pieces, in order. */
+  private committed: string[] = [];
+  /** The source text the committed pieces cover, and the fence open where it ends. */
+  private committedSource = '';
+  private openAtCommitted: OpenFence | undefined;
+
+  constructor(maxChars: number) {
+    this.maxChars = maxChars;
+  }
+
+  /** Pieces for `body`, the last one leaving `reserveLast` characters free. Always at least one piece. */
+  split(body: string, reserveLast: number): string[] {
+    if (!body.startsWith(this.committedSource)) {
+      this.committed = [];
+      this.committedSource = '';
+      this.openAtCommitted = undefined;
+    }
+    const segments = splitSegments(body, this.maxChars, {
+      start: this.committedSource.length,
+      openAtStart: this.openAtCommitted,
+      reserveLast,
+    });
+    const last = segments.pop();
+    if (segments.length > 0) {
+      const lastCommitted = segments.at(-1);
+      this.committed.push(...segments.map((segment) => segment.text));
+      this.committedSource = body.slice(0, lastCommitted?.end ?? 0);
+      this.openAtCommitted = lastCommitted?.openAtEnd;
+    }
+    return [...this.committed, last?.text ?? ''];
+  }
+}
