@@ -42,6 +42,13 @@ export interface ProgressiveMessageOptions {
    * when larger. @defaultValue `surface.limits.minEditIntervalMs`
    */
   minEditIntervalMs?: number;
+  /**
+   * Added to the channel window: slots are reserved on Redis's clock but writes reach the platform a
+   * little later (reply delivery, event-loop lag), and the platform counts arrivals. Without slack a
+   * busy channel's sixth write can land a few ms inside the first one's window and draw a 429.
+   * @defaultValue max(100, 2% of the window)
+   */
+  channelMarginMs?: number;
   /** Consecutive failed writes `finish` and `flush` tolerate before they reject; 429s are counted apart. @defaultValue 4 */
   finalAttempts?: number;
   /** 429 answers `finish` and `flush` tolerate before they reject. @defaultValue 20 */
@@ -167,7 +174,7 @@ export class ProgressiveMessage {
     this.baseIntervalMs = Math.max(limits.minEditIntervalMs, options.minEditIntervalMs ?? 0);
     this.budget =
       limits.channelEditsPerWindow !== undefined && limits.channelWindowMs !== undefined
-        ? { editsPerWindow: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs }
+        ? { editsPerWindow: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs + (options.channelMarginMs ?? Math.max(100, limits.channelWindowMs * 0.02)) }
         : undefined;
     this.finalAttempts = Math.max(1, options.finalAttempts ?? 4);
     this.finalRateLimitRetries = Math.max(0, options.finalRateLimitRetries ?? 20);

@@ -33,7 +33,8 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     platforms: new Map(platforms.map((ports) => [ports.platform, ports])),
     settings: core.settings,
     tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log }),
-    pacer: new RedisChannelPacer({ redis: core.redis, prefix, log }),
+    // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
+    pacer: new RedisChannelPacer({ redis: core.connect('client'), prefix, log }),
     cancels,
     budget: new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }),
     usage: core.usage,

@@ -76,7 +76,14 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     }
 
     const surface = ports.surfaceFor(data);
-    const cancel = await deps.cancels.watch(jobId);
+    // Both are Redis round trips before the model request; neither needs the other.
+    const [cancel, settingsResult] = await Promise.all([
+      deps.cancels.watch(jobId),
+      deps.settings.resolve({ platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId }).then(
+        (settings) => ({ ok: true as const, settings }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    ]);
     const signals = [cancel.signal, deps.shutdownSignal, ...(bullSignal ? [bullSignal] : [])];
     const signal = AbortSignal.any(signals);
     let known = data;
@@ -103,7 +110,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       answerSeconds.observe({ platform: data.platform }, (performance.now() - started) / 1000);
     };
     try {
-      const settings = await deps.settings.resolve({ platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId });
+      if (!settingsResult.ok) throw settingsResult.error;
+      const settings = settingsResult.settings;
       const model = data.model ?? settings.model ?? deps.defaults.model;
       const messages = await buildConversation(data, ports, signal, {
         persona: settings.persona,

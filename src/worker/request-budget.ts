@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RateLimitInfo } from '../llm/types.ts';
 
@@ -28,6 +29,20 @@ local until_at = tonumber(ARGV[1]) + tonumber(ARGV[2])
 if until_at > tat then redis.call('SET', KEYS[1], tostring(until_at), 'PX', math.floor(tonumber(ARGV[3]))) end
 return 1
 `;
+
+const sha1 = (script: string) => createHash('sha1').update(script).digest('hex');
+const RESERVE_SHA = sha1(RESERVE);
+const BLOCK_UNTIL_SHA = sha1(BLOCK_UNTIL);
+
+/** EVALSHA first (one hash on the wire per job), the full script only when Redis has not cached it. */
+async function runScript(redis: Redis, script: string, sha: string, key: string, ...args: Array<string | number>): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, 1, key, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+    return redis.eval(script, 1, key, ...args);
+  }
+}
 
 export interface RequestBudgetOptions {
   redis: Redis;
@@ -73,7 +88,7 @@ export class RequestBudget {
    * so the answer can say it is queued.
    */
   async take(signal?: AbortSignal, onQueued?: (waitMs: number) => void): Promise<number> {
-    const wait = Number(await this.redis.eval(RESERVE, 1, this.key, this.now(), this.interval, this.tolerance, 120_000));
+    const wait = Number(await runScript(this.redis, RESERVE, RESERVE_SHA, this.key, this.now(), this.interval, this.tolerance, 120_000));
     if (wait > 0) {
       onQueued?.(wait);
       await this.sleep(wait, signal);
@@ -93,7 +108,7 @@ export class RequestBudget {
 
   /** After a 429 with Retry-After: nobody in the team sends until then. */
   async blockFor(ms: number): Promise<void> {
-    await this.redis.eval(BLOCK_UNTIL, 1, this.key, this.now() + ms, this.tolerance, ms + this.tolerance + 60_000);
+    await runScript(this.redis, BLOCK_UNTIL, BLOCK_UNTIL_SHA, this.key, this.now() + ms, this.tolerance, ms + this.tolerance + 60_000);
   }
 }
 
