@@ -1,0 +1,159 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../../src/config.ts';
+import type { IngressServices } from '../../src/ingress/services.ts';
+import type { Logger } from '../../src/observability/logger.ts';
+import { jobIdFor, type ChatJobInput } from '../../src/queue/chat-job.ts';
+import type { MessageRef } from '../../src/render/surface.ts';
+import type { AnsweredThreads } from './answered-threads.ts';
+import { PLACEHOLDER_MARKDOWN, markdownMessage, mrkdwnMessage } from './blocks.ts';
+import { markdownToMrkdwn, mrkdwnToPlain } from './formatting.ts';
+import { STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, startStream, type StreamingSwitch } from './streaming.ts';
+import { slackErrorCode } from './web-client.ts';
+
+/**
+ * What every trigger (mention, DM, follow-up, assistant message, `/ofox ask`) does before the 3 s
+ * are up: claim the event id, post the placeholder in the thread, enqueue the job. A redelivered
+ * event stops at the claim, so it never makes a second answer.
+ */
+
+export interface SlackFile {
+  name?: string;
+  title?: string;
+  mimetype?: string;
+  size?: number;
+  url_private?: string;
+  url_private_download?: string;
+}
+
+export interface Trigger {
+  eventId: string;
+  teamId: string;
+  channel: string;
+  user: string;
+  /** Plain text for the model. */
+  text: string;
+  ts: string;
+  threadTs?: string;
+  files?: SlackFile[];
+  /** The Assistant container: its status line ("is thinking…") is the placeholder. */
+  assistantThread?: boolean;
+  fromCommand?: boolean;
+}
+
+export interface IngressContext {
+  config: Pick<Config, 'SLACK_STREAMING' | 'SLACK_ADMIN_USER_IDS' | 'SLACK_COMMAND' | 'SLACK_THREAD_FOLLOWUPS' | 'IGNORE_BOTS'>;
+  services: IngressServices;
+  log: Logger;
+  answered: AnsweredThreads;
+  streaming: StreamingSwitch;
+}
+
+export type Answer = (client: WebClient, trigger: Trigger) => Promise<void>;
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-yaml|yaml|x-sh|x-python|sql|csv|toml|x-toml|markdown))/;
+
+export function isAdmin(context: IngressContext, userId: string): boolean {
+  return context.config.SLACK_ADMIN_USER_IDS.includes(userId);
+}
+
+/** A note only `user` sees; failures are logged, never thrown. */
+export async function ephemeral(context: IngressContext, client: WebClient, note: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
+  try {
+    await client.chat.postEphemeral({ channel: note.channel, user: note.user, text: markdownToMrkdwn(note.text), ...(note.threadTs ? { thread_ts: note.threadTs } : {}) });
+  } catch (error) {
+    context.log.warn({ err: error, channel: note.channel, user: note.user }, 'slack: ephemeral note failed');
+  }
+}
+
+/** Runs a handler, turning any failure into one structured log line. */
+export function guarded(context: IngressContext, name: string, handler: () => Promise<void>): Promise<void> {
+  return handler().catch((error: unknown) => context.log.error({ err: error, handler: name, code: slackErrorCode(error) }, 'slack: handler failed'));
+}
+
+/** The message text without the bot's own mention, as plain text for the model. */
+export function promptOf(text: string | undefined, botUserId: string | undefined): string {
+  const withoutBot = botUserId ? (text ?? '').replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), ' ') : (text ?? '');
+  return mrkdwnToPlain(withoutBot).replace(/[ \t]+/g, ' ').trim();
+}
+
+export function attachmentsOf(files: SlackFile[] | undefined): ChatJobInput['attachments'] {
+  return (files ?? [])
+    .map((file) => {
+      const url = file.url_private_download ?? file.url_private;
+      if (!url) return undefined;
+      const mediaType = file.mimetype;
+      const kind: 'image' | 'text' | 'file' = mediaType?.startsWith('image/') ? 'image' : mediaType && TEXT_TYPES.test(mediaType) ? 'text' : 'file';
+      return { kind, name: file.name ?? file.title ?? 'file', url, ...(mediaType ? { mediaType } : {}), ...(file.size !== undefined ? { sizeBytes: file.size } : {}) };
+    })
+    .filter((attachment) => attachment !== undefined);
+}
+
+/** A stream holding only the Stop button (native); a posted "Thinking…" message where streams cannot hold it. */
+async function postPlaceholder(context: IngressContext, client: WebClient, trigger: Trigger, threadTs: string, jobId: string): Promise<MessageRef | undefined> {
+  const controls = { kind: 'stop' as const, jobId };
+  const { streaming } = context;
+  if (streaming.native && streaming.buttonsInStreams) {
+    try {
+      const ts = await startStream(client, { channel: trigger.channel, threadTs, userId: trigger.user, teamId: trigger.teamId, controls }, streaming);
+      return { id: ts, channelId: trigger.channel, extra: { threadTs, stream: STREAM_MARKER } };
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (!code || !STREAMING_UNAVAILABLE_ERRORS.has(code)) throw error;
+      context.log.warn({ code, channel: trigger.channel }, 'slack: cannot start a stream here, posting a placeholder instead');
+      if (streaming.buttonsInStreams) streaming.refuse();
+    }
+  }
+  const message = context.config.SLACK_STREAMING === 'native' ? markdownMessage(PLACEHOLDER_MARKDOWN, controls) : mrkdwnMessage(PLACEHOLDER_MARKDOWN, controls);
+  const response = await client.chat.postMessage({ channel: trigger.channel, thread_ts: threadTs, ...message });
+  return response.ts ? { id: response.ts, channelId: trigger.channel, extra: { threadTs } } : undefined;
+}
+
+/** Shows a failure in the placeholder (stopping its stream first). */
+async function failPlaceholder(client: WebClient, placeholder: MessageRef, text: string): Promise<void> {
+  if (placeholder.extra?.stream === STREAM_MARKER) await client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }).catch(() => undefined);
+  await client.chat.update({ channel: placeholder.channelId, ts: placeholder.id, ...mrkdwnMessage(text) }).catch(() => undefined);
+}
+
+export function createAnswer(context: IngressContext): Answer {
+  return async (client, trigger) => {
+    const log = context.log.child({ eventId: trigger.eventId, channel: trigger.channel });
+    if (!(await context.services.claimEvent('slack', trigger.eventId))) {
+      log.info('slack: event already claimed, ignoring redelivery');
+      return;
+    }
+    const jobId = jobIdFor('slack', trigger.eventId);
+    const threadTs = trigger.threadTs ?? trigger.ts;
+    let placeholder: MessageRef | undefined;
+    if (!trigger.assistantThread) {
+      try {
+        placeholder = await postPlaceholder(context, client, trigger, threadTs, jobId);
+      } catch (error) {
+        // The worker posts the first message itself when there is no placeholder.
+        log.warn({ err: error, code: slackErrorCode(error) }, 'slack: placeholder failed');
+      }
+    }
+    await context.answered.remember(trigger.channel, threadTs).catch((error: unknown) => log.warn({ err: error }, 'slack: could not remember thread'));
+    const job: ChatJobInput = {
+      v: 1,
+      eventId: trigger.eventId,
+      platform: 'slack',
+      workspaceId: trigger.teamId,
+      channelId: trigger.channel,
+      threadId: threadTs,
+      messageId: trigger.ts,
+      userId: trigger.user,
+      prompt: trigger.text,
+      attachments: attachmentsOf(trigger.files),
+      ...(placeholder ? { placeholder } : {}),
+      fromCommand: trigger.fromCommand ?? false,
+      createdAt: Date.now(),
+    };
+    try {
+      const result = await context.services.enqueue(job);
+      log.info({ jobId: result.jobId, duplicate: result.duplicate }, 'slack: enqueued');
+    } catch (error) {
+      log.error({ err: error }, 'slack: enqueue failed');
+      if (placeholder) await failPlaceholder(client, placeholder, 'Sorry, I could not start on that. Please try again.');
+    }
+  };
+}

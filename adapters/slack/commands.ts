@@ -1,0 +1,95 @@
+import type { App } from '@slack/bolt';
+import type { CommandInvocation } from '../../src/ingress/services.ts';
+import { guarded, isAdmin, type Answer, type IngressContext } from './answer.ts';
+import { escapeMrkdwn, markdownToMrkdwn, neutralizeMentions } from './formatting.ts';
+import { slackErrorCode } from './web-client.ts';
+
+/**
+ * The slash command (SLACK_COMMAND, `/ofox` by default) and its subcommands. Slack has no command
+ * registration API for a single app; the command itself is declared in `manifest.yml`.
+ */
+
+export const SUBCOMMANDS = ['ask', 'model', 'persona', 'tools', 'usage', 'help'] as const;
+
+export type ParsedCommand = { name: 'ask'; prompt: string } | { name: CommandInvocation['name']; args: string };
+
+/** `ask <prompt>`, `model [name]`, `persona [text|clear]`, `tools [list|enable|disable name]`, `usage`, `help`. */
+export function parseCommand(text: string): ParsedCommand {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return { name: 'help', args: '' };
+  const match = /^(\S+)\s*([\s\S]*)$/.exec(trimmed);
+  const word = (match?.[1] ?? '').toLowerCase();
+  const rest = (match?.[2] ?? '').trim();
+  switch (word) {
+    case 'ask':
+      return { name: 'ask', prompt: rest };
+    case 'model':
+    case 'persona':
+    case 'tools':
+    case 'usage':
+    case 'help':
+      return { name: word, args: rest };
+    default:
+      // `/ofox what is a monad?` reads as a question.
+      return { name: 'ask', prompt: trimmed };
+  }
+}
+
+export function usageText(command: string): string {
+  return [
+    `*${command} ask <question>*: answer in a thread here`,
+    `*${command} model [name]*: show or set this channel's model`,
+    `*${command} persona [text|clear]*: show, set or clear the persona`,
+    `*${command} tools [list|enable|disable name]*: the tools I may use here`,
+    `*${command} usage*: requests and tokens used`,
+    `*${command} help*: this list`,
+  ].join('\n');
+}
+
+/**
+ * `SLACK_COMMAND`: acks at once, then runs the subcommand through the core (`runCommand`, with
+ * isAdmin from SLACK_ADMIN_USER_IDS) and answers through response_url. `ask` posts the question
+ * in the channel and answers in its thread like a mention.
+ */
+export function registerSlashCommand(app: App, context: IngressContext, answer: Answer): void {
+  const { config, services, log } = context;
+  app.command(config.SLACK_COMMAND, async ({ command, ack, respond, client }) => {
+    await ack();
+    await guarded(context, 'command', async () => {
+      const parsed = parseCommand(command.text ?? '');
+      if (parsed.name === 'ask') {
+        if (parsed.prompt.length === 0) return void (await respond({ response_type: 'ephemeral', text: usageText(config.SLACK_COMMAND) }));
+        let parentTs: string | undefined;
+        try {
+          const question = `*${escapeMrkdwn(neutralizeMentions(command.user_name))} asked:* ${markdownToMrkdwn(parsed.prompt)}`;
+          parentTs = (await client.chat.postMessage({ channel: command.channel_id, text: question, unfurl_links: false })).ts;
+        } catch (error) {
+          const code = slackErrorCode(error);
+          log.warn({ code, channel: command.channel_id }, 'slack: could not post the question');
+          const text = code === 'not_in_channel' || code === 'channel_not_found' ? 'I am not in this conversation yet: invite me first (`/invite @ofox`).' : 'Sorry, I could not post here.';
+          return void (await respond({ response_type: 'ephemeral', text }));
+        }
+        if (!parentTs) return;
+        // Slash commands have no event id; the trigger id is unique per invocation.
+        await answer(client, { eventId: command.trigger_id, teamId: command.team_id, channel: command.channel_id, user: command.user_id, text: parsed.prompt, ts: parentTs, threadTs: parentTs, fromCommand: true });
+        return;
+      }
+      try {
+        const reply = await services.runCommand({
+          platform: 'slack',
+          workspaceId: command.team_id,
+          channelId: command.channel_id,
+          userId: command.user_id,
+          isAdmin: isAdmin(context, command.user_id),
+          name: parsed.name,
+          args: parsed.args,
+        });
+        const text = reply.text.trim().length === 0 && parsed.name === 'help' ? usageText(config.SLACK_COMMAND) : markdownToMrkdwn(reply.text);
+        await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text });
+      } catch (error) {
+        log.error({ err: error, command: parsed.name }, 'slack: command failed');
+        await respond({ response_type: 'ephemeral', text: 'Sorry, that command failed.' });
+      }
+    });
+  });
+}

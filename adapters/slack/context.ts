@@ -1,0 +1,175 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../src/observability/logger.ts';
+import type { ChatJob } from '../../src/queue/chat-job.ts';
+import type { ConversationReader } from '../../src/worker/ports.ts';
+import { mrkdwnToPlain } from './formatting.ts';
+
+/**
+ * Reads the conversation back from Slack: the thread's replies (the platform is the transcript).
+ * The bot's own messages are the assistant's turns; everyone else's are user turns with a name.
+ */
+
+// Adapters may not import src/llm; the message shapes come through the port's signature.
+type ChatMessage = Awaited<ReturnType<ConversationReader['history']>>[number];
+type ContentPart = NonNullable<Awaited<ReturnType<NonNullable<ConversationReader['attachments']>>>>[number];
+
+interface SlackMessage {
+  ts?: string;
+  user?: string;
+  bot_id?: string;
+  subtype?: string;
+  text?: string;
+  blocks?: Array<{ type?: string; text?: unknown }>;
+}
+
+export interface SlackConversationOptions {
+  client: WebClient;
+  log: Logger;
+  /** Used to download url_private files; never sent to other hosts. */
+  botToken: string;
+  /** Origins allowed to receive the bot token when downloading files (Slack's file host, SLACK_API_URL's). */
+  trustedFileOrigins: string[];
+  /** Resolves the bot's user id (auth.test), once. */
+  botUserId: () => Promise<string | undefined>;
+  /** Largest image downloaded and inlined. @defaultValue 5 MB */
+  maxImageBytes?: number;
+}
+
+const PAGE = 200;
+
+export class SlackConversationReader implements ConversationReader {
+  private readonly options: SlackConversationOptions;
+  private readonly names = new Map<string, string>();
+
+  constructor(options: SlackConversationOptions) {
+    this.options = options;
+  }
+
+  async history(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ChatMessage[]> {
+    const threadTs = job.threadId;
+    if (job.fromCommand || !threadTs) return [];
+    const botUserId = await this.options.botUserId();
+    const raw: SlackMessage[] = [];
+    let cursor: string | undefined;
+    do {
+      options.signal.throwIfAborted();
+      const page = await this.options.client.conversations.replies({ channel: job.channelId, ts: threadTs, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      raw.push(...((page.messages ?? []) as SlackMessage[]));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+
+    const excluded = new Set([job.messageId, job.placeholder?.id].filter((ts): ts is string => Boolean(ts)));
+    const trigger = job.messageId ? Number(job.messageId) : Number.POSITIVE_INFINITY;
+    const kept = raw.filter((message) => message.ts && !excluded.has(message.ts) && Number(message.ts) < trigger && isConversational(message));
+    const recent = kept.slice(-options.maxMessages);
+    await this.resolveNames(recent, botUserId, options.signal);
+
+    const turns: ChatMessage[] = [];
+    for (const message of recent) {
+      // Our app posts as its bot user; other bots' messages are turns by someone else.
+      const fromBot = botUserId !== undefined ? message.user === botUserId : Boolean(message.bot_id);
+      const text = fromBot ? botText(message) : mrkdwnToPlain(message.text ?? '', this.names);
+      if (text.trim().length === 0) continue;
+      if (fromBot) turns.push({ role: 'assistant', content: text });
+      else turns.push({ role: 'user', content: text, ...(message.user ? { name: this.names.get(message.user) ?? message.user } : {}) });
+    }
+    return turns;
+  }
+
+  async attachments(job: ChatJob, options: { signal: AbortSignal; maxTextBytes: number }): Promise<ContentPart[]> {
+    const parts: ContentPart[] = [];
+    for (const attachment of job.attachments) {
+      try {
+        if (attachment.kind === 'image') {
+          const limit = this.options.maxImageBytes ?? 5 * 1024 * 1024;
+          if ((attachment.sizeBytes ?? 0) > limit) {
+            parts.push({ type: 'text', text: `[image ${attachment.name} skipped: larger than ${Math.round(limit / 1024 / 1024)} MB]` });
+            continue;
+          }
+          const { data, mediaType } = await this.download(attachment.url, limit, options.signal);
+          const type = attachment.mediaType ?? mediaType ?? 'image/png';
+          parts.push({ type: 'image', url: `data:${type};base64,${data.toString('base64')}`, mediaType: type });
+        } else if (attachment.kind === 'text') {
+          const { data, truncated } = await this.downloadText(attachment.url, options.maxTextBytes, options.signal);
+          const fence = data.includes('```') ? '````' : '```';
+          parts.push({ type: 'text', text: `File ${attachment.name}${truncated ? ` (first ${options.maxTextBytes} bytes)` : ''}:\n${fence}\n${data}\n${fence}` });
+        } else {
+          parts.push({ type: 'text', text: `[attached file: ${attachment.name}${attachment.mediaType ? ` (${attachment.mediaType})` : ''}]` });
+        }
+      } catch (error) {
+        if (options.signal.aborted) throw error;
+        this.options.log.warn({ err: error, file: attachment.name }, 'slack: attachment download failed');
+        parts.push({ type: 'text', text: `[attachment ${attachment.name} could not be read]` });
+      }
+    }
+    return parts;
+  }
+
+  private async download(url: string, limit: number, signal: AbortSignal): Promise<{ data: Buffer; mediaType?: string }> {
+    const response = await fetch(url, { headers: this.authHeaders(url), signal, redirect: 'follow' });
+    const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim();
+    if (!response.ok) throw new Error(`file download answered ${response.status}`);
+    // Slack answers a sign-in page (HTML) when the token cannot see the file.
+    if (mediaType === 'text/html') throw new Error('file download answered a sign-in page');
+    const data = Buffer.from(await response.arrayBuffer());
+    if (data.length > limit) throw new Error(`file larger than ${limit} bytes`);
+    return { data, mediaType };
+  }
+
+  private async downloadText(url: string, maxBytes: number, signal: AbortSignal): Promise<{ data: string; truncated: boolean }> {
+    const { data } = await this.download(url, Math.max(maxBytes * 4, 1024 * 1024), signal).catch(async (error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('file larger')) {
+        // Too big to inline whole: read the head only.
+        const response = await fetch(url, { headers: { ...this.authHeaders(url), range: `bytes=0-${maxBytes - 1}` }, signal });
+        return { data: Buffer.from(await response.arrayBuffer()).subarray(0, maxBytes) };
+      }
+      throw error;
+    });
+    const truncated = data.length > maxBytes;
+    // Cut at a character boundary.
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, maxBytes)).replace(/\uFFFD$/, '');
+    return { data: text, truncated };
+  }
+
+  private authHeaders(url: string): Record<string, string> {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      return {};
+    }
+    return this.options.trustedFileOrigins.includes(origin) ? { authorization: `Bearer ${this.options.botToken}` } : {};
+  }
+
+  private async resolveNames(messages: SlackMessage[], botUserId: string | undefined, signal: AbortSignal): Promise<void> {
+    const ids = new Set<string>();
+    for (const message of messages) {
+      if (message.user && message.user !== botUserId) ids.add(message.user);
+      for (const match of (message.text ?? '').matchAll(/<@([UW][A-Z0-9]+)>/g)) if (match[1]) ids.add(match[1]);
+    }
+    for (const id of ids) {
+      if (this.names.has(id) || signal.aborted) continue;
+      try {
+        const info = await this.options.client.users.info({ user: id });
+        const user = info.user;
+        const name = user?.profile?.display_name || user?.real_name || user?.name;
+        if (name) this.names.set(id, name);
+      } catch (error) {
+        this.options.log.debug({ err: error, user: id }, 'slack: users.info failed');
+      }
+    }
+  }
+}
+
+const SKIPPED_SUBTYPES = new Set(['channel_join', 'channel_leave', 'message_deleted', 'message_changed', 'assistant_app_thread', 'channel_topic', 'channel_purpose']);
+
+function isConversational(message: SlackMessage): boolean {
+  return !message.subtype || !SKIPPED_SUBTYPES.has(message.subtype);
+}
+
+/** The bot's own answer: its markdown block when present (full text), else its text. */
+function botText(message: SlackMessage): string {
+  const markdown = (message.blocks ?? []).filter((block) => block.type === 'markdown' && typeof block.text === 'string').map((block) => block.text as string);
+  if (markdown.length > 0) return markdown.join('\n').replace(/\u2060/g, '');
+  return mrkdwnToPlain(message.text ?? '').replace(/\u2060/g, '');
+}

@@ -1,0 +1,69 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../../src/config.ts';
+import type { Logger } from '../../src/observability/logger.ts';
+import type { ChatJob } from '../../src/queue/chat-job.ts';
+import type { PlatformPorts } from '../../src/worker/ports.ts';
+import { SlackApprovals } from './approvals.ts';
+import { SlackConversationReader } from './context.ts';
+import { MemoryStreamStateStore, type StreamStateStore } from './stream-state.ts';
+import { StreamingSwitch } from './streaming.ts';
+import { DEFAULT_SLACK_LIMITS, SlackSurface, type SlackSurfaceLimits } from './surface.ts';
+import { createSlackWebClient } from './web-client.ts';
+
+/** What the worker role needs from Slack: surfaces, the thread reader, approval buttons. */
+
+export interface SlackPortsOptions {
+  /** Overrides of the pacing the renderer is told about. */
+  limits?: Partial<SlackSurfaceLimits>;
+  /** After Slack refuses streaming, how long to post-and-update before trying streams again. @defaultValue 600_000 */
+  streamingRetryMs?: number;
+  /** A ready client (tests); otherwise one is built from the config. */
+  client?: WebClient;
+  /**
+   * What each native stream holds. Pass `RedisStreamStateStore` when several worker processes
+   * run, so a job retried elsewhere continues its stream exactly. @defaultValue in memory
+   */
+  streamStates?: StreamStateStore;
+}
+
+export type SlackPorts = PlatformPorts & { readonly client: WebClient; close(): Promise<void> };
+
+export function createSlackPorts(
+  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_STREAMING'>,
+  log: Logger,
+  options: SlackPortsOptions = {},
+): SlackPorts {
+  if (!config.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack worker');
+  const client = options.client ?? createSlackWebClient(config);
+  const streaming = new StreamingSwitch(config.SLACK_STREAMING, options.streamingRetryMs);
+  const streams = options.streamStates ?? new MemoryStreamStateStore();
+  const limits = { ...DEFAULT_SLACK_LIMITS, ...options.limits };
+  const slackLog = log.child({ platform: 'slack' });
+
+  let botUserId: Promise<string | undefined> | undefined;
+  const resolveBotUserId = (): Promise<string | undefined> => {
+    botUserId ??= client.auth.test().then(
+      (result) => result.user_id,
+      (error: unknown) => {
+        botUserId = undefined;
+        slackLog.warn({ err: error }, 'slack: auth.test failed');
+        return undefined;
+      },
+    );
+    return botUserId;
+  };
+
+  const trustedFileOrigins = ['https://files.slack.com'];
+  if (config.SLACK_API_URL) trustedFileOrigins.push(new URL(config.SLACK_API_URL).origin);
+
+  return {
+    platform: 'slack',
+    client,
+    surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits }),
+    conversation: new SlackConversationReader({ client, log: slackLog, botToken: config.SLACK_BOT_TOKEN, trustedFileOrigins, botUserId: resolveBotUserId }),
+    approvals: new SlackApprovals(client),
+    async close() {
+      await streams.clear();
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../src/observability/logger.ts';
+import type { ChatJob } from '../../src/queue/chat-job.ts';
+import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
+import { markdownMessage, mrkdwnMessage } from './blocks.ts';
+import { neutralizeMarkdown } from './formatting.ts';
+import type { StreamState, StreamStateStore } from './stream-state.ts';
+import { STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
+import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
+
+/**
+ * The answer's messages in the thread (`thread_ts = job.threadId ?? job.messageId`).
+ *
+ * Native mode (SLACK_STREAMING=native): a message is a Slack stream. The renderer hands over full
+ * snapshots; when a snapshot extends what was sent, only the difference is appended. When it does
+ * not (a retried round replaced the text), or Slack ends / refuses the stream, the message ROLLS
+ * OVER: the stream is stopped and the message is rewritten whole with `chat.update`; from then on
+ * it is edited like any message. The final write always stops the stream and rewrites the message
+ * with the exact final text and its feedback buttons, so nothing is ever lost or repeated, even if
+ * a worker crashed mid-stream and another one picked the job up.
+ *
+ * Update mode (SLACK_STREAMING=update, or when Slack says streaming is unavailable): post once,
+ * then `chat.update` with mrkdwn sections, paced by the renderer.
+ */
+
+export interface SlackSurfaceLimits {
+  /** @defaultValue 3_500 */
+  maxChars: number;
+  /** Native streams: appendStream is Tier 4. @defaultValue 1_000 */
+  streamEditIntervalMs: number;
+  /** chat.update is Tier 3 (~50 per minute per workspace). @defaultValue 1_200 */
+  updateEditIntervalMs: number;
+  /** Edits per window across the whole workspace (Tier 3 is ~50 per minute). @defaultValue 12 */
+  channelEditsPerWindow: number;
+  /** @defaultValue 15_000 */
+  channelWindowMs: number;
+}
+
+export const DEFAULT_SLACK_LIMITS: SlackSurfaceLimits = {
+  maxChars: 3_500,
+  streamEditIntervalMs: 1_000,
+  updateEditIntervalMs: 1_200,
+  channelEditsPerWindow: 12,
+  channelWindowMs: 15_000,
+};
+
+export interface SlackSurfaceDeps {
+  client: WebClient;
+  log: Logger;
+  streaming: StreamingSwitch;
+  /** What each stream holds, keyed `channel:ts`; shared by every surface (and, in Redis, every worker). */
+  streams: StreamStateStore;
+  limits: SlackSurfaceLimits;
+}
+
+export class SlackSurface implements Surface {
+  readonly channelKey: string;
+  private readonly job: ChatJob;
+  private readonly deps: SlackSurfaceDeps;
+  private readonly threadTs: string | undefined;
+
+  constructor(job: ChatJob, deps: SlackSurfaceDeps) {
+    this.job = job;
+    this.deps = deps;
+    // Slack rate-limits chat.update (Tier 3) and appendStream (Tier 4) per workspace, not per
+    // channel, so every answer in the workspace shares one budget.
+    this.channelKey = `slack:${job.workspaceId}`;
+    this.threadTs = job.threadId ?? job.messageId;
+  }
+
+  get limits(): SurfaceLimits {
+    const { limits, streaming } = this.deps;
+    return {
+      maxChars: limits.maxChars,
+      minEditIntervalMs: streaming.native ? limits.streamEditIntervalMs : limits.updateEditIntervalMs,
+      channelEditsPerWindow: limits.channelEditsPerWindow,
+      channelWindowMs: limits.channelWindowMs,
+      nativeToolStatus: streaming.native,
+    };
+  }
+
+  async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
+    const channel = this.job.channelId;
+    if (this.deps.streaming.native && this.threadTs && !options.final) {
+      const seen: Record<string, string> = {};
+      const markdown = neutralizeMarkdown(text);
+      try {
+        const ts = await startStream(this.deps.client, {
+          channel,
+          threadTs: this.threadTs,
+          userId: this.job.userId,
+          teamId: this.job.workspaceId,
+          markdown,
+          controls: options.controls,
+          extraChunks: changedTaskChunks(options.tools, seen),
+        }, this.deps.streaming);
+        await this.deps.streams.set(`${channel}:${ts}`, { phase: 'streaming', sent: markdown, tools: seen });
+        return { id: ts, channelId: channel, extra: this.extra(true) };
+      } catch (error) {
+        if (!this.refusedStreaming(error)) throw toSurfaceError(error);
+      }
+    }
+    const response = await surfaceCall(() =>
+      this.deps.client.chat.postMessage({
+        channel,
+        ...(this.threadTs ? { thread_ts: this.threadTs } : {}),
+        ...this.render(text, options),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    if (!response.ts) throw new Error('chat.postMessage answered without a ts');
+    return { id: response.ts, channelId: channel, extra: this.extra(false) };
+  }
+
+  async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
+    if (ref.extra?.stream === STREAM_MARKER) return this.editStream(ref, text, options);
+    await this.update(ref, text, options);
+  }
+
+  /** In an assistant (DM) thread, "is thinking…" under the composer until the first text. */
+  async typing(): Promise<void> {
+    if (!this.job.channelId.startsWith('D') || !this.job.threadId) return;
+    try {
+      await this.deps.client.assistant.threads.setStatus({ channel_id: this.job.channelId, thread_ts: this.job.threadId, status: 'is thinking…' });
+    } catch (error) {
+      this.deps.log.debug({ err: error, channel: this.job.channelId }, 'slack: setStatus failed');
+    }
+  }
+
+  private extra(stream: boolean): Record<string, string> {
+    const extra: Record<string, string> = {};
+    if (this.threadTs) extra.threadTs = this.threadTs;
+    if (stream) extra.stream = STREAM_MARKER;
+    return extra;
+  }
+
+  /** Markdown blocks where Slack renders markdown (native mode), mrkdwn sections otherwise. */
+  private render(text: string, options: MessageOptions): { text: string; blocks: ReturnType<typeof mrkdwnMessage>['blocks'] } {
+    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, options.controls) : mrkdwnMessage(text, options.controls);
+  }
+
+  private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
+    await surfaceCall(() => this.deps.client.chat.update({ channel: ref.channelId, ts: ref.id, ...this.render(text, options) }));
+  }
+
+  private async editStream(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
+    const key = `${ref.channelId}:${ref.id}`;
+    // No state: the ingress started this stream and it holds only the Stop button so far.
+    const state: StreamState = (await this.deps.streams.get(key)) ?? { phase: 'streaming', sent: '', tools: {} };
+    if (state.phase === 'updated') return this.update(ref, text, options);
+    const markdown = neutralizeMarkdown(text);
+    if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
+    const delta = markdown.slice(state.sent.length);
+    const seen = { ...state.tools };
+    const tasks = changedTaskChunks(options.tools, seen);
+    const chunks = [...(delta ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
+    try {
+      if (options.final) {
+        await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}) });
+        // Kept (as 'updated'): a retry that replaces the body may edit a finished message again.
+        await this.deps.streams.set(key, { phase: 'updated', sent: markdown, tools: seen });
+        await this.update(ref, text, options);
+        return;
+      }
+      if (chunks.length === 0) return;
+      await this.deps.client.chat.appendStream({ channel: ref.channelId, ts: ref.id, chunks });
+      await this.deps.streams.set(key, { phase: 'streaming', sent: markdown, tools: seen });
+    } catch (error) {
+      if (error instanceof SurfaceRateLimitedError) throw error;
+      const code = slackErrorCode(error);
+      if (rateLimitDelayMs(error) === undefined && code && (STREAM_ENDED_ERRORS.has(code) || this.refusedStreaming(error))) {
+        return this.rollOver(ref, key, state, text, options, code);
+      }
+      throw toSurfaceError(error);
+    }
+  }
+
+  /** Stops the stream (if it still runs) and rewrites the whole message; later edits use chat.update. */
+  private async rollOver(ref: MessageRef, key: string, state: StreamState, text: string, options: MessageOptions, reason: string): Promise<void> {
+    this.deps.log.info({ channel: ref.channelId, ts: ref.id, reason, jobEventId: this.job.eventId }, 'slack: stream rolled over to chat.update');
+    if (state.phase === 'streaming') {
+      try {
+        await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id });
+      } catch (error) {
+        const delay = rateLimitDelayMs(error);
+        if (delay !== undefined) throw new SurfaceRateLimitedError(delay);
+        const code = slackErrorCode(error);
+        if (!code || !(STREAM_ENDED_ERRORS.has(code) || STREAMING_UNAVAILABLE_ERRORS.has(code))) throw toSurfaceError(error);
+      }
+      await this.deps.streams.set(key, { ...state, phase: 'updated' });
+    }
+    await this.update(ref, text, options);
+  }
+
+  /** True (and streaming switched off for a while) when Slack says this app cannot stream. */
+  private refusedStreaming(error: unknown): boolean {
+    const code = slackErrorCode(error);
+    if (!code || !STREAMING_UNAVAILABLE_ERRORS.has(code)) return false;
+    this.deps.log.warn({ code, channel: this.job.channelId }, 'slack: native streaming unavailable, falling back to chat.update');
+    this.deps.streaming.refuse();
+    return true;
+  }
+}

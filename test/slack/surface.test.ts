@@ -1,0 +1,240 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisStreamStateStore, createSlackPorts, type SlackPorts } from '../../adapters/slack/index.ts';
+import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
+import { SurfaceMessageGoneError, SurfaceRateLimitedError, type MessageRef, type Surface } from '../../src/render/surface.ts';
+import { FakeSlack, buttonsOf, notificationsIn, visibleText } from '../fakes/slack/index.ts';
+import { slackTestConfig } from './support.ts';
+
+let slack: FakeSlack;
+let ports: SlackPorts;
+
+function jobIn(channel: string, threadTs: string, extra: Partial<ChatJob> = {}): ChatJob {
+  return chatJobSchema.parse({ v: 1, eventId: `Ev${threadTs}`, platform: 'slack', workspaceId: slack.teamId, channelId: channel, messageId: threadTs, userId: 'UALICE', prompt: 'q', createdAt: Date.now(), ...extra });
+}
+
+function thread(channel = 'C1'): string {
+  return slack.addUserMessage(channel, 'UALICE', 'a question').ts;
+}
+
+async function portsWith(streaming: 'native' | 'update'): Promise<void> {
+  ports = createSlackPorts(slackTestConfig(slack, { SLACK_STREAMING: streaming }), silentLogger());
+}
+
+beforeEach(async () => {
+  slack = await new FakeSlack({ defaultRateLimits: false }).start();
+});
+
+afterEach(async () => {
+  await ports?.close();
+  await slack.stop();
+});
+
+describe('native streaming', () => {
+  let surface: Surface;
+  let threadTs: string;
+  beforeEach(async () => {
+    await portsWith('native');
+    threadTs = thread();
+    surface = ports.surfaceFor(jobIn('C1', threadTs));
+  });
+
+  it('says it shows tool progress natively and paces for appendStream', () => {
+    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 1000, nativeToolStatus: true });
+    expect(surface.channelKey).toBe(`slack:${slack.teamId}`);
+  });
+
+  it('starts a stream in the thread and appends only what is new', async () => {
+    const ref = await surface.create('Hello', { controls: { kind: 'stop', jobId: 'slack-Ev1' } });
+    await surface.edit(ref, 'Hello, wor');
+    await surface.edit(ref, 'Hello, world.');
+    await surface.edit(ref, 'Hello, world.');
+    const appends = slack.callsTo('chat.appendStream').map((call) => (call.args.chunks as Array<{ text?: string }>).map((chunk) => chunk.text).join(''));
+    expect(appends).toEqual([', wor', 'ld.']);
+    const message = slack.message('C1', ref.id)!;
+    expect(message.thread_ts).toBe(threadTs);
+    expect(message.streamText).toBe('Hello, world.');
+    expect(buttonsOf(message)).toEqual(['ofox_stop']);
+    expect(slack.callsTo('chat.startStream')[0]?.args).toMatchObject({ recipient_user_id: 'UALICE', recipient_team_id: slack.teamId, thread_ts: threadTs });
+  });
+
+  it('finishes by stopping the stream and showing the exact text with feedback buttons', async () => {
+    const ref = await surface.create('Part one', { controls: { kind: 'stop', jobId: 'slack-Ev1' } });
+    await surface.edit(ref, 'Part one and two', { final: true, controls: { kind: 'feedback', jobId: 'slack-Ev1' } });
+    const message = slack.message('C1', ref.id)!;
+    expect(message.streaming_state).toBe('completed');
+    expect(message.streamText).toBe('Part one and two');
+    expect(visibleText(message)).toBe('Part one and two');
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
+  });
+
+  it('edits a stream the ingress started (holding only the Stop button)', async () => {
+    const ts = slack.workspace.add({ channel: 'C1', thread_ts: threadTs, user: slack.botUserId, bot_id: slack.botId, streaming_state: 'in_progress', streamStartedAt: Date.now() }).ts;
+    const ref: MessageRef = { id: ts, channelId: 'C1', extra: { threadTs, stream: '1' } };
+    await surface.edit(ref, 'First words');
+    await surface.edit(ref, 'First words, more', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    expect(slack.message('C1', ts)?.streamText).toBe('First words, more');
+    expect(visibleText(slack.message('C1', ts)!)).toBe('First words, more');
+  });
+
+  it('rolls over to chat.update when a retry replaces the text, never repeating it', async () => {
+    const ref = await surface.create('The answer is 4');
+    await surface.edit(ref, 'The answer is 42, because');
+    await surface.edit(ref, 'Let me start over: the answer is 42.');
+    await surface.edit(ref, 'Let me start over: the answer is 42. Done.');
+    await surface.edit(ref, 'Let me start over: the answer is 42. Done!', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    const message = slack.message('C1', ref.id)!;
+    expect(message.streaming_state).toBe('completed');
+    expect(visibleText(message)).toBe('Let me start over: the answer is 42. Done!');
+    expect(slack.callsTo('chat.appendStream')).toHaveLength(1);
+    expect(slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('rolls over when Slack ends the stream mid-answer, keeping every word', async () => {
+    const ref = await surface.create('Streaming along');
+    await surface.edit(ref, 'Streaming along nicely');
+    slack.expireStreams();
+    await surface.edit(ref, 'Streaming along nicely, then more');
+    expect(visibleText(slack.message('C1', ref.id)!)).toBe('Streaming along nicely, then more');
+    await surface.edit(ref, 'Streaming along nicely, then more and the end', { final: true });
+    expect(visibleText(slack.message('C1', ref.id)!)).toBe('Streaming along nicely, then more and the end');
+  });
+
+  it('rolls over when the stream is refused mid-answer, and posts later messages instead', async () => {
+    const ref = await surface.create('Begin');
+    slack.refuseStreaming('not_allowed');
+    await surface.edit(ref, 'Begin and continue');
+    expect(visibleText(slack.message('C1', ref.id)!)).toBe('Begin and continue');
+    const next = await surface.create('A second message');
+    expect(next.extra?.stream).toBeUndefined();
+    expect(visibleText(slack.message('C1', next.id)!)).toBe('A second message');
+    expect(surface.limits.nativeToolStatus).toBe(false);
+  });
+
+  it('falls back to posting when streaming is unavailable from the start', async () => {
+    slack.refuseStreaming('feature_not_enabled');
+    const ref = await surface.create('Hi there', { controls: { kind: 'stop', jobId: 'j' } });
+    expect(ref.extra?.stream).toBeUndefined();
+    await surface.edit(ref, 'Hi there, friend', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    const message = slack.message('C1', ref.id)!;
+    expect(visibleText(message)).toBe('Hi there, friend');
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
+  });
+
+  it('starts streams without the Stop button when Slack keeps buttons out of streams', async () => {
+    slack.streamBlocksAllowed = false;
+    const ref = await surface.create('Hello', { controls: { kind: 'stop', jobId: 'j' } });
+    expect(ref.extra?.stream).toBe('1');
+    const again = await surface.create('Again', { controls: { kind: 'stop', jobId: 'j' } });
+    expect(slack.callsTo('chat.startStream').map((call) => call.outcome)).toEqual(['invalid_chunks', 'ok', 'ok']);
+    expect(buttonsOf(slack.message('C1', again.id)!)).toEqual([]);
+    await surface.edit(again, 'Again, done', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    expect(buttonsOf(slack.message('C1', again.id)!)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
+  });
+
+  it('shows tool calls as task updates, sending each state once', async () => {
+    const ref = await surface.create('Looking it up', { tools: [{ id: 't1', name: 'fetch_url', summary: 'https://a.test <!here>', state: 'running' }] });
+    await surface.edit(ref, 'Looking it up', { tools: [{ id: 't1', name: 'fetch_url', summary: 'https://a.test', state: 'running' }] });
+    await surface.edit(ref, 'Looking it up. Found it.', { tools: [{ id: 't1', name: 'fetch_url', summary: 'https://a.test', state: 'done', durationMs: 1200 }] });
+    const task = slack.message('C1', ref.id)!.tasks.get('t1');
+    expect(task).toMatchObject({ title: 'fetch_url', status: 'complete', output: 'done in 1.2 s' });
+    expect(notificationsIn(task?.details ?? '')).toEqual([]);
+    expect(slack.callsTo('chat.appendStream')).toHaveLength(1);
+  });
+
+  it('neutralizes mentions in streamed markdown', async () => {
+    const ref = await surface.create('Attention <!channel> and @here');
+    await surface.edit(ref, 'Attention <!channel> and @here, <@U123>!', { final: true });
+    const message = slack.message('C1', ref.id)!;
+    expect(notificationsIn(message.streamText)).toEqual([]);
+    expect(notificationsIn(visibleText(message))).toEqual([]);
+    expect(notificationsIn(message.text)).toEqual([]);
+  });
+
+  it('turns a 429 into SurfaceRateLimitedError and loses nothing on the next edit', async () => {
+    const ref = await surface.create('One');
+    slack.failNext('chat.appendStream', 'ratelimited', { retryAfterSec: 3 });
+    const error = await surface.edit(ref, 'One two').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SurfaceRateLimitedError);
+    expect((error as SurfaceRateLimitedError).retryAfterMs).toBe(3000);
+    await surface.edit(ref, 'One two three');
+    expect(slack.message('C1', ref.id)?.streamText).toBe('One two three');
+  });
+
+  it('does not stall the client for the Retry-After of another call', async () => {
+    slack.failNext('chat.appendStream', 'ratelimited', { retryAfterSec: 30 });
+    const ref = await surface.create('A');
+    const started = Date.now();
+    await expect(surface.edit(ref, 'A b')).rejects.toBeInstanceOf(SurfaceRateLimitedError);
+    await surface.create('Another message');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('reports a deleted message as gone', async () => {
+    await portsWith('update');
+    const updating = ports.surfaceFor(jobIn('C1', threadTs));
+    const ref = await updating.create('x');
+    slack.message('C1', ref.id)!.deleted = true;
+    await expect(updating.edit(ref, 'y')).rejects.toBeInstanceOf(SurfaceMessageGoneError);
+  });
+});
+
+describe('a job that moves to another worker', () => {
+  it('continues the same stream without repeating what the first worker appended', async () => {
+    const prefix = newTestPrefix('slack-streams');
+    const redis = new Redis(testRedisUrl());
+    try {
+      const config = slackTestConfig(slack);
+      const first = createSlackPorts(config, silentLogger(), { streamStates: new RedisStreamStateStore(redis, { prefix }) });
+      const second = createSlackPorts(config, silentLogger(), { streamStates: new RedisStreamStateStore(redis, { prefix }) });
+      const job = jobIn('C1', thread());
+      const ref = await first.surfaceFor(job).create('Once upon');
+      await first.surfaceFor(job).edit(ref, 'Once upon a time');
+      // The first worker dies; the job is retried elsewhere with the same text so far.
+      await second.surfaceFor(job).edit(ref, 'Once upon a time there was');
+      expect(slack.message('C1', ref.id)?.streamText).toBe('Once upon a time there was');
+      await second.surfaceFor(job).edit(ref, 'Once upon a time there was a fox.', { final: true });
+      expect(visibleText(slack.message('C1', ref.id)!)).toBe('Once upon a time there was a fox.');
+    } finally {
+      await deleteKeys(prefix);
+      redis.disconnect();
+    }
+  });
+});
+
+describe('update mode', () => {
+  let surface: Surface;
+  beforeEach(async () => {
+    await portsWith('update');
+    surface = ports.surfaceFor(jobIn('C1', thread()));
+  });
+
+  it('posts then edits mrkdwn sections, paced for Tier 3', async () => {
+    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 1200, nativeToolStatus: false });
+    const ref = await surface.create('**Hi**', { controls: { kind: 'stop', jobId: 'j' } });
+    await surface.edit(ref, '**Hi** there, [docs](https://d.test) <!channel>', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    const message = slack.message('C1', ref.id)!;
+    expect(slack.callsTo('chat.startStream')).toEqual([]);
+    expect(visibleText(message)).toBe('*Hi* there, <https://d.test|docs> &lt;\u2060!channel&gt;');
+    expect(notificationsIn(message.text)).toEqual([]);
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
+  });
+
+  it('keeps a full 3,500-character message under every Slack limit', async () => {
+    const text = `${'word & <tag> '.repeat(269)}`.slice(0, 3500);
+    const ref = await surface.create(text);
+    await surface.edit(ref, text, { final: true });
+    expect(slack.calls.every((call) => call.outcome === 'ok')).toBe(true);
+    expect(slack.message('C1', ref.id)!.blocks!.length).toBeGreaterThan(1);
+  });
+
+  it('turns a 429 on chat.update into SurfaceRateLimitedError', async () => {
+    const ref = await surface.create('x');
+    slack.failNext('chat.update', 'ratelimited', { retryAfterSec: 2 });
+    const error = await surface.edit(ref, 'y').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SurfaceRateLimitedError);
+    expect((error as SurfaceRateLimitedError).retryAfterMs).toBe(2000);
+  });
+});
