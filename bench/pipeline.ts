@@ -277,20 +277,28 @@ async function runScenario(scenario: PipelineScenario, upstream: Upstream, redis
       },
     });
 
-    // The channel pacer is the only `evalsha` user on the core's connection (RedisChannelPacer);
-    // timing it splits "first token → visible" into its parts. Its key ends with the channel key.
+    // The channel pacer runs one `evalsha` per reservation on a connection of its own (opened by the
+    // worker role through `core.connect`); timing those splits "first token → visible" into its
+    // parts. Pacer keys end with the channel key; other scripts' keys match no trace.
     const byChannel = new Map<string, Trace>();
-    const evalsha = core.redis.evalsha.bind(core.redis) as (...args: unknown[]) => Promise<unknown>;
-    (core.redis as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
-      const startedAt = now();
-      const key = String(args[2]);
-      try {
-        return await evalsha(...args);
-      } finally {
-        const trace = byChannel.get(key.slice(key.indexOf(':pace:') + ':pace:'.length));
-        trace?.reserveStart.push(startedAt);
-        trace?.reserveEnd.push(now());
-      }
+    const connect = core.connect.bind(core);
+    core.connect = (connectionRole) => {
+      const connection = connect(connectionRole);
+      const evalsha = connection.evalsha.bind(connection) as (...args: unknown[]) => Promise<unknown>;
+      (connection as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
+        const startedAt = now();
+        const key = String(args[2]);
+        try {
+          return await evalsha(...args);
+        } finally {
+          if (key.includes(':pace:')) {
+            const trace = byChannel.get(key.slice(key.indexOf(':pace:') + ':pace:'.length));
+            trace?.reserveStart.push(startedAt);
+            trace?.reserveEnd.push(now());
+          }
+        }
+      };
+      return connection;
     };
 
     role = await startWorkerRole(core, [platform], { instances: WORKER_INSTANCES, concurrency: WORKER_CONCURRENCY });

@@ -48,7 +48,8 @@ async function waitForCompletion(queue: { getJob(id: string): Promise<{ getState
   for (;;) {
     const job = await queue.getJob(jobId);
     const state = await job?.getState();
-    if (state === 'completed') return job!.returnvalue as ChatAnswerResult;
+    // Read again: the job object may predate its completion.
+    if (state === 'completed') return (await queue.getJob(jobId))!.returnvalue as ChatAnswerResult;
     if (state === 'failed') return { outcome: 'error', chars: 0, rounds: 0, messages: [], error: job?.failedReason ?? 'failed' };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -342,7 +342,9 @@ export class ProgressiveMessage {
     const tail = this.tail();
     const nothingShownYet = this.slots.every((slot) => slot.shown === undefined);
     // Until there is something to say, the placeholder ("thinking…") stays as ingress posted it.
-    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '') return [];
+    // Tools the platform shows natively count as something to say, though they add no text.
+    const nativeTools = this.surface.limits.nativeToolStatus === true && this.tools.length > 0;
+    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !nativeTools) return [];
     // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
     // all that a continuation message holds.
     const pieces = this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0);

@@ -62,7 +62,11 @@ export interface MessageOptions {
  */
 export interface Surface {
   readonly limits: SurfaceLimits;
-  /** Key for the per-channel edit budget (platform + channel), shared by every worker process. */
+  /**
+   * Key of the write budget this surface draws from, shared by every worker process: the platform's
+   * own rate-limit scope (Discord: platform + channel; Slack: the workspace, since chat.update and
+   * streaming appends are limited per workspace).
+   */
   readonly channelKey: string;
   create(text: string, options?: MessageOptions): Promise<MessageRef>;
   edit(ref: MessageRef, text: string, options?: MessageOptions): Promise<void>;

@@ -1,4 +1,7 @@
 import type { ContentPart, ChatMessage } from '../llm/types.ts';
+
+/** Re-exported for adapters, which may not import `src/llm`. */
+export type { ContentPart, ChatMessage } from '../llm/types.ts';
 import type { ChatJob } from '../queue/chat-job.ts';
 import type { MessageRef, Surface } from '../render/surface.ts';
 import type { ApprovalOutcome, ApprovalPrompt } from '../tools/approval/approval-types.ts';

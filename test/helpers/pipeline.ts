@@ -90,7 +90,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         const job = await core.producer.queue.getJob(jobId);
         if (job) {
           const state = await job.getState();
-          if (state === 'completed') return job.returnvalue as ChatAnswerResult;
+          // The job object was read before it completed: read it again for its return value.
+          if (state === 'completed') return (await core.producer.queue.getJob(jobId))!.returnvalue as ChatAnswerResult;
           if (state === 'failed') throw new Error(`job ${jobId} failed: ${job.failedReason}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 25));
