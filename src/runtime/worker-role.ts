@@ -1,4 +1,5 @@
 import { CancelListener } from '../queue/cancel-bus.ts';
+import { chatJobSchema } from '../queue/chat-job.ts';
 import { RedisChannelPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
@@ -6,6 +7,8 @@ import type { PlatformPorts } from '../worker/ports.ts';
 import { RequestBudget } from '../worker/request-budget.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import type { Core } from './core.ts';
+
+const FAILED_FOR_GOOD_TEXT = '_⚠️ error: this answer could not be completed (the workers handling it kept stopping). Please ask again._';
 
 export interface WorkerRole {
   pool: WorkerPool;
@@ -49,8 +52,15 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
       fallbackModels: config.OFOX_FALLBACK_MODELS,
     },
   });
+  const byPlatform = new Map(platforms.map((ports) => [ports.platform, ports]));
   const pool = new WorkerPool({
     processor,
+    onFailedForGood: async (job) => {
+      const parsed = chatJobSchema.safeParse(job.data);
+      const ports = parsed.success ? byPlatform.get(parsed.data.platform) : undefined;
+      if (!parsed.success || !ports || !parsed.data.placeholder) return;
+      await ports.surfaceFor(parsed.data).edit(parsed.data.placeholder, FAILED_FOR_GOOD_TEXT, { final: true, controls: { kind: 'none' } });
+    },
     connect: () => core.connect('worker'),
     prefix,
     instances: options.instances ?? config.WORKER_INSTANCES,

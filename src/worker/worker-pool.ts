@@ -1,4 +1,4 @@
-import { Worker, type Processor } from 'bullmq';
+import { Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_QUEUE } from '../queue/queue-names.ts';
@@ -21,6 +21,11 @@ export interface WorkerPoolOptions {
   /** @defaultValue lockDurationMs */
   stalledIntervalMs?: number;
   log: Logger;
+  /**
+   * A job failed for good without its processor writing the outcome (it stalled too often, or its
+   * data was unusable): the last chance to replace a stuck "thinking…" with an error.
+   */
+  onFailedForGood?: (job: Job, error: Error) => Promise<void>;
 }
 
 export class WorkerPool {
@@ -42,7 +47,13 @@ export class WorkerPool {
         autorun: false,
         name: `ofox-worker-${process.pid}-${index}`,
       });
-      worker.on('failed', (job, error) => this.log.warn({ jobId: job?.id, err: error }, 'job failed'));
+      worker.on('failed', (job, error) => {
+        this.log.warn({ jobId: job?.id, err: error }, 'job failed');
+        const forGood = job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError' || /stalled/i.test(error.message));
+        if (forGood && error.name !== 'WaitingError') {
+          void options.onFailedForGood?.(job, error).catch((reportError: unknown) => this.log.error({ jobId: job.id, err: reportError }, 'could not report the failure in the chat'));
+        }
+      });
       worker.on('error', (error) => this.log.error({ err: error }, 'worker error'));
       worker.on('stalled', (jobId) => this.log.warn({ jobId }, 'job stalled; it will be picked up again'));
       return worker;
