@@ -1,0 +1,11 @@
+/** Discord: the worker's ports and the gateway's ingress; `src/main.ts` composes them. */
+export { createDiscordPorts, type DiscordPorts, type DiscordPortsOptions } from './ports.ts';
+export { startDiscordIngress, type DiscordIngress, type DiscordIngressOptions } from './ingress.ts';
+export { registerDiscordCommands, DISCORD_COMMANDS } from './commands.ts';
+export { DiscordSurface, DEFAULT_DISCORD_LIMITS, type DiscordSurfaceLimits } from './surface.ts';
+export { DiscordConversationReader } from './context.ts';
+export { DiscordApprovalSurface } from './approvals.ts';
+export { InteractionTokenStore } from './interaction-tokens.ts';
+export { DiscordRejectedError } from './errors.ts';
+export { toDiscordText } from './formatting.ts';
+export { customId, parseCustomId } from './components.ts';

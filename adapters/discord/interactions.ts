@@ -1,0 +1,139 @@
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { jobIdFor, type ChatJobInput } from '../../src/queue/chat-job.ts';
+import { commandArgs, isSettingsCommand, type SettingsCommandName } from './commands.ts';
+import { parseCustomId } from './components.ts';
+import { ENQUEUE_FAILED_TEXT, fitMessage, toDiscordText } from './formatting.ts';
+import { enqueueJob, isAdmin, NO_PINGS, type IngressContext } from './ingress-context.ts';
+
+/**
+ * Slash commands and buttons. `/ask` is deferred at once (Discord wants an answer within 3 s) and
+ * enqueued with the deferred reply as its placeholder; its token goes to Redis, never into the job.
+ * The settings commands run in the core; Stop and Approve / Deny are checked there too.
+ */
+
+export async function onInteraction(context: IngressContext, interaction: Interaction): Promise<void> {
+  if (interaction.isChatInputCommand()) {
+    if (interaction.commandName === 'ask') return onAsk(context, interaction);
+    if (isSettingsCommand(interaction.commandName)) return onSettingsCommand(context, interaction, interaction.commandName);
+    context.log.warn({ command: interaction.commandName }, 'unknown slash command');
+    await interaction.reply({ content: 'Unknown command.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  if (interaction.isButton()) return onButton(context, interaction);
+  if (interaction.isAutocomplete()) {
+    await interaction.respond([]);
+    return;
+  }
+  context.log.debug({ type: interaction.type, interactionId: interaction.id }, 'ignoring an interaction of a kind the bot does not use');
+}
+
+function channelOf(interaction: ChatInputCommandInteraction): { channelId: string; threadId?: string } {
+  const channel = interaction.channel;
+  if (channel?.isThread()) return { channelId: channel.parentId ?? channel.id, threadId: channel.id };
+  return { channelId: interaction.channelId };
+}
+
+async function onAsk(context: IngressContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  const prompt = interaction.options.getString('prompt', true);
+  const model = interaction.options.getString('model')?.trim();
+  const isPrivate = interaction.options.getBoolean('private') ?? false;
+  if (!(await context.services.claimEvent('discord', interaction.id))) return;
+  const response = await interaction.deferReply({ ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}), withResponse: true });
+  const jobId = jobIdFor('discord', interaction.id);
+  try {
+    await context.tokens.save(jobId, interaction.token, interaction.createdTimestamp);
+  } catch (error) {
+    context.log.error({ err: error, interactionId: interaction.id }, 'could not keep the interaction token; not enqueuing');
+    await interaction.editReply({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS }).catch(() => {});
+    return;
+  }
+  const job: ChatJobInput = {
+    v: 1,
+    eventId: interaction.id,
+    platform: 'discord',
+    workspaceId: interaction.guildId ?? 'dm',
+    ...channelOf(interaction),
+    userId: interaction.user.id,
+    userName: interaction.member && 'displayName' in interaction.member ? interaction.member.displayName : interaction.user.displayName,
+    prompt,
+    ...(model ? { model } : {}),
+    private: isPrivate,
+    fromCommand: true,
+    placeholder: {
+      id: response.interaction.responseMessageId ?? response.resource?.message?.id ?? '@original',
+      channelId: interaction.channelId,
+      extra: { kind: 'interaction', interactionId: interaction.id },
+    },
+    createdAt: Date.now(),
+  };
+  await enqueueJob(context, job, 'slash-command', {
+    onFailure: async () => {
+      await interaction.editReply({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+    },
+    onDuplicate: async () => {},
+  });
+}
+
+async function onSettingsCommand(context: IngressContext, interaction: ChatInputCommandInteraction, name: SettingsCommandName): Promise<void> {
+  const pending = context.services.runCommand({
+    platform: 'discord',
+    workspaceId: interaction.guildId ?? 'dm',
+    channelId: channelOf(interaction).channelId,
+    userId: interaction.user.id,
+    isAdmin: isAdmin(context, interaction),
+    name,
+    args: commandArgs(interaction, name),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => {
+    timer = setTimeout(() => resolve('slow'), context.commandReplyBudgetMs);
+  });
+  try {
+    const first = await Promise.race([pending, slow]);
+    if (first !== 'slow') {
+      await interaction.reply({ content: toDiscordText(fitMessage(first.text), 2000), allowedMentions: NO_PINGS, ...(first.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
+      return;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const reply = await pending;
+    await interaction.editReply({ content: toDiscordText(fitMessage(reply.text), 2000), allowedMentions: NO_PINGS });
+  } catch (error) {
+    context.log.error({ err: error, command: name }, 'discord command failed');
+    const content = '⚠️ That command failed. Please try again.';
+    if (interaction.deferred) await interaction.editReply({ content }).catch(() => {});
+    else if (!interaction.replied) await interaction.reply({ content, flags: MessageFlags.Ephemeral }).catch(() => {});
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function onButton(context: IngressContext, interaction: ButtonInteraction): Promise<void> {
+  const parsed = parseCustomId(interaction.customId);
+  if (!parsed) {
+    context.log.warn({ customId: interaction.customId }, 'button with an unknown custom id');
+    await interaction.reply({ content: 'This button is no longer supported.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const userId = interaction.user.id;
+  const admin = isAdmin(context, interaction);
+  if (parsed.action === 'stop') {
+    if (!(await context.services.canCancel(parsed.id, userId, admin))) {
+      await interaction.reply({ content: 'Only the person who asked (or an admin) can stop this answer.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (await context.services.cancel(parsed.id, userId)) {
+      // The worker's final write shows "stopped" and takes the button away.
+      await interaction.deferUpdate();
+      return;
+    }
+    await interaction.reply({ content: 'This answer has already finished.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const result = await context.services.decideApproval({ approvalId: parsed.id, userId, isAdmin: admin, decision: parsed.action === 'approve' ? 'approve' : 'deny' });
+  if (result.status === 'accepted') {
+    // The worker edits the prompt to show the outcome.
+    await interaction.deferUpdate();
+    return;
+  }
+  await interaction.reply({ content: toDiscordText(fitMessage(result.message), 2000), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+}

@@ -1,0 +1,112 @@
+import type { Logger } from '../../src/observability/logger.ts';
+import type { ChatJob } from '../../src/queue/chat-job.ts';
+import type { MessageOptions, MessageRef, Surface, SurfaceLimits } from '../../src/render/surface.ts';
+import { componentsFor } from './components.ts';
+import { DiscordRejectedError } from './errors.ts';
+import { toDiscordText } from './formatting.ts';
+import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
+import type { RateLimitObserver } from './rate-limit-observer.ts';
+
+/**
+ * One answer's messages on Discord. The first is the placeholder ingress posted (a reply, or the
+ * slash command's deferred reply); parts past 2,000 characters are new messages, each replying to
+ * the previous part so the reply chain (the transcript) stays whole.
+ *
+ * A slash command's reply is edited through its interaction token while Discord honours it (15
+ * minutes); after that the edit fails with SurfaceMessageGoneError and the renderer carries on in
+ * ordinary channel messages. A private (ephemeral) answer cannot move into the channel, so it ends.
+ */
+
+export interface DiscordSurfaceLimits {
+  /** @defaultValue 2_000 */
+  maxChars: number;
+  /** @defaultValue 1_000 */
+  minEditIntervalMs: number;
+  /** Used until X-RateLimit headers have said otherwise. @defaultValue 5 */
+  channelEditsPerWindow: number;
+  /** @defaultValue 5_000 */
+  channelWindowMs: number;
+}
+
+export const DEFAULT_DISCORD_LIMITS: DiscordSurfaceLimits = {
+  maxChars: 2_000,
+  minEditIntervalMs: 1_000,
+  channelEditsPerWindow: 5,
+  channelWindowMs: 5_000,
+};
+
+export interface DiscordSurfaceDeps {
+  messages: DiscordMessages;
+  rateLimits: RateLimitObserver;
+  log: Logger;
+  limits: DiscordSurfaceLimits;
+}
+
+export class DiscordSurface implements Surface {
+  readonly channelKey: string;
+  private readonly job: ChatJob;
+  private readonly deps: DiscordSurfaceDeps;
+  private readonly channelId: string;
+  /** The interaction behind a slash command's answer, if any. */
+  private readonly interactionId: string | undefined;
+  /** The last part written, which the next part replies to. */
+  private previousId: string | undefined;
+
+  constructor(job: ChatJob, deps: DiscordSurfaceDeps) {
+    this.job = job;
+    this.deps = deps;
+    this.channelId = job.threadId ?? job.channelId;
+    this.channelKey = `discord:${this.channelId}`;
+    const placeholder = job.placeholder;
+    this.interactionId = placeholder && refKind(placeholder) === 'interaction' ? placeholder.extra?.interactionId : undefined;
+    this.previousId = placeholder && refKind(placeholder) === 'channel' ? placeholder.id : undefined;
+  }
+
+  get limits(): SurfaceLimits {
+    const { limits, rateLimits } = this.deps;
+    const observed = rateLimits.editBudget(this.channelId);
+    return {
+      maxChars: limits.maxChars,
+      minEditIntervalMs: limits.minEditIntervalMs,
+      channelEditsPerWindow: observed?.limit ?? limits.channelEditsPerWindow,
+      channelWindowMs: observed?.windowMs ?? limits.channelWindowMs,
+    };
+  }
+
+  private body(text: string, options: MessageOptions): MessageBody {
+    const components = componentsFor(options.controls, options.final);
+    // Discord refuses an empty message; a part is never meant to be blank, so show an ellipsis.
+    const content = text.trim() === '' ? '…' : toDiscordText(text, this.deps.limits.maxChars);
+    return { content, ...(components ? { components } : {}) };
+  }
+
+  async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
+    const body = this.body(text, options);
+    if (this.interactionId) {
+      const flags = this.job.private ? EPHEMERAL_FLAG : undefined;
+      const ref = await this.deps.messages.followUp(this.interactionId, this.channelId, { ...body, ...(flags ? { flags } : {}) });
+      if (ref) return ref;
+      if (this.job.private) {
+        throw new DiscordRejectedError('the private answer outlived its 15-minute interaction token; it cannot continue in the channel');
+      }
+      this.deps.log.info({ jobEventId: this.job.eventId }, 'interaction token expired; continuing the answer in channel messages');
+    }
+    const ref = await this.deps.messages.post(this.channelId, body, this.previousId);
+    this.previousId = ref.id;
+    return ref;
+  }
+
+  async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
+    await this.deps.messages.edit(ref, this.body(text, options));
+  }
+
+  async typing(): Promise<void> {
+    // A deferred slash-command reply already shows "thinking…".
+    if (this.interactionId) return;
+    try {
+      await this.deps.messages.typing(this.channelId);
+    } catch (error) {
+      this.deps.log.debug({ error: String(error), channelId: this.channelId }, 'typing indicator failed');
+    }
+  }
+}

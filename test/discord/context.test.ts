@@ -1,0 +1,142 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDiscordPorts, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { silentLogger } from '../../src/observability/index.ts';
+import { FakeDiscord } from '../fakes/discord/index.ts';
+import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
+import { discordConfig } from './support/discord-config.ts';
+import { discordJob } from './support/jobs.ts';
+
+let fake: FakeDiscord;
+let redis: Redis;
+let prefix: string;
+let ports: DiscordPorts;
+const signal = new AbortController().signal;
+
+beforeEach(async () => {
+  fake = await FakeDiscord.start();
+  prefix = newTestPrefix('discord-context');
+  redis = new Redis(testRedisUrl());
+  ports = createDiscordPorts(discordConfig(fake, testRedisUrl(), prefix), silentLogger(), { redis });
+});
+
+afterEach(async () => {
+  await ports.close();
+  await fake.stop();
+  redis.disconnect();
+  await deleteKeys(prefix);
+});
+
+function botReply(channelId: string, content: string, replyTo?: string) {
+  return fake.state.createMessage(channelId, fake.bot, { content, allowed_mentions: { parse: [] }, ...(replyTo ? { message_reference: { message_id: replyTo } } : {}) });
+}
+
+describe('discord conversation reader', () => {
+  it('follows the reply chain upwards, oldest first, without the trigger or the placeholder', async () => {
+    const first = fake.userSays({ content: 'What is Rust?', mentionBot: true });
+    const answer = botReply(fake.channel.id, 'A systems language.', first.id);
+    const second = fake.userSays({ content: `Compare it with Go, <@${fake.bob.id}> asks`, replyTo: answer.id, author: fake.bob });
+    const placeholder = botReply(fake.channel.id, '⏳ Thinking…', second.id);
+    fake.userSays({ content: 'unrelated chatter' });
+
+    const history = await ports.conversation.history(
+      discordJob(fake, { messageId: second.id, eventId: second.id, userId: fake.bob.id, placeholder: { id: placeholder.id, channelId: fake.channel.id } }),
+      { signal, maxMessages: 20 },
+    );
+    expect(history).toEqual([
+      { role: 'user', content: 'What is Rust?', name: 'alice' },
+      { role: 'assistant', content: 'A systems language.' },
+    ]);
+  });
+
+  it('keeps only the newest turns when the chain is longer than maxMessages', async () => {
+    let previous = fake.userSays({ content: 'turn 0', mentionBot: true });
+    for (let index = 1; index <= 6; index++) {
+      previous = index % 2 === 1 ? botReply(fake.channel.id, `turn ${index}`, previous.id) : fake.userSays({ content: `turn ${index}`, replyTo: previous.id });
+    }
+    const trigger = fake.userSays({ content: 'latest', replyTo: previous.id });
+    const history = await ports.conversation.history(discordJob(fake, { messageId: trigger.id }), { signal, maxMessages: 3 });
+    expect(history.map((message) => message.content)).toEqual(['turn 4', 'turn 5', 'turn 6']);
+  });
+
+  it('stops quietly where a message in the chain was deleted', async () => {
+    const first = fake.userSays({ content: 'gone soon', mentionBot: true });
+    const answer = botReply(fake.channel.id, 'answer', first.id);
+    fake.state.deleteMessage(first);
+    const trigger = fake.userSays({ content: 'follow-up', replyTo: answer.id });
+    const history = await ports.conversation.history(discordJob(fake, { messageId: trigger.id }), { signal, maxMessages: 10 });
+    expect(history).toEqual([{ role: 'assistant', content: 'answer' }]);
+  });
+
+  it('reads the latest direct messages as the history of a DM that replies to nothing', async () => {
+    const first = fake.dm({ content: 'remember the number 7' });
+    const dmChannel = first.channel_id;
+    botReply(dmChannel, 'Noted: 7.', first.id);
+    const trigger = fake.dm({ content: 'what was the number?' });
+    const placeholder = botReply(dmChannel, '⏳ Thinking…', trigger.id);
+    const job = discordJob(fake, { workspaceId: 'dm', channelId: dmChannel, messageId: trigger.id, placeholder: { id: placeholder.id, channelId: dmChannel } });
+    const history = await ports.conversation.history(job, { signal, maxMessages: 20 });
+    expect(history).toEqual([
+      { role: 'user', content: 'remember the number 7', name: 'alice' },
+      { role: 'assistant', content: 'Noted: 7.' },
+    ]);
+  });
+
+  it("reads a thread the bot started, led by the message it grew from", async () => {
+    const starter = fake.userSays({ content: 'Plan a trip to Kyoto', mentionBot: true });
+    const thread = fake.state.startThread(starter, 'Plan a trip', 1440, fake.bot);
+    botReply(thread.id, 'Day 1: temples.');
+    fake.userSays({ content: 'More food please', channelId: thread.id, author: fake.bob });
+    botReply(thread.id, 'Day 2: Nishiki market.');
+    const trigger = fake.userSays({ content: 'And day 3?', channelId: thread.id });
+    const placeholder = botReply(thread.id, '⏳ Thinking…');
+
+    const job = discordJob(fake, { channelId: fake.channel.id, threadId: thread.id, messageId: trigger.id, placeholder: { id: placeholder.id, channelId: thread.id } });
+    const history = await ports.conversation.history(job, { signal, maxMessages: 20 });
+    expect(history).toEqual([
+      { role: 'user', content: 'Plan a trip to Kyoto', name: 'alice' },
+      { role: 'assistant', content: 'Day 1: temples.' },
+      { role: 'user', content: 'More food please', name: 'bob' },
+      { role: 'assistant', content: 'Day 2: Nishiki market.' },
+    ]);
+  });
+
+  it('has no history for the first message of a new thread, nor for slash commands', async () => {
+    const starter = fake.userSays({ content: 'hi', mentionBot: true });
+    const thread = fake.state.startThread(starter, 'hi', 1440, fake.bot);
+    const placeholder = botReply(thread.id, '⏳ Thinking…');
+    const fresh = discordJob(fake, { threadId: thread.id, messageId: starter.id, placeholder: { id: placeholder.id, channelId: thread.id } });
+    expect(await ports.conversation.history(fresh, { signal, maxMessages: 20 })).toEqual([]);
+    expect(await ports.conversation.history(discordJob(fake, { fromCommand: true, messageId: starter.id }), { signal, maxMessages: 20 })).toEqual([]);
+  });
+
+  it('turns images into image parts and inlines text files up to the byte cap', async () => {
+    const message = fake.userSays({
+      content: 'look',
+      mentionBot: true,
+      attachments: [
+        { filename: 'chart.png', contentType: 'image/png', body: Buffer.from([137, 80, 78, 71]) },
+        { filename: 'log.txt', contentType: 'text/plain', body: 'line one\nline two\n' + 'x'.repeat(500) },
+        { filename: 'archive.zip', contentType: 'application/zip', body: Buffer.from([80, 75]) },
+      ],
+    });
+    const job = discordJob(fake, {
+      messageId: message.id,
+      attachments: message.attachments.map((file) => ({
+        kind: file.content_type?.startsWith('image/') ? 'image' : file.content_type === 'text/plain' ? 'text' : 'file',
+        name: file.filename,
+        url: file.url,
+        mediaType: file.content_type,
+        sizeBytes: file.size,
+      })),
+    });
+    const parts = await ports.conversation.attachments!(job, { signal, maxTextBytes: 100 });
+    expect(parts[0]).toEqual({ type: 'image', url: message.attachments[0]?.url, mediaType: 'image/png' });
+    expect(parts[1]?.type).toBe('text');
+    const text = parts[1]?.type === 'text' ? parts[1].text : '';
+    expect(text).toContain('Attached file log.txt');
+    expect(text).toContain('line one\nline two');
+    expect(text).toContain('[truncated after 100 bytes]');
+    expect(parts[2]).toEqual({ type: 'text', text: '[Attached file archive.zip (application/zip, 2 bytes) was not read]' });
+  });
+});

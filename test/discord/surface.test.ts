@@ -1,0 +1,213 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDiscordPorts, DiscordRejectedError, InteractionTokenStore, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { silentLogger } from '../../src/observability/index.ts';
+import { jobIdFor } from '../../src/queue/chat-job.ts';
+import { splitForLimit, SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/index.ts';
+import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.ts';
+import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
+import { discordConfig } from './support/discord-config.ts';
+import { deferInteraction, discordJob } from './support/jobs.ts';
+
+let fake: FakeDiscord;
+let redis: Redis;
+let prefix: string;
+const opened: DiscordPorts[] = [];
+
+async function setup(options: FakeDiscordOptions = {}): Promise<DiscordPorts> {
+  fake = await FakeDiscord.start(options);
+  return openPorts();
+}
+
+function openPorts(): DiscordPorts {
+  const ports = createDiscordPorts(discordConfig(fake, testRedisUrl(), prefix), silentLogger(), { redis });
+  opened.push(ports);
+  return ports;
+}
+
+beforeEach(() => {
+  prefix = newTestPrefix('discord-surface');
+  redis = new Redis(testRedisUrl());
+});
+
+afterEach(async () => {
+  for (const ports of opened.splice(0)) await ports.close();
+  await fake.stop();
+  redis.disconnect();
+  await deleteKeys(prefix);
+});
+
+describe('discord surface', () => {
+  it('sends allowed_mentions with nothing to parse on every create and every edit', async () => {
+    const ports = await setup();
+    const surface = ports.surfaceFor(discordJob(fake));
+    const ref = await surface.create('Hello <@' + fake.bob.id + '>', { controls: { kind: 'stop', jobId: 'job-1' } });
+    await surface.edit(ref, 'Hello @everyone and @here', { controls: { kind: 'stop', jobId: 'job-1' } });
+    await surface.edit(ref, 'Hello <@&' + fake.adminRole.id + '>', { final: true });
+
+    const writes = fake.messageWrites();
+    expect(writes).toHaveLength(3);
+    for (const write of writes) expect(write.allowedMentions).toEqual({ parse: [] });
+    expect(fake.pingsOf(ref.id)).toEqual({ everyone: false, users: [], roles: [] });
+  });
+
+  it("defuses @everyone in the model's text even without allowed_mentions", async () => {
+    const ports = await setup();
+    const surface = ports.surfaceFor(discordJob(fake));
+    const ref = await surface.create('@everyone look @here');
+    const content = fake.message(ref.id)?.content ?? '';
+    expect(content).not.toMatch(/@(everyone|here)/);
+    expect(content.replace(/\u200b/g, '')).toBe('@everyone look @here');
+  });
+
+  it('shows a Stop button while streaming and removes it on the final write', async () => {
+    const ports = await setup();
+    const surface = ports.surfaceFor(discordJob(fake));
+    const ref = await surface.create('partial', { controls: { kind: 'stop', jobId: 'discord-123' } });
+    expect(fake.buttonsOf(ref.id)).toEqual(['ofox:stop:discord-123']);
+    await surface.edit(ref, 'more');
+    expect(fake.buttonsOf(ref.id)).toEqual(['ofox:stop:discord-123']);
+    await surface.edit(ref, 'done', { controls: { kind: 'stop', jobId: 'discord-123' }, final: true });
+    expect(fake.buttonsOf(ref.id)).toEqual([]);
+    expect(fake.message(ref.id)?.content).toBe('done');
+  });
+
+  it("maps Discord's 400 for an over-long message to a clear, permanent error", async () => {
+    const ports = await setup();
+    const surface = ports.surfaceFor(discordJob(fake));
+    const ref = await surface.create('short');
+    const error = await surface.edit(ref, 'x'.repeat(2001)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DiscordRejectedError);
+    expect((error as DiscordRejectedError).message).toMatch(/content: Must be 2000 or fewer in length/);
+    expect((error as DiscordRejectedError).permanent).toBe(true);
+    expect(surface.limits.maxChars).toBe(2000);
+  });
+
+  it('posts every piece the renderer splits off without a single 4xx', async () => {
+    const ports = await setup({ rateLimits: { messageCreate: false } });
+    const surface = ports.surfaceFor(discordJob(fake));
+    const code = '```ts\n' + Array.from({ length: 120 }, (_, index) => `const value${index} = ${index}; // @everyone`).join('\n') + '\n```';
+    const prose = Array.from({ length: 900 }, (_, index) => `word${index}`).join(' ');
+    const pieces = splitForLimit(`${prose}\n\n${code}\n\n${prose}`, surface.limits.maxChars);
+    expect(pieces.length).toBeGreaterThan(3);
+    for (const piece of pieces) await surface.create(piece);
+    expect(fake.clientErrorCount).toBe(0);
+    const posted = fake.botMessagesIn(fake.channel.id);
+    expect(posted).toHaveLength(pieces.length);
+    for (const message of posted) expect(message.content.length).toBeLessThanOrEqual(2000);
+    // each part replies to the previous one, so the reply chain holds the whole answer
+    expect(posted[2]?.message_reference?.message_id).toBe(posted[1]?.id);
+  });
+
+  it('turns a 429 into SurfaceRateLimitedError with retryAfterMs instead of waiting', async () => {
+    const ports = await setup({ rateLimits: { messageEdit: { limit: 2, windowMs: 3000 } } });
+    const job = discordJob(fake);
+    const first = ports.surfaceFor(job);
+    const ref = await first.create('start');
+    await first.edit(ref, 'one');
+    await first.edit(ref, 'two');
+
+    // A second worker process has not seen the headers yet: it gets Discord's real 429.
+    const other = openPorts().surfaceFor(job);
+    const started = Date.now();
+    const error = await other.edit(ref, 'three').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SurfaceRateLimitedError);
+    expect((error as SurfaceRateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    expect((error as SurfaceRateLimitedError).retryAfterMs).toBeLessThanOrEqual(3100);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(fake.rateLimitedCount).toBe(1);
+    const body = fake.requests.find((request) => request.status === 429);
+    expect(body).toBeDefined();
+
+    // The first worker read X-RateLimit-Remaining: 0 and refuses before asking Discord at all.
+    const early = await first.edit(ref, 'four').catch((caught: unknown) => caught);
+    expect(early).toBeInstanceOf(SurfaceRateLimitedError);
+    expect(fake.rateLimitedCount).toBe(1);
+    expect(fake.message(ref.id)?.content).toBe('two');
+  });
+
+  it("reports the channel's edit budget from Discord's rate-limit headers", async () => {
+    const ports = await setup({ rateLimits: { messageEdit: { limit: 3, windowMs: 2000 } } });
+    const surface = ports.surfaceFor(discordJob(fake));
+    expect(surface.limits).toMatchObject({ channelEditsPerWindow: 5, channelWindowMs: 5000, minEditIntervalMs: 1000 });
+    const ref = await surface.create('a');
+    await surface.edit(ref, 'b');
+    expect(surface.limits).toMatchObject({ channelEditsPerWindow: 3, channelWindowMs: 2000 });
+    expect(surface.channelKey).toBe(`discord:${fake.channel.id}`);
+  });
+
+  it('reaches the API when DISCORD_API_URL already ends in a version', async () => {
+    fake = await FakeDiscord.start();
+    const ports = createDiscordPorts(discordConfig(fake, testRedisUrl(), prefix, { DISCORD_API_URL: `${fake.apiUrl}/v10/` }), silentLogger(), { redis });
+    opened.push(ports);
+    const ref = await ports.surfaceFor(discordJob(fake)).create('hello');
+    expect(fake.message(ref.id)?.content).toBe('hello');
+  });
+
+  it('shows typing in the answer channel', async () => {
+    const ports = await setup();
+    const thread = fake.state.startThread(fake.userSays({ content: 'q', mentionBot: true }), 'q', 1440, fake.bot);
+    await ports.surfaceFor(discordJob(fake, { threadId: thread.id })).typing?.();
+    expect(fake.requestsTo('POST', new RegExp(`^/channels/${thread.id}/typing$`))).toHaveLength(1);
+  });
+
+  it("edits a slash command's deferred reply through the interaction webhook", async () => {
+    const ports = await setup();
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'hi' } });
+    const responseId = await deferInteraction(fake, interaction);
+    const jobId = jobIdFor('discord', interaction.id);
+    await new InteractionTokenStore({ redis, prefix }).save(jobId, interaction.token);
+    const job = discordJob(fake, {
+      eventId: interaction.id,
+      fromCommand: true,
+      placeholder: { id: responseId, channelId: fake.channel.id, extra: { kind: 'interaction', interactionId: interaction.id } },
+    });
+    const surface = ports.surfaceFor(job);
+    await surface.edit(job.placeholder!, 'Answer @everyone', { controls: { kind: 'stop', jobId } });
+    expect(fake.message(responseId)?.content.replace(/\u200b/g, '')).toBe('Answer @everyone');
+    expect(fake.buttonsOf(responseId)).toEqual([`ofox:stop:${jobId}`]);
+    const follow = await surface.create('part two', { final: true });
+    expect(fake.interaction(interaction.id)?.followupIds).toEqual([follow.id]);
+    expect(fake.messageWrites().map((write) => write.allowedMentions)).toEqual([{ parse: [] }, { parse: [] }]);
+    expect(fake.messageWrites().every((write) => write.path.startsWith('/webhooks/'))).toBe(true);
+  });
+
+  it('continues in channel messages once the interaction token has expired', async () => {
+    const ports = await setup();
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'hi' } });
+    const responseId = await deferInteraction(fake, interaction);
+    await new InteractionTokenStore({ redis, prefix }).save(jobIdFor('discord', interaction.id), interaction.token);
+    const job = discordJob(fake, {
+      eventId: interaction.id,
+      fromCommand: true,
+      placeholder: { id: responseId, channelId: fake.channel.id, extra: { kind: 'interaction', interactionId: interaction.id } },
+    });
+    const surface = ports.surfaceFor(job);
+    await surface.edit(job.placeholder!, 'early text');
+    fake.expireInteractionToken(interaction.id);
+
+    await expect(surface.edit(job.placeholder!, 'later text')).rejects.toBeInstanceOf(SurfaceMessageGoneError);
+    const ref = await surface.create('later text', { final: true });
+    expect(ref.extra).toBeUndefined();
+    expect(fake.message(ref.id)).toMatchObject({ channel_id: fake.channel.id, content: 'later text' });
+    expect(fake.message(responseId)?.content).toBe('early text');
+  });
+
+  it('ends a private answer rather than posting it publicly after its token expired', async () => {
+    const ports = await setup();
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'hi', private: true } });
+    const responseId = await deferInteraction(fake, interaction, true);
+    // stored 15 minutes ago: the store already considers it unusable
+    await new InteractionTokenStore({ redis, prefix }).save(jobIdFor('discord', interaction.id), interaction.token, Date.now() - 14.8 * 60_000);
+    const job = discordJob(fake, {
+      eventId: interaction.id,
+      fromCommand: true,
+      private: true,
+      placeholder: { id: responseId, channelId: fake.channel.id, extra: { kind: 'interaction', interactionId: interaction.id } },
+    });
+    const surface = ports.surfaceFor(job);
+    await expect(surface.edit(job.placeholder!, 'secret')).rejects.toBeInstanceOf(SurfaceMessageGoneError);
+    await expect(surface.create('secret')).rejects.toBeInstanceOf(DiscordRejectedError);
+    expect(fake.messageWrites()).toHaveLength(0);
+  });
+});
