@@ -80,8 +80,10 @@ export const NO_ANSWER_TEXT = '_(no answer)_';
 export const SUPERSEDED_TEXT = '_(answer regenerated, see above)_';
 
 const NO_CONTROLS: MessageControls = { kind: 'none' };
-// A 429 doubles the gap between writes, up to this factor; successes narrow it again.
-const MAX_PACE_PENALTY = 16;
+// A 429 widens the gap between writes by half, up to this factor; successes narrow it again. The
+// platform's retry-after is always honoured on top, so a steep penalty would only add silence.
+const MAX_PACE_PENALTY = 4;
+const PENALTY_GROWTH = 1.5;
 const PENALTY_RECOVERY = 0.75;
 
 /** What one platform message should show. */
@@ -427,7 +429,7 @@ export class ProgressiveMessage {
     const details = { channelKey: this.surface.channelKey, messageId: slot.ref?.id, part: index, error: describeError(error) };
     if (error instanceof SurfaceRateLimitedError) {
       const retryAfterMs = Math.max(0, error.retryAfterMs);
-      this.penalty = Math.min(MAX_PACE_PENALTY, this.penalty * 2);
+      this.penalty = Math.min(MAX_PACE_PENALTY, this.penalty * PENALTY_GROWTH);
       this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + retryAfterMs);
       this.log.warn({ ...details, retryAfterMs }, 'rate limited; slowing this answer and its channel');
       if (this.budget) await this.pacer.holdOff(this.surface.channelKey, retryAfterMs, this.budget).catch(() => {});

@@ -50,12 +50,15 @@ export interface ChatAnswerResult {
 
 /** Things that go wrong below the model (Redis blips, a platform outage) retry the whole job. */
 function isInfrastructureError(error: unknown): boolean {
-  return !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
+  // Adapters mark refusals that a retry cannot fix (Discord's 400/403) as permanent.
+  const permanent = typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
+  return !permanent && !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
 }
 
 function readableError(error: unknown): string {
   if (error instanceof LlmError) return describeLlmError(error);
   if (error instanceof Error && error.name === 'ZodError') return 'the request was malformed';
+  if (error instanceof Error && (error as { permanent?: unknown }).permanent === true) return `the chat platform refused the message: ${error.message}`;
   return 'something went wrong on our side; please try again';
 }
 
