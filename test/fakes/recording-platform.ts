@@ -8,7 +8,7 @@ import type { ApprovalOutcome, ApprovalPrompt, ApprovalSurface, PlatformPorts } 
 /**
  * A chat platform that only records: every message the bot posts and every write, kept in memory
  * or in Redis (so a worker in another process writes where the test reads). It can answer 429s
- * and lag like a real platform.
+ * and lag like a real this.
  */
 
 export interface RecordedWrite {
@@ -118,33 +118,32 @@ export class RecordingPlatform implements PlatformPorts {
   }
 
   surface(channelId: string): Surface {
-    const platform = this;
     const limits: SurfaceLimits = { maxChars: 2_000, minEditIntervalMs: 100, ...this.options.limits };
     const write = async (kind: 'create' | 'edit', id: string, text: string, options?: MessageOptions) => {
-      const current = (platform.inFlightByMessage.get(id) ?? 0) + 1;
-      platform.inFlightByMessage.set(id, current);
-      platform.maxInFlightPerMessage = Math.max(platform.maxInFlightPerMessage, current);
+      const current = (this.inFlightByMessage.get(id) ?? 0) + 1;
+      this.inFlightByMessage.set(id, current);
+      this.maxInFlightPerMessage = Math.max(this.maxInFlightPerMessage, current);
       try {
-        if (platform.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, platform.options.latencyMs));
-        if (platform.options.rateLimitRate && Math.random() < platform.options.rateLimitRate) {
-          platform.rateLimited += 1;
+        if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
+        if (this.options.rateLimitRate && Math.random() < this.options.rateLimitRate) {
+          this.rateLimited += 1;
           throw new SurfaceRateLimitedError(50);
         }
         if (text.length > limits.maxChars) throw new Error(`message too long: ${text.length}`);
-        await platform.store.write({ kind, id, text, at: Date.now(), final: Boolean(options?.final), controls: options?.controls?.kind });
+        await this.store.write({ kind, id, text, at: Date.now(), final: Boolean(options?.final), controls: options?.controls?.kind });
       } finally {
-        platform.inFlightByMessage.set(id, (platform.inFlightByMessage.get(id) ?? 1) - 1);
+        this.inFlightByMessage.set(id, (this.inFlightByMessage.get(id) ?? 1) - 1);
       }
     };
     return {
       limits,
       channelKey: `recording:${channelId}`,
-      async create(text, options) {
-        const id = await platform.store.nextId();
+      create: async (text, options) => {
+        const id = await this.store.nextId();
         await write('create', id, text, options);
         return { id, channelId };
       },
-      async edit(ref, text, options) {
+      edit: async (ref, text, options) => {
         await write('edit', ref.id, text, options);
       },
     };
