@@ -104,7 +104,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         await job.updateData(known);
       },
     });
-    if (!data.placeholder) void surface.typing?.().catch(() => {});
+    // "Typing…" until the first token (platforms clear it on the next post or after a few seconds).
+    void surface.typing?.().catch(() => {});
 
     let rounds = 0;
     const started = performance.now();
