@@ -18,8 +18,11 @@ export interface ToolCallToRun {
 
 export interface ToolRunOutcome {
   ok: boolean;
+  /** What the model reads. */
   output: string;
   durationMs: number;
+  /** A short reason for people, when the model-facing output would read oddly in the chat. */
+  display?: string;
 }
 
 /** The tools offered for this answer; `run` never throws: failures become results the model reads. */
@@ -159,7 +162,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
         });
         status.state = outcome.ok ? 'done' : 'failed';
         status.durationMs = outcome.durationMs;
-        if (!outcome.ok) status.error = outcome.output.split('\n')[0]?.slice(0, 120);
+        if (!outcome.ok) status.error = outcome.display ?? outcome.output.split('\n')[0]?.slice(0, 120);
         view.setTools([...statuses]);
         return { call, outcome };
       }),

@@ -4,6 +4,8 @@ import type { ChatJob } from '../queue/chat-job.ts';
 import type { ResolvedSettings } from '../settings/types.ts';
 import { runToolCall, summarizeToolInput, toolSpec, type ApprovalBroker, type Tool, type ToolCatalog } from '../tools/index.ts';
 import type { ApprovalOutcome } from '../tools/approval/approval-types.ts';
+import { SurfaceRateLimitedError } from '../render/surface.ts';
+import { abortableSleep } from './abortable-sleep.ts';
 import type { AgentTools } from './agent-loop.ts';
 import type { AnswerToolsFactory } from './processor.ts';
 import type { PlatformPorts } from './ports.ts';
@@ -32,19 +34,47 @@ export function createAnswerTools(options: AnswerToolsOptions): AnswerToolsFacto
               output: `The arguments for ${call.name} were not valid JSON (${call.invalid.message}). Send a JSON object matching the tool's schema.`,
             };
           }
+          let approval: ApprovalOutcome | undefined;
           const result = await runToolCall(
             enabled,
             call,
             { signal, platform: job.platform, workspaceId: job.workspaceId, channelId: job.channelId, userId: job.userId },
-            approve ? { approve: (tool, input) => approve(tool, input, signal, onState) } : {},
+            approve
+              ? {
+                  approve: async (tool, input) => {
+                    approval = await approve(tool, input, signal, onState);
+                    return approval;
+                  },
+                }
+              : {},
           );
           toolCallsTotal.inc({ tool: call.name, ok: String(result.ok) });
           if (!result.ok) options.log.info({ jobId, tool: call.name, status: result.status }, 'tool call did not succeed');
-          return result;
+          const display = result.status === 'denied' ? APPROVAL_DISPLAY[approval ?? 'denied'] : undefined;
+          return display ? { ...result, display } : result;
         },
       };
     },
   };
+}
+
+const APPROVAL_DISPLAY: Record<ApprovalOutcome, string | undefined> = {
+  approved: undefined,
+  denied: 'not approved',
+  'timed-out': 'no approval in time',
+  cancelled: 'cancelled',
+};
+
+/** Platform writes outside the renderer's pacing: a 429 waits out its retry-after instead of refusing the tool. */
+async function withRateLimitRetry<T>(write: () => Promise<T>, signal: AbortSignal, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof SurfaceRateLimitedError) || attempt >= attempts) throw error;
+      await abortableSleep(Math.max(50, error.retryAfterMs), signal);
+    }
+  }
 }
 
 function approverFor(job: ChatJob, jobId: string, ports: PlatformPorts, options: AnswerToolsOptions) {
@@ -54,10 +84,13 @@ function approverFor(job: ChatJob, jobId: string, ports: PlatformPorts, options:
   return async (tool: Tool, input: unknown, signal: AbortSignal, onState: (state: 'awaiting-approval' | 'running') => void): Promise<ApprovalOutcome> => {
     onState('awaiting-approval');
     const prompt = await broker.open({ jobId, toolName: tool.name, summary: summarizeToolInput(input), userId: job.userId });
-    const ref = await surface.post(job, prompt);
+    const ref = await withRateLimitRetry(() => surface.post(job, prompt), signal);
     const outcome = await broker.wait(prompt.approvalId, { signal });
     const decidedBy = (await broker.get(prompt.approvalId).catch(() => undefined))?.decidedBy;
-    await surface.resolve(ref, prompt, outcome, decidedBy).catch((error: unknown) => options.log.warn({ err: error }, 'could not show the approval outcome'));
+    // The outcome must replace the buttons even if this answer was stopped meanwhile.
+    await withRateLimitRetry(() => surface.resolve(ref, prompt, outcome, decidedBy), AbortSignal.timeout(30_000)).catch((error: unknown) =>
+      options.log.warn({ err: error }, 'could not show the approval outcome'),
+    );
     if (outcome === 'approved') onState('running');
     return outcome;
   };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RateLimitInfo } from '../llm/types.ts';
+import { abortableSleep } from './abortable-sleep.ts';
 
 /**
  * The team's upstream request budget, shared by every worker process through Redis, so a busy team
@@ -110,19 +111,4 @@ export class RequestBudget {
   async blockFor(ms: number): Promise<void> {
     await runScript(this.redis, BLOCK_UNTIL, BLOCK_UNTIL_SHA, this.key, this.now() + ms, this.tolerance, ms + this.tolerance + 60_000);
   }
-}
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

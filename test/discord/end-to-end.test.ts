@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hasBalancedFences } from '../../src/render/index.ts';
 import { jobIdFor } from '../../src/queue/chat-job.ts';
-import { finish, reply, text, toolCall } from '../fakes/ofox/index.ts';
+import { finish, reply, text, toolCall, type FakeRequest } from '../fakes/ofox/index.ts';
 import { MessageFlag, type FakeDiscord, type WireMessage } from '../fakes/discord/index.ts';
 import type { Pipeline } from '../helpers/pipeline.ts';
 import type { ChatAnswerResult } from '../../src/worker/processor.ts';
@@ -11,8 +11,10 @@ import { startDiscordStack, type DiscordStack } from './support/discord-stack.ts
 
 let stack: DiscordStack;
 
+const calculatorNeedsApproval = { tools: { calculator: { requiresApproval: true, enabledByDefault: true } } };
+
 beforeAll(async () => {
-  stack = await startDiscordStack({ toolsConfig: { tools: { calculator: { requiresApproval: true, enabledByDefault: true } } } });
+  stack = await startDiscordStack({ toolsConfig: calculatorNeedsApproval });
 });
 
 afterAll(async () => {
@@ -40,6 +42,20 @@ async function finished(pipeline: Pipeline, jobId: string, timeoutMs?: number): 
 
 function clean(content: string | undefined): string {
   return (content ?? '').replace(/\u200b/g, '');
+}
+
+/** The bot's message carrying Approve / Deny buttons. */
+async function approvalPrompt(fake: FakeDiscord, channelId = fake.channel.id): Promise<WireMessage> {
+  return fake.waitFor(
+    () => fake.botMessagesIn(channelId).find((message) => fake.buttonsOf(message.id).some((id) => id.startsWith('ofox:approve:'))),
+    'the approval prompt',
+  );
+}
+
+/** The tool results (OpenAI wire shape) the model was sent in one request. */
+function toolResultsIn(request: FakeRequest | undefined): string[] {
+  const messages = (request?.messages ?? []) as Array<{ role?: string; content?: unknown }>;
+  return messages.filter((message) => message.role === 'tool').map((message) => String(message.content));
 }
 
 describe('Discord end to end', () => {
@@ -209,6 +225,69 @@ describe('Discord end to end', () => {
     expect(fake.message(approval.id)?.content).toMatch(/Approved by/);
     expect(fake.buttonsOf(approval.id)).toEqual([]);
     expect(JSON.stringify(pipeline.fakeOfox.requests.at(-1)?.messages)).toContain('6*7 = 42');
+  });
+
+  it("turns the asker's Deny into the tool's result, and the model carries on without it", async () => {
+    const { fake, pipeline } = stack;
+    pipeline.fakeOfox.enqueue([toolCall('calculator', { expression: '1+1' }), finish('tool-calls')], [text('Understood, no calculator.'), finish('stop')]);
+    // A channel of its own: earlier tests spend the default channel's message budget, and an approval
+    // prompt that gets a 429 is not retried (the tool is refused instead), so it would never appear.
+    const channel = fake.addTextChannel('deny-here');
+    const question = fake.userSays({ content: 'what is 1+1? use the calculator', mentionBot: true, channelId: channel.id });
+    const placeholder = await answerTo(fake, question.id, channel.id);
+    const approval = await approvalPrompt(fake, channel.id);
+    const denyId = fake.buttonsOf(approval.id).find((id) => id.startsWith('ofox:deny:')) ?? '';
+    expect(denyId).not.toBe('');
+
+    const click = fake.clickButton({ messageId: approval.id, customId: denyId });
+    const result = await finished(pipeline, jobIdFor('discord', question.id));
+
+    expect(result.outcome).toBe('complete');
+    expect(fake.interaction(click.id)?.callbackType).toBe(6);
+    expect(fake.message(approval.id)?.content).toContain(`❌ Denied by <@${fake.alice.id}>.`);
+    expect(fake.buttonsOf(approval.id)).toEqual([]);
+    expect(fake.pingsOf(approval.id)).toEqual({ everyone: false, users: [], roles: [] });
+    expect(pipeline.fakeOfox.requests).toHaveLength(2);
+    expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
+    expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['The user denied running calculator. Do not retry it; continue without it.']);
+    expect(fake.message(placeholder.id)?.content).toMatch(/^Understood, no calculator\.\n/);
+    expect(fake.message(placeholder.id)?.content).toContain('The user denied running calculator.');
+  });
+});
+
+describe('Discord end to end with a short approval timeout', () => {
+  const APPROVAL_TIMEOUT_MS = 1_200;
+  let impatient: DiscordStack;
+
+  beforeAll(async () => {
+    impatient = await startDiscordStack({ toolsConfig: calculatorNeedsApproval, env: { TOOL_APPROVAL_TIMEOUT_MS: String(APPROVAL_TIMEOUT_MS) } });
+  });
+
+  afterAll(async () => {
+    await impatient?.stop();
+  });
+
+  it('times out an approval nobody answers, tells the model, and finishes the answer', async () => {
+    const { fake, pipeline } = impatient;
+    pipeline.fakeOfox.enqueue([toolCall('calculator', { expression: '2+2' }), finish('tool-calls')], [text('Nobody approved; moving on.'), finish('stop')]);
+    const question = fake.userSays({ content: 'what is 2+2? use the calculator', mentionBot: true });
+    const placeholder = await answerTo(fake, question.id);
+    const approval = await approvalPrompt(fake);
+    const promptedAt = Date.now();
+    expect(fake.buttonsOf(approval.id)).toHaveLength(2);
+
+    const result = await finished(pipeline, jobIdFor('discord', question.id));
+
+    expect(result.outcome).toBe('complete');
+    // The wait started just before the prompt was posted, so allow a little for the post itself.
+    expect(Date.now() - promptedAt).toBeGreaterThanOrEqual(APPROVAL_TIMEOUT_MS - 500);
+    expect(fake.message(approval.id)?.content).toContain('⌛ No decision in time; the tool was not run.');
+    expect(fake.buttonsOf(approval.id)).toEqual([]);
+    expect(pipeline.fakeOfox.requests).toHaveLength(2);
+    expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
+    expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['Nobody approved running calculator in time. Continue without it.']);
+    expect(fake.message(placeholder.id)?.content).toMatch(/^Nobody approved; moving on\.\n/);
+    expect(fake.message(placeholder.id)?.content).toContain('Nobody approved running calculator in time.');
   });
 });
 

@@ -68,6 +68,8 @@ export interface RecordingPlatformOptions {
   rateLimitRate?: number;
   history?: (job: ChatJob) => ChatMessage[];
   approvals?: boolean;
+  /** The first N approval prompts answer 429, as a busy channel would. @defaultValue 0 */
+  approvalRateLimits?: number;
 }
 
 export interface ApprovalPost {
@@ -84,6 +86,7 @@ export class RecordingPlatform implements PlatformPorts {
   inFlight = 0;
   maxInFlightPerMessage = 0;
   rateLimited = 0;
+  approvalRefusals = 0;
   private readonly inFlightByMessage = new Map<string, number>();
   private readonly options: RecordingPlatformOptions;
   readonly conversation;
@@ -95,6 +98,10 @@ export class RecordingPlatform implements PlatformPorts {
     if (options.approvals) {
       this.approvals = {
         post: async (_job, prompt) => {
+          if ((this.options.approvalRateLimits ?? 0) > this.approvalRefusals) {
+            this.approvalRefusals += 1;
+            throw new SurfaceRateLimitedError(30);
+          }
           this.approvalPosts.push({ prompt });
           return { id: `approval-${prompt.approvalId}`, channelId: 'c' };
         },

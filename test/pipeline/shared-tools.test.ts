@@ -122,6 +122,27 @@ describe('team-shared tools through the pipeline', () => {
     expect(platform.approvalPosts.find((post) => post.prompt.approvalId === approvalId)).toMatchObject({ outcome: 'approved', decidedBy: 'asker' });
   });
 
+  it('an approval prompt the platform rate-limits is posted once the limit passes, not refused', async () => {
+    const busy = new RecordingPlatform({ approvals: true, approvalRateLimits: 2 });
+    const saved = platform;
+    platform = busy;
+    await pipeline.workers!.stop(1_000);
+    await pipeline.startWorkers([busy]);
+    try {
+      pipeline.fakeOfox.respond(callsThenAnswers('calculator', { expression: '3*3' }, 'Nine.'));
+      const { jobId } = await ask();
+      const approvalId = await waitForApprovalPrompt();
+      expect(busy.approvalRefusals).toBe(2);
+      await pipeline.services.decideApproval({ approvalId, userId: 'asker', isAdmin: false, decision: 'approve' });
+      await pipeline.waitForJob(jobId);
+      expect(toolResults(pipeline.fakeOfox.requests[1]!)[0]?.content).toContain('9');
+    } finally {
+      platform = saved;
+      await pipeline.workers!.stop(1_000);
+      await pipeline.startWorkers([saved]);
+    }
+  });
+
   it('a denial becomes the tool result and the model carries on', async () => {
     pipeline.fakeOfox.respond(callsThenAnswers('calculator', { expression: '1+1' }, 'Understood, no calculator.'));
     const { jobId, placeholder } = await ask();
@@ -129,7 +150,11 @@ describe('team-shared tools through the pipeline', () => {
     await pipeline.services.decideApproval({ approvalId, userId: 'admin', isAdmin: true, decision: 'deny' });
     expect((await pipeline.waitForJob(jobId)).outcome).toBe('complete');
     expect(toolResults(pipeline.fakeOfox.requests[1]!)[0]?.content).toMatch(/denied/i);
-    expect((await platform.messages()).find((message) => message.id === placeholder.id)?.text).toContain('Understood, no calculator.');
+    const shown = (await platform.messages()).find((message) => message.id === placeholder.id)?.text ?? '';
+    expect(shown).toContain('Understood, no calculator.');
+    // People read a short reason on the tool line, not the instruction meant for the model.
+    expect(shown).toContain('not approved');
+    expect(shown).not.toContain('Do not retry');
   });
 
   it('an approval nobody answers times out and the model is told', async () => {

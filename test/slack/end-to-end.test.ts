@@ -6,7 +6,7 @@ import { RedisAnsweredThreads, RedisStreamStateStore, createSlackPorts, startSla
 import { silentLogger } from '../../src/observability/logger.ts';
 import { jobIdFor } from '../../src/queue/chat-job.ts';
 import type { ChatAnswerResult } from '../../src/worker/processor.ts';
-import { finish, reply, text, toolCall } from '../fakes/ofox/index.ts';
+import { finish, reply, text, toolCall, type FakeRequest } from '../fakes/ofox/index.ts';
 import { FakeSlack, SlackEventSender, buttonsOf, notificationsIn, visibleText, type FakeMessage } from '../fakes/slack/index.ts';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.ts';
 import { eventually } from './support.ts';
@@ -63,6 +63,26 @@ async function finished(jobId: string, timeoutMs?: number): Promise<ChatAnswerRe
 
 function answerMessages(threadTs: string, channel = 'C1'): FakeMessage[] {
   return slack.botReplies(channel, threadTs);
+}
+
+/** Starts the stack with a tools config file in which the calculator needs approval. */
+async function startWithCalculatorApproval(env: Record<string, string> = {}): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), 'ofox-slack-')), 'ofox-bot.config.yaml');
+  writeFileSync(file, 'tools:\n  calculator:\n    requiresApproval: true\n');
+  await start({ OFOX_BOT_CONFIG: file, ...env });
+}
+
+/** The approval prompt in the answer's thread, and the approval id its buttons carry. */
+async function approvalPrompt(threadTs: string): Promise<{ approval: FakeMessage; approvalId: string }> {
+  const approval = await eventually(() => answerMessages(threadTs).find((message) => buttonsOf(message).includes('ofox_approve')), 10_000);
+  const actions = approval.blocks!.find((block) => block.type === 'actions') as { elements: Array<{ value: string }> };
+  return { approval, approvalId: String(actions.elements[0]!.value) };
+}
+
+/** The tool results (OpenAI wire shape) the model was sent in one request. */
+function toolResultsIn(request: FakeRequest | undefined): string[] {
+  const messages = (request?.messages ?? []) as Array<{ role?: string; content?: unknown }>;
+  return messages.filter((message) => message.role === 'tool').map((message) => String(message.content));
 }
 
 describe('end to end', () => {
@@ -221,5 +241,46 @@ describe('end to end', () => {
     expect((await finished(jobId)).outcome).toBe('complete');
     expect(visibleText(slack.message('C1', approval.ts)!)).toMatch(/Approved/);
     expect(answerMessages(ts).map(visibleText)).toContain('It is 42.');
+  });
+
+  it('a denial becomes the tool’s result and the model carries on', async () => {
+    await startWithCalculatorApproval();
+    pipeline.fakeOfox.enqueue([toolCall('calculator', { expression: '1+1' }), finish('tool-calls')], reply('Understood, no calculator.'));
+    const { ts, jobId } = await mention('what is 1+1?');
+    const { approval, approvalId } = await approvalPrompt(ts);
+    expect(buttonsOf(approval)).toEqual(['ofox_approve', 'ofox_deny']);
+
+    const click = await sender.blockAction({ actionId: 'ofox_deny', value: approvalId, user: 'UALICE', channel: 'C1', messageTs: approval.ts, threadTs: ts });
+    expect(click.status).toBe(200);
+
+    expect((await finished(jobId)).outcome).toBe('complete');
+    const resolved = slack.message('C1', approval.ts)!;
+    expect(visibleText(resolved)).toMatch(/🚫 Denied by UALICE$/);
+    expect(buttonsOf(resolved)).toEqual([]);
+    expect(slack.workspace.ephemerals).toEqual([]);
+    expect(pipeline.fakeOfox.requests).toHaveLength(2);
+    expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
+    expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['The user denied running calculator. Do not retry it; continue without it.']);
+    expect(answerMessages(ts).map(visibleText)).toContain('Understood, no calculator.');
+  });
+
+  it('an approval nobody answers times out and the model is told', async () => {
+    const approvalTimeoutMs = 1_200;
+    await startWithCalculatorApproval({ TOOL_APPROVAL_TIMEOUT_MS: String(approvalTimeoutMs) });
+    pipeline.fakeOfox.enqueue([toolCall('calculator', { expression: '2+2' }), finish('tool-calls')], reply('Nobody approved; moving on.'));
+    const { ts, jobId } = await mention('what is 2+2?');
+    const { approval } = await approvalPrompt(ts);
+    const promptedAt = Date.now();
+
+    expect((await finished(jobId)).outcome).toBe('complete');
+    // The wait started just before the prompt was posted, so allow a little for the post itself.
+    expect(Date.now() - promptedAt).toBeGreaterThanOrEqual(approvalTimeoutMs - 500);
+    const resolved = slack.message('C1', approval.ts)!;
+    expect(visibleText(resolved)).toMatch(/⌛ No decision in time; not run$/);
+    expect(buttonsOf(resolved)).toEqual([]);
+    expect(pipeline.fakeOfox.requests).toHaveLength(2);
+    expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
+    expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['Nobody approved running calculator in time. Continue without it.']);
+    expect(answerMessages(ts).map(visibleText)).toContain('Nobody approved; moving on.');
   });
 });
