@@ -251,7 +251,9 @@ describe('Discord end to end', () => {
     expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
     expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['The user denied running calculator. Do not retry it; continue without it.']);
     expect(fake.message(placeholder.id)?.content).toMatch(/^Understood, no calculator\.\n/);
-    expect(fake.message(placeholder.id)?.content).toContain('The user denied running calculator.');
+    // The tool line gives people a short reason, not the instruction meant for the model.
+    expect(fake.message(placeholder.id)?.content).toMatch(/calculator.*not approved/);
+    expect(fake.message(placeholder.id)?.content).not.toContain('Do not retry');
   });
 });
 
@@ -287,7 +289,7 @@ describe('Discord end to end with a short approval timeout', () => {
     expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
     expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['Nobody approved running calculator in time. Continue without it.']);
     expect(fake.message(placeholder.id)?.content).toMatch(/^Nobody approved; moving on\.\n/);
-    expect(fake.message(placeholder.id)?.content).toContain('Nobody approved running calculator in time.');
+    expect(fake.message(placeholder.id)?.content).toMatch(/calculator.*no approval in time/);
   });
 });
 
