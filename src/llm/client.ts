@@ -9,7 +9,7 @@ import type { LlmError } from './errors/llm-error.ts';
 import { LlmMalformedStreamError } from './errors/malformed-stream-error.ts';
 import { LlmOverloadedError } from './errors/overloaded-error.ts';
 import { LlmRateLimitError } from './errors/rate-limit-error.ts';
-import { parseRateLimitHeaders } from './http/rate-limit-headers.ts';
+import { parseRateLimitHeaders, parseRetryAfterMs } from './http/rate-limit-headers.ts';
 import { MODEL_LIST_LIMIT_BYTES, parseModelList } from './list-models.ts';
 import { decodeLlmStream } from './protocols/decode-llm-stream.ts';
 import type { HttpRequestSpec, RequestDefaults } from './protocols/http-request.ts';
@@ -110,7 +110,7 @@ async function* streamAttempt(
   const attempt = await HttpAttempt.open({ method: 'POST', ...spec }, { dispatcher: context.dispatcher, signal, timeouts: context.timeouts });
   let complete = false;
   try {
-    reportRateLimit(attempt.headers, onRateLimit);
+    reportRateLimit(attempt.status, attempt.headers, onRateLimit);
     if (attempt.status < 200 || attempt.status >= 300) throw await responseError(context, attempt);
     const contentType = String(attempt.headers['content-type'] ?? '');
     if (contentType.includes('application/json')) {
@@ -192,8 +192,11 @@ async function responseError(context: ClientContext, attempt: HttpAttempt): Prom
   return classifyUpstreamError({ status: attempt.status, headers: attempt.headers, details: extractUpstreamError(text), secrets: context.secrets });
 }
 
-function reportRateLimit(headers: HttpAttempt['headers'], onRateLimit: ((info: RateLimitInfo) => void) | undefined): void {
+function reportRateLimit(status: number, headers: HttpAttempt['headers'], onRateLimit: ((info: RateLimitInfo) => void) | undefined): void {
   if (onRateLimit === undefined) return;
   const info = parseRateLimitHeaders(headers);
-  if (info !== undefined) onRateLimit(info);
+  // A 429 tells the whole team to wait, not just this request's retry loop.
+  const retryAfterMs = status === 429 ? parseRetryAfterMs(headers) : undefined;
+  if (retryAfterMs !== undefined) onRateLimit({ ...info, retryAfterMs });
+  else if (info !== undefined) onRateLimit(info);
 }

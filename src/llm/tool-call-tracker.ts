@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LlmEvent } from './types.ts';
 
 export type ToolCallEvent = Extract<LlmEvent, { type: 'tool-call' }>;
@@ -15,7 +16,6 @@ interface PendingCall {
  */
 export class ToolCallTracker {
   readonly #calls = new Map<number | string, PendingCall>();
-  #generatedIds = 0;
 
   /** Adds a fragment; `id` and `name` usually come only with a call's first fragment. */
   update(key: number | string, fragment: { id?: string | undefined; name?: string | undefined; arguments?: string | undefined }): void {
@@ -53,7 +53,8 @@ export class ToolCallTracker {
   }
 
   #finish(call: PendingCall): ToolCallEvent {
-    const id = call.id ?? `call_generated_${++this.#generatedIds}`;
+    // Unique across rounds too: both protocols reject a transcript that repeats a tool-call id.
+    const id = call.id ?? `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const raw = call.fragments.join('');
     if (raw.trim() === '') return { type: 'tool-call', id, name: call.name, input: {} };
     let input: unknown;

@@ -67,6 +67,8 @@ export interface RateLimitInfo {
   remainingRequests?: number;
   /** Milliseconds until the request window resets. */
   resetRequestsMs?: number;
+  /** Set on a 429: the gateway's Retry-After, in milliseconds. */
+  retryAfterMs?: number;
 }
 
 export interface StreamOptions {

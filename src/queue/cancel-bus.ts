@@ -35,12 +35,28 @@ export class CancelListener {
   }
 
   start(): Promise<unknown> {
-    this.ready ??= this.subscriber.subscribe(channel(this.prefix)).then(() => {
-      this.subscriber.on('message', (_channel: string, jobId: string) => {
-        this.controllers.get(jobId)?.abort(new Error('stopped by user'));
-      });
-    });
+    this.ready ??= this.subscriber.subscribe(channel(this.prefix)).then(
+      () => {
+        this.subscriber.on('message', (_channel: string, jobId: string) => {
+          this.controllers.get(jobId)?.abort(new Error('stopped by user'));
+        });
+        // Messages published while the connection was down are gone; the flags are not.
+        this.subscriber.on('ready', () => void this.recheckFlags());
+      },
+      (error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      },
+    );
     return this.ready;
+  }
+
+  private async recheckFlags(): Promise<void> {
+    for (const [jobId, controller] of this.controllers) {
+      if (controller.signal.aborted) continue;
+      const flagged = await this.client.exists(flagKey(this.prefix, jobId)).catch(() => 0);
+      if (flagged === 1) controller.abort(new Error('stopped by user'));
+    }
   }
 
   /** Returns a signal that fires when someone stops this job, including before it started. */

@@ -162,6 +162,8 @@ export class ProgressiveMessage {
   private boundedRateLimits = 0;
 
   private pumping = false;
+  /** Settles when the current pump (and the write it may have in flight) ends. */
+  private pumped: Promise<void> = Promise.resolve();
   private closed = false;
   private timer: unknown;
   private wake: (() => void) | undefined;
@@ -257,14 +259,20 @@ export class ProgressiveMessage {
     });
   }
 
-  /** Stops writing at once (the job lost its lock, the worker shuts down): no final write, no timer left. */
-  abandon(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.stopSleeping();
-    const error = new Error('ProgressiveMessage was abandoned before its last write');
-    this.finishing?.reject(error);
-    this.rejectFlushes(error);
+  /**
+   * Stops writing at once (the job lost its lock, the worker shuts down): no final write, no timer
+   * left. Resolves once a write already in flight has landed, so whoever edits the message next
+   * (another worker) cannot be overtaken by it.
+   */
+  abandon(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.stopSleeping();
+      const error = new Error('ProgressiveMessage was abandoned before its last write');
+      this.finishing?.reject(error);
+      this.rejectFlushes(error);
+    }
+    return this.pumped;
   }
 
   private startBoundedWait(): void {
@@ -281,7 +289,7 @@ export class ProgressiveMessage {
     if (this.pumping || this.closed) return;
     this.pumping = true;
     // A microtask, so a burst of synchronous updates goes out as one write of the last of them.
-    queueMicrotask(() => void this.pump());
+    this.pumped = new Promise<void>((resolve) => queueMicrotask(() => void this.pump().finally(resolve)));
   }
 
   private async pump(): Promise<void> {

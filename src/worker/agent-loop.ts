@@ -115,7 +115,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
         case 'reasoning':
           break;
         case 'tool-call':
-          calls.push({ id: event.id, name: event.name, input: event.input, invalid: event.invalid });
+          // A nameless call (a gateway quirk) cannot be replayed under an empty name; it gets an error result.
+          calls.push({ id: event.id, name: event.name || 'unknown_tool', input: event.input, invalid: event.invalid });
           break;
         case 'usage':
           roundInput = event.inputTokens;

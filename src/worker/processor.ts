@@ -100,7 +100,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       // Every message the answer posts is written back to the job before more text goes out, so a
       // retried or recovered job edits these instead of posting a second answer.
       onMessageCreated: async (ref, index) => {
-        known = index === 0 ? { ...known, placeholder: ref } : { ...known, continuations: [...known.continuations, ref] };
+        if (index === 0) known = { ...known, placeholder: ref };
+        else {
+          // By position: a continuation recreated after deletion replaces the dead one in its place.
+          const continuations = [...known.continuations];
+          continuations[index - 1] = ref;
+          known = { ...known, continuations };
+        }
         await job.updateData(known);
       },
     });
@@ -108,6 +114,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     void surface.typing?.().catch(() => {});
 
     let rounds = 0;
+    let toolsRan = false;
     const started = performance.now();
     const done = (outcome: ChatAnswerResult['outcome']) => {
       answersTotal.inc({ platform: data.platform, outcome });
@@ -122,6 +129,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         tokenBudget: deps.defaults.contextTokenBudget,
         attachmentTextMaxBytes: deps.defaults.attachmentTextMaxBytes,
       });
+      const tools = deps.tools.forAnswer(data, jobId, settings, ports);
       const result = await runAgentLoop({
         llm: deps.llm,
         request: {
@@ -130,7 +138,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
           maxOutputTokens: deps.defaults.maxOutputTokens,
           fallbackModels: deps.defaults.fallbackModels,
         },
-        tools: deps.tools.forAnswer(data, jobId, settings, ports),
+        tools: {
+          specs: () => tools.specs(),
+          run: (call, options) => {
+            toolsRan = true;
+            return tools.run(call, options);
+          },
+        },
         view: message,
         budget: deps.budget,
         maxRounds: deps.defaults.maxRounds,
@@ -160,6 +174,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       done('complete');
       return { outcome: 'complete', chars: result.text.length, rounds, messages: refs };
     } catch (error) {
+      if (bullSignal?.aborted && !cancel.signal.aborted && !deps.shutdownSignal.aborted) {
+        // The lock was lost: another worker owns this job now. Write nothing more, not even an error.
+        log.warn('lost the job lock mid-answer; leaving the message to the worker that owns it');
+        await message.abandon();
+        throw error;
+      }
       if (cancel.signal.aborted) {
         log.info('answer stopped by user');
         const refs = await message.finish({ outcome: 'stopped', controls: { kind: 'none' } });
@@ -169,16 +189,18 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       if (deps.shutdownSignal.aborted) {
         // Hand the job back; another worker (or this one after restart) redoes it in the same message.
         log.warn('shutting down mid-answer; returning the job to the queue');
-        message.abandon();
+        await message.abandon();
         if (token) await job.moveToWait(token);
         throw new WaitingError();
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-      if (isInfrastructureError(error) && attemptsLeft > 0) {
+      // A retry starts over from the first round; once tools have run (perhaps approved, perhaps
+      // with side effects) that would run them again, so such an answer ends with the error instead.
+      if (isInfrastructureError(error) && attemptsLeft > 0 && !toolsRan) {
         log.warn({ err: error, attemptsLeft }, 'answer failed; the job will be retried');
         message.setNotice('⚠️ hit a snag; retrying…');
         await message.flush().catch(() => {});
-        message.abandon();
+        await message.abandon();
         throw error;
       }
       const reason = readableError(error);

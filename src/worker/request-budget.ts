@@ -9,10 +9,19 @@ import { abortableSleep } from './abortable-sleep.ts';
  * until its slot. Reservations are FIFO, so waiting answers are served in order.
  */
 
-// KEYS[1] = theoretical arrival time key; ARGV = now, interval ms, burst tolerance ms, ttl ms
-const RESERVE = `
+// Time comes from Redis (ARGV[1] empty) so workers on machines with skewed clocks agree; tests pass a clock.
+const NOW = `
+local function clock(given)
+  if given ~= '' then return tonumber(given) end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;
+
+// KEYS[1] = theoretical arrival time key; ARGV = now ('' = Redis time), interval ms, burst tolerance ms, ttl ms
+const RESERVE = `${NOW}
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local now = tonumber(ARGV[1])
+local now = clock(ARGV[1])
 local interval = tonumber(ARGV[2])
 local tolerance = tonumber(ARGV[3])
 if tat < now then tat = now end
@@ -23,11 +32,12 @@ redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.floor(tonumber(A
 return wait
 `;
 
-// Pushes the next free slot to at least ARGV[1] (a 429 or an exhausted window said so).
-const BLOCK_UNTIL = `
+// Pushes the next free slot to now + ARGV[2] (a 429 or an exhausted window said so).
+// ARGV = now ('' = Redis time), delay ms, burst tolerance ms, ttl ms
+const BLOCK_UNTIL = `${NOW}
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local until_at = tonumber(ARGV[1]) + tonumber(ARGV[2])
-if until_at > tat then redis.call('SET', KEYS[1], tostring(until_at), 'PX', math.floor(tonumber(ARGV[3]))) end
+local until_at = clock(ARGV[1]) + tonumber(ARGV[2]) + tonumber(ARGV[3])
+if until_at > tat then redis.call('SET', KEYS[1], tostring(until_at), 'PX', math.floor(tonumber(ARGV[4]))) end
 return 1
 `;
 
@@ -52,6 +62,7 @@ export interface RequestBudgetOptions {
   requestsPerMinute: number;
   /** Requests allowed back to back before pacing starts. @defaultValue requestsPerMinute / 6 */
   burst?: number;
+  /** A test clock; by default time comes from Redis. */
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -62,7 +73,7 @@ export class RequestBudget {
   private requestsPerMinute: number;
   private readonly configuredPerMinute: number;
   private readonly burstOverride: number | undefined;
-  private readonly now: () => number;
+  private readonly now: (() => number) | undefined;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: RequestBudgetOptions) {
@@ -71,7 +82,7 @@ export class RequestBudget {
     this.requestsPerMinute = options.requestsPerMinute;
     this.configuredPerMinute = options.requestsPerMinute;
     this.burstOverride = options.burst;
-    this.now = options.now ?? Date.now;
+    this.now = options.now;
     this.sleep = options.sleep ?? abortableSleep;
   }
 
@@ -89,7 +100,7 @@ export class RequestBudget {
    * so the answer can say it is queued.
    */
   async take(signal?: AbortSignal, onQueued?: (waitMs: number) => void): Promise<number> {
-    const wait = Number(await runScript(this.redis, RESERVE, RESERVE_SHA, this.key, this.now(), this.interval, this.tolerance, 120_000));
+    const wait = Number(await runScript(this.redis, RESERVE, RESERVE_SHA, this.key, this.now?.() ?? '', this.interval, this.tolerance, 120_000));
     if (wait > 0) {
       onQueued?.(wait);
       await this.sleep(wait, signal);
@@ -102,13 +113,13 @@ export class RequestBudget {
     if (info.limitRequests && info.limitRequests > 0) {
       this.requestsPerMinute = Math.min(this.configuredPerMinute, info.limitRequests);
     }
-    if (info.remainingRequests === 0 && info.resetRequestsMs !== undefined) {
-      await this.blockFor(info.resetRequestsMs);
-    }
+    const windowSpent = info.remainingRequests === 0 ? (info.resetRequestsMs ?? 0) : 0;
+    const wait = Math.max(info.retryAfterMs ?? 0, windowSpent);
+    if (wait > 0) await this.blockFor(wait);
   }
 
   /** After a 429 with Retry-After: nobody in the team sends until then. */
   async blockFor(ms: number): Promise<void> {
-    await runScript(this.redis, BLOCK_UNTIL, BLOCK_UNTIL_SHA, this.key, this.now() + ms, this.tolerance, ms + this.tolerance + 60_000);
+    await runScript(this.redis, BLOCK_UNTIL, BLOCK_UNTIL_SHA, this.key, this.now?.() ?? '', ms, this.tolerance, ms + this.tolerance + 60_000);
   }
 }

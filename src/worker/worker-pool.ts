@@ -55,6 +55,13 @@ export class WorkerPool {
         }
       });
       worker.on('error', (error) => this.log.error({ err: error }, 'worker error'));
+      // Another worker will pick these jobs up as stalled: stop writing to their messages now.
+      worker.on('lockRenewalFailed', (jobIds) => {
+        for (const jobId of jobIds) {
+          this.log.warn({ jobId }, 'job lock lost; cancelling it here');
+          worker.cancelJob(jobId, 'lock lost');
+        }
+      });
       worker.on('stalled', (jobId) => this.log.warn({ jobId }, 'job stalled; it will be picked up again'));
       return worker;
     });

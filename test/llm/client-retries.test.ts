@@ -92,7 +92,8 @@ describe.each(PROTOCOLS)('retries over the %s protocol', (protocol) => {
     const seen: RateLimitInfo[] = [];
     await collect(clientFor(fake).streamChat({ model, messages: ask() }, { onRateLimit: (info) => seen.push(info) }));
     expect(seen).toEqual([
-      { limitRequests: 1000, remainingRequests: 0, resetRequestsMs: 360_000 },
+      // A 429 also carries its Retry-After, so the team's budget can hold everyone back.
+      { limitRequests: 1000, remainingRequests: 0, resetRequestsMs: 360_000, retryAfterMs: 0 },
       { limitRequests: 1000, remainingRequests: 999, resetRequestsMs: 1000 },
     ]);
   });

@@ -30,6 +30,10 @@ describe('the tool-call tracker', () => {
     const tracker = new ToolCallTracker();
     tracker.update(0, { name: 'f', arguments: '{}' });
     const call = tracker.complete(0);
-    expect(call?.id).toMatch(/^call_generated_/);
+    expect(call?.id).toMatch(/^call_[0-9a-f]{24}$/);
+    // A later round's tracker must not hand out the same id: the transcript holds both rounds.
+    const nextRound = new ToolCallTracker();
+    nextRound.update(0, { name: 'f', arguments: '{}' });
+    expect(nextRound.complete(0)?.id).not.toBe(call?.id);
   });
 });

@@ -1,3 +1,4 @@
+import { createAddressPolicy } from '../../src/tools/builtins/address-policy.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -131,6 +132,14 @@ describe('fetch_url', () => {
     expect(result.ok).toBe(true);
     expect(result.output).toContain('only the first 1000 bytes were read');
     expect(result.output.match(/x/g)?.length).toBe(1_000);
+  });
+
+  it.each([
+    ['an IPv4-compatible IPv6 loopback', '::7f00:1'],
+    ['an IPv4-translated (SIIT) address', '::ffff:0:a00:1'],
+    ['a local-use NAT64 address', '64:ff9b:1::a00:1'],
+  ])('refuses %s', (_label, address) => {
+    expect(createAddressPolicy().refusal(address)).toBeDefined();
   });
 
   it.each([

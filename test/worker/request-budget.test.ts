@@ -66,3 +66,14 @@ describe('the shared upstream request budget', () => {
     expect(await budget.take()).toBe(1_000);
   });
 });
+
+describe('the shared upstream request budget on the gateway’s word', () => {
+  it("a 429's Retry-After holds every worker back, and the Redis clock is used when none is injected", async () => {
+    const budget = new RequestBudget({ redis, prefix: `${prefix}:retry-after`, requestsPerMinute: 6_000, burst: 10, sleep: async () => {} });
+    expect(await budget.take()).toBe(0);
+    await budget.observe({ retryAfterMs: 3_000 });
+    const wait = await budget.take();
+    expect(wait).toBeGreaterThan(2_800);
+    expect(wait).toBeLessThanOrEqual(3_000);
+  });
+});

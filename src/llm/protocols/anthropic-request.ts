@@ -76,9 +76,9 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): Block[] {
   }
 }
 
-// The API rejects empty text blocks.
+// The API rejects empty and whitespace-only text blocks (a model often writes "\n\n" before a tool call).
 function textBlocks(text: string): Block[] {
-  return text === '' ? [] : [{ type: 'text', text }];
+  return text.trim() === '' ? [] : [{ type: 'text', text }];
 }
 
 const DATA_URL = /^data:([^;,]+)?(?:;[^,]*)?;base64,(.*)$/s;

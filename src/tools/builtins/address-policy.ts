@@ -33,6 +33,9 @@ const BLOCKED_IPV6: Array<[network: string, prefix: number, why: string]> = [
   ['ff00::', 8, 'multicast'],
   ['100::', 64, 'discard'],
   ['2001:db8::', 32, 'documentation'],
+  ['::', 96, 'IPv4-compatible (deprecated)'],
+  ['::ffff:0:0:0', 96, 'IPv4-translated (SIIT)'],
+  ['64:ff9b:1::', 48, 'local-use NAT64'],
 ];
 
 /** Host names that reach cloud metadata services whatever they resolve to. */
