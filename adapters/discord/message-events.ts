@@ -44,6 +44,12 @@ export async function onMessage(context: IngressContext, message: Message): Prom
   }
 
   const placeholder = await postPlaceholder(context, placeholderTarget, jobIdFor('discord', message.id));
+  if (placeholder === FORBIDDEN) {
+    // The bot may read here but not write: an answer could never be shown, and every attempt
+    // would count towards Discord's invalid-request ban.
+    context.log.warn({ messageId: message.id, channelId }, 'no permission to answer in this channel; ignoring the message');
+    return;
+  }
   const job: ChatJobInput = {
     v: 1,
     eventId: message.id,
@@ -87,8 +93,10 @@ async function triggerOf(context: IngressContext, message: Message): Promise<Tri
   return undefined;
 }
 
+const FORBIDDEN = Symbol('forbidden');
+
 /** A reply to the message, or a first message in the thread opened for it. */
-async function postPlaceholder(context: IngressContext, target: Message | string, jobId: string): Promise<Message | undefined> {
+async function postPlaceholder(context: IngressContext, target: Message | string, jobId: string): Promise<Message | undefined | typeof FORBIDDEN> {
   const body = { content: PLACEHOLDER_TEXT, components: [stopRow(jobId)], allowedMentions: NO_PINGS };
   try {
     if (typeof target !== 'string') return await target.reply({ ...body, failIfNotExists: false });
@@ -96,6 +104,9 @@ async function postPlaceholder(context: IngressContext, target: Message | string
     if (channel?.isSendable()) return await channel.send(body);
     context.log.warn({ channelId: target }, 'cannot post a placeholder in this channel');
   } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    const code = (error as { code?: unknown }).code;
+    if (status === 403 || code === 50001 || code === 50013) return FORBIDDEN;
     // The worker posts the answer itself when there is no placeholder; the job still goes ahead.
     context.log.warn({ err: error }, 'could not post the placeholder');
   }

@@ -35,6 +35,11 @@ export interface ProgressiveMessageOptions {
    * @defaultValue none
    */
   onMessageCreated?: (ref: MessageRef, index: number) => Promise<void> | void;
+  /**
+   * Called once when the surface refuses a write for good (an error with `permanent: true`); the
+   * message stops writing and the caller should stop producing text. @defaultValue none
+   */
+  onRefused?: (error: RenderWriteError) => void;
   /** Buttons on the last message while the answer streams, e.g. `{ kind: 'stop', jobId }`. @defaultValue `{ kind: 'none' }` */
   controls?: MessageControls;
   /**
@@ -162,6 +167,8 @@ export class ProgressiveMessage {
   private boundedRateLimits = 0;
 
   private pumping = false;
+  private refused: RenderWriteError | undefined;
+  private readonly onRefused: ((error: RenderWriteError) => void) | undefined;
   /** Settles when the current pump (and the write it may have in flight) ends. */
   private pumped: Promise<void> = Promise.resolve();
   private closed = false;
@@ -186,6 +193,7 @@ export class ProgressiveMessage {
     this.maxRetryBackoffMs = options.maxRetryBackoffMs ?? 30_000;
     this.split = new StableSplit(limits.maxChars);
     this.onMessageCreated = options.onMessageCreated;
+    this.onRefused = options.onRefused;
     for (const ref of [...(options.placeholder ? [options.placeholder] : []), ...(options.continuations ?? [])]) {
       this.slots.push({ ref, shown: undefined, lastWriteAt: undefined });
     }
@@ -235,6 +243,10 @@ export class ProgressiveMessage {
       reject = onReject;
     });
     this.finishing = { footer: footerLine(options), controls: options.controls ?? NO_CONTROLS, resolve, reject, promise };
+    if (this.refused) {
+      reject(this.refused);
+      return promise;
+    }
     if (this.closed) {
       reject(new Error('ProgressiveMessage was abandoned before finish'));
       return promise;
@@ -446,6 +458,19 @@ export class ProgressiveMessage {
       }
       return;
     }
+    if (isPermanentRefusal(error)) {
+      // The platform will refuse every retry (no permission, invalid body): stop instead of
+      // collecting invalid requests, which platforms count towards bans.
+      const refused = new RenderWriteError(`the platform refused the message: ${describeError(error)}`, { cause: error, refs: this.refs });
+      this.log.warn(details, 'the platform refused the message for good; no more writes');
+      this.refused = refused;
+      this.closed = true;
+      this.stopSleeping();
+      this.finishing?.reject(refused);
+      this.rejectFlushes(refused);
+      this.onRefused?.(refused);
+      return;
+    }
     this.consecutiveFailures += 1;
     if (error instanceof SurfaceMessageGoneError) {
       // Deleted, or its interaction token expired: the rest of the answer goes to a new message.
@@ -525,4 +550,9 @@ export class ProgressiveMessage {
 
 function wantedFinal(text: string): Wanted {
   return { text, options: { controls: NO_CONTROLS, final: true }, controlsKey: JSON.stringify(NO_CONTROLS), toolsKey: '' };
+}
+
+/** Adapters mark refusals a retry cannot fix (Discord 400/403) with `permanent: true`. */
+function isPermanentRefusal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 }

@@ -50,15 +50,22 @@ export interface ChatAnswerResult {
 
 /** Things that go wrong below the model (Redis blips, a platform outage) retry the whole job. */
 function isInfrastructureError(error: unknown): boolean {
-  // Adapters mark refusals that a retry cannot fix (Discord's 400/403) as permanent.
-  const permanent = typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
-  return !permanent && !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
+  return !isPermanent(error) && !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
+}
+
+/** Adapters mark refusals a retry cannot fix (Discord's 400/403) as permanent, perhaps under a wrapper's `cause`. */
+function isPermanent(error: unknown): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
+    if ((current as { permanent?: unknown }).permanent === true) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function readableError(error: unknown): string {
   if (error instanceof LlmError) return describeLlmError(error);
   if (error instanceof Error && error.name === 'ZodError') return 'the request was malformed';
-  if (error instanceof Error && (error as { permanent?: unknown }).permanent === true) return `the chat platform refused the message: ${error.message}`;
+  if (error instanceof Error && isPermanent(error)) return `the chat platform refused the message: ${error.message}`;
   return 'something went wrong on our side; please try again';
 }
 
@@ -87,7 +94,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         (error: unknown) => ({ ok: false as const, error }),
       ),
     ]);
-    const signals = [cancel.signal, deps.shutdownSignal, ...(bullSignal ? [bullSignal] : [])];
+    const refused = new AbortController();
+    const signals = [cancel.signal, deps.shutdownSignal, refused.signal, ...(bullSignal ? [bullSignal] : [])];
     const signal = AbortSignal.any(signals);
     let known = data;
     const message = new ProgressiveMessage({
@@ -97,6 +105,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       continuations: data.continuations,
       controls: { kind: 'stop', jobId },
       log,
+      // The platform will not take this answer: stop the model and the tools too.
+      onRefused: (error) => refused.abort(error),
       // Every message the answer posts is written back to the job before more text goes out, so a
       // retried or recovered job edits these instead of posting a second answer.
       onMessageCreated: async (ref, index) => {
@@ -179,6 +189,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         log.warn('lost the job lock mid-answer; leaving the message to the worker that owns it');
         await message.abandon();
         throw error;
+      }
+      if (refused.signal.aborted) {
+        const reason = readableError(refused.signal.reason);
+        log.error({ err: refused.signal.reason }, 'the platform refused the answer; giving up');
+        done('error');
+        return { outcome: 'error', chars: 0, rounds, messages: message.refs, error: reason };
       }
       if (cancel.signal.aborted) {
         log.info('answer stopped by user');
