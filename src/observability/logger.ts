@@ -21,14 +21,23 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: { pid: process.pid, ...options.base },
       redact: { paths: ['*.authorization', '*.Authorization', '*.token', '*.apiKey', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
-      hooks: secrets.length === 0 ? {} : { streamWrite: (line) => scrubSecrets(line, secrets) },
+      hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
     },
     options.destination ?? pino.destination({ sync: false }),
   );
 }
 
+/**
+ * Short-lived credentials that live in URLs rather than in the config: Discord interaction and
+ * webhook tokens (`/interactions/<id>/<token>`, `/webhooks/<app id>/<token>`) appear in REST error
+ * URLs and rate-limit details.
+ */
+const URL_TOKENS = /\b(webhooks|interactions)([/\\]+)(\d+)([/\\]+)[A-Za-z0-9_.-]{20,}/g;
+/** The same pair without its route word, as discord.js reports a webhook's rate-limit "major parameter". */
+const ID_TOKEN_PAIRS = /\b(\d{5,})([/\\]+)[A-Za-z0-9_.-]{40,}/g;
+
 export function scrubSecrets(text: string, secrets: string[]): string {
-  let scrubbed = text;
+  let scrubbed = text.replace(URL_TOKENS, '$1$2$3$4[redacted]').replace(ID_TOKEN_PAIRS, '$1$2[redacted]');
   for (const secret of secrets) if (secret && scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join('[redacted]');
   return scrubbed;
 }

@@ -55,4 +55,13 @@ describe('configuration', () => {
     expect(lines.join('')).not.toContain('sk-very-secret');
     expect(lines.join('')).toContain('[redacted]');
   });
+
+  it('the logger scrubs Discord interaction and webhook tokens from URLs', () => {
+    const lines: string[] = [];
+    const log = createLogger({ destination: { write: (line: string) => lines.push(line) } });
+    const token = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OmFiY2RlZg';
+    log.warn({ url: `https://discord.com/api/v10/webhooks/1234567890/${token}/messages/@original`, majorParameter: `1234567890/${token}` }, `PATCH /interactions/987654321/${token}/callback failed`);
+    expect(lines.join('')).not.toContain(token);
+    expect(lines.join('')).toContain('webhooks/1234567890/[redacted]');
+  });
 });
