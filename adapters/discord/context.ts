@@ -31,6 +31,7 @@ interface ApiMessage {
   attachments?: { filename: string; content_type?: string }[];
   message_reference?: { message_id?: string; channel_id?: string };
   referenced_message?: ApiMessage | null;
+  components?: unknown[];
 }
 
 /** Default, reply, and slash-command answers carry conversation; joins, pins and thread notices do not. */
@@ -72,6 +73,8 @@ export class DiscordConversationReader implements ConversationReader {
   private async threadMessages(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ApiMessage[]> {
     const threadId = job.threadId ?? '';
     const triggerIsStarter = job.messageId === threadId;
+    // A thread opened for this very message holds nothing earlier; the message's reply chain does.
+    if (triggerIsStarter) return this.replyChain(job, options);
     const query = new URLSearchParams({ limit: String(Math.min(100, options.maxMessages + 2)) });
     if (!triggerIsStarter && job.messageId) query.set('before', job.messageId);
     const inThread = triggerIsStarter ? [] : ((await this.get(Routes.channelMessages(threadId), options.signal, query)) as ApiMessage[] | undefined) ?? [];
@@ -175,6 +178,8 @@ export class DiscordConversationReader implements ConversationReader {
 function toChatMessage(message: ApiMessage, botId: string): ChatMessage | undefined {
   if (message.author.id === botId) {
     if (message.content.trim() === '' || message.content === PLACEHOLDER_TEXT) return undefined;
+    // Still streaming (it carries a Stop button): another answer's unfinished text, not a turn yet.
+    if (JSON.stringify(message.components ?? []).includes('ofox:stop:')) return undefined;
     return { role: 'assistant', content: message.content };
   }
   const users = new Map((message.mentions ?? []).map((user) => [user.id, user.global_name ?? user.username]));

@@ -49,6 +49,30 @@ describe('discord conversation reader', () => {
     ]);
   });
 
+  it('reads the reply chain when a thread was opened for the triggering reply itself', async () => {
+    const first = fake.userSays({ content: 'What is Rust?', mentionBot: true });
+    const answer = botReply(fake.channel.id, 'A systems language.', first.id);
+    const followUp = fake.userSays({ content: 'And Go?', replyTo: answer.id });
+    const history = await ports.conversation.history(discordJob(fake, { messageId: followUp.id, eventId: followUp.id, threadId: followUp.id }), { signal, maxMessages: 20 });
+    expect(history).toEqual([
+      { role: 'user', content: 'What is Rust?', name: 'alice' },
+      { role: 'assistant', content: 'A systems language.' },
+    ]);
+  });
+
+  it("leaves out another answer that is still streaming (it still has its Stop button)", async () => {
+    const first = fake.userSays({ content: 'What is Rust?', mentionBot: true });
+    const streaming = fake.state.createMessage(fake.channel.id, fake.bot, {
+      content: 'A systems lang',
+      allowed_mentions: { parse: [] },
+      message_reference: { message_id: first.id },
+      components: [{ type: 1, components: [{ type: 2, style: 4, label: 'Stop', custom_id: 'ofox:stop:discord-1' }] }],
+    });
+    const trigger = fake.userSays({ content: 'hm?', replyTo: streaming.id });
+    const history = await ports.conversation.history(discordJob(fake, { messageId: trigger.id }), { signal, maxMessages: 20 });
+    expect(history).toEqual([{ role: 'user', content: 'What is Rust?', name: 'alice' }]);
+  });
+
   it('keeps only the newest turns when the chain is longer than maxMessages', async () => {
     let previous = fake.userSays({ content: 'turn 0', mentionBot: true });
     for (let index = 1; index <= 6; index++) {
