@@ -1,3 +1,4 @@
+import { ACTION_IDS } from './blocks.ts';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
@@ -51,16 +52,24 @@ export class SlackConversationReader implements ConversationReader {
     const botUserId = await this.options.botUserId();
     const raw: SlackMessage[] = [];
     let cursor: string | undefined;
-    do {
-      options.signal.throwIfAborted();
-      const page = await this.options.client.conversations.replies({ channel: job.channelId, ts: threadTs, limit: PAGE, ...(cursor ? { cursor } : {}) });
-      raw.push(...((page.messages ?? []) as SlackMessage[]));
-      cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor);
+    try {
+      do {
+        options.signal.throwIfAborted();
+        const page = await this.options.client.conversations.replies({ channel: job.channelId, ts: threadTs, limit: PAGE, ...(cursor ? { cursor } : {}) });
+        raw.push(...((page.messages ?? []) as SlackMessage[]));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      // A rate-limited or failed read costs the answer some context, not the whole answer.
+      this.options.log.warn({ err: error, channel: job.channelId, pagesRead: raw.length }, 'slack: could not read the whole thread; answering with what was read');
+    }
 
     const excluded = new Set([job.messageId, job.placeholder?.id].filter((ts): ts is string => Boolean(ts)));
     const trigger = job.messageId ? Number(job.messageId) : Number.POSITIVE_INFINITY;
-    const kept = raw.filter((message) => message.ts && !excluded.has(message.ts) && Number(message.ts) < trigger && isConversational(message));
+    const kept = raw.filter(
+      (message) => message.ts && !excluded.has(message.ts) && Number(message.ts) < trigger && isConversational(message) && !isStillStreaming(message),
+    );
     const recent = kept.slice(-options.maxMessages);
     await this.resolveNames(recent, botUserId, options.signal);
 
@@ -162,6 +171,11 @@ export class SlackConversationReader implements ConversationReader {
 }
 
 const SKIPPED_SUBTYPES = new Set(['channel_join', 'channel_leave', 'message_deleted', 'message_changed', 'assistant_app_thread', 'channel_topic', 'channel_purpose']);
+
+/** Another answer still in progress (it carries the Stop button): its text is not a turn yet. */
+function isStillStreaming(message: SlackMessage): boolean {
+  return JSON.stringify(message.blocks ?? []).includes(`"${ACTION_IDS.stop}"`);
+}
 
 function isConversational(message: SlackMessage): boolean {
   return !message.subtype || !SKIPPED_SUBTYPES.has(message.subtype);

@@ -40,6 +40,29 @@ describe('the conversation reader', () => {
     ]);
   });
 
+  it('leaves out another answer still streaming (it carries the Stop button)', async () => {
+    const root = slack.addUserMessage('C1', 'UALICE', 'first question');
+    slack.workspace.add({
+      channel: 'C1',
+      thread_ts: root.ts,
+      user: slack.botUserId,
+      bot_id: slack.botId,
+      text: 'half an ans',
+      blocks: [{ type: 'markdown', text: 'half an ans' }, { type: 'actions', elements: [{ type: 'button', action_id: 'ofox_stop', value: 'job' }] }],
+    });
+    const trigger = slack.addUserMessage('C1', 'UBOB', 'second question', { thread_ts: root.ts });
+    const history = await ports.conversation.history(job({ threadId: root.ts, messageId: trigger.ts }), { signal, maxMessages: 50 });
+    expect(history).toEqual([{ role: 'user', content: 'first question', name: 'alice' }]);
+  });
+
+  it('answers without history rather than failing when Slack rate-limits the thread read', async () => {
+    const root = slack.addUserMessage('C1', 'UALICE', 'start');
+    const trigger = slack.addUserMessage('C1', 'UALICE', 'now', { thread_ts: root.ts });
+    slack.failNext('conversations.replies', 'ratelimited', { status: 429, retryAfterSec: 30 });
+    const history = await ports.conversation.history(job({ threadId: root.ts, messageId: trigger.ts }), { signal, maxMessages: 10 });
+    expect(history).toEqual([]);
+  });
+
   it('keeps only the most recent messages', async () => {
     const root = slack.addUserMessage('C1', 'UALICE', 'start');
     for (let index = 0; index < 5; index += 1) slack.addUserMessage('C1', 'UBOB', `message ${index}`, { thread_ts: root.ts });
