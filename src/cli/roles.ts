@@ -13,6 +13,8 @@ import { onShutdownSignal } from './shutdown.ts';
 
 interface Stoppable {
   stop(): Promise<void>;
+  /** The platform connection is up (a gateway whose Discord session died is not ready). */
+  ready?(): boolean;
 }
 
 function platformPorts(core: Core): Array<PlatformPorts & { close(): Promise<void> }> {
@@ -28,7 +30,10 @@ function platformPorts(core: Core): Array<PlatformPorts & { close(): Promise<voi
 async function startIngress(core: Core): Promise<Stoppable[]> {
   const { config, log } = core;
   const started: Stoppable[] = [];
-  if (discordEnabled(config)) started.push(await startDiscordIngress(config, core.ingress, log, { redis: core.redis }));
+  if (discordEnabled(config)) {
+    const discord = await startDiscordIngress(config, core.ingress, log, { redis: core.redis });
+    started.push({ stop: () => discord.stop(), ready: () => discord.client.isReady() });
+  }
   if (slackEnabled(config)) {
     started.push(
       await startSlackIngress(config, core.ingress, log, {
@@ -49,7 +54,7 @@ export async function runRole(role: 'start' | 'gateway' | 'worker', config: Conf
       ? await startHealthServer({
           port: config.HEALTH_PORT,
           log,
-          ready: async () => (await core.redis.ping()) === 'PONG',
+          ready: async () => ingress.every((started) => started.ready?.() ?? true) && (await core.redis.ping()) === 'PONG',
         })
       : undefined;
   log.info({ role, discord: discordEnabled(config), slack: slackEnabled(config) }, 'ofox-bot is running');
