@@ -60,7 +60,7 @@ async function onAsk(context: IngressContext, interaction: ChatInputCommandInter
     private: isPrivate,
     fromCommand: true,
     placeholder: {
-      id: response.interaction.responseMessageId ?? response.resource?.message?.id ?? '@original',
+      id: response.interaction.responseMessageId ?? response.resource?.message?.id ?? (await deferredReplyId(context, interaction, isPrivate)),
       channelId: interaction.channelId,
       extra: { kind: 'interaction', interactionId: interaction.id },
     },
@@ -74,6 +74,21 @@ async function onAsk(context: IngressContext, interaction: ChatInputCommandInter
   });
 }
 
+/**
+ * The deferred reply's real message id. A public reply is an ordinary message the app owns, so with
+ * its id the worker can keep editing it through the channel once the 15-minute token is gone;
+ * '@original' only works through the token. A private reply can only ever be reached through it.
+ */
+async function deferredReplyId(context: IngressContext, interaction: ChatInputCommandInteraction, isPrivate: boolean): Promise<string> {
+  if (isPrivate) return '@original';
+  try {
+    return (await interaction.fetchReply()).id;
+  } catch (error) {
+    context.log.warn({ err: error, interactionId: interaction.id }, 'could not read the deferred reply; it can be edited only while its token lasts');
+    return '@original';
+  }
+}
+
 async function onSettingsCommand(context: IngressContext, interaction: ChatInputCommandInteraction, name: SettingsCommandName): Promise<void> {
   const pending = context.services.runCommand({
     platform: 'discord',
@@ -84,19 +99,39 @@ async function onSettingsCommand(context: IngressContext, interaction: ChatInput
     name,
     args: commandArgs(interaction, name),
   });
+  // Discord's 3 s run from when it created the interaction, not from when it reached us: gateway
+  // delay and event-loop lag have already used part of them.
+  const budgetMs = interaction.createdTimestamp + context.commandReplyBudgetMs - Date.now();
+  // Awaited below in every path; this only keeps a rejection while deferring from going unhandled.
+  pending.catch(() => {});
   let timer: NodeJS.Timeout | undefined;
   const slow = new Promise<'slow'>((resolve) => {
-    timer = setTimeout(() => resolve('slow'), context.commandReplyBudgetMs);
+    timer = setTimeout(() => resolve('slow'), Math.max(0, budgetMs));
   });
   try {
-    const first = await Promise.race([pending, slow]);
+    const first = budgetMs <= 0 ? 'slow' : await Promise.race([pending, slow]);
     if (first !== 'slow') {
       await interaction.reply({ content: toDiscordText(fitMessage(first.text), 2000), allowedMentions: NO_PINGS, ...(first.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
       return;
     }
+    // Whether the reply is private is known only once the command ran, so defer privately: an
+    // announcement shown to one person is better than a private reply shown to everyone.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const reply = await pending;
-    await interaction.editReply({ content: toDiscordText(fitMessage(reply.text), 2000), allowedMentions: NO_PINGS });
+    const content = toDiscordText(fitMessage(reply.text), 2000);
+    await interaction.editReply({ content, allowedMentions: NO_PINGS });
+    if (!reply.ephemeral) {
+      // A private deferral cannot turn public. The edit above settled it, so this follow-up is a new
+      // message that honours its own (public) visibility; the private copy then goes away.
+      try {
+        await interaction.followUp({ content, allowedMentions: NO_PINGS });
+      } catch (error) {
+        // The command did run and its asker can read the private copy: not a failure to report.
+        context.log.warn({ err: error, command: name }, 'could not post the public command reply; it stays private');
+        return;
+      }
+      await interaction.deleteReply().catch(() => {});
+    }
   } catch (error) {
     context.log.error({ err: error, command: name }, 'discord command failed');
     const content = '⚠️ That command failed. Please try again.';

@@ -13,6 +13,7 @@ import { surfaceCall } from './rest.ts';
 
 export const EPHEMERAL_FLAG = 1 << 6;
 const NO_PINGS = { parse: [] as string[] };
+const SNOWFLAKE = /^\d{17,20}$/;
 
 export interface MessageBody {
   content?: string;
@@ -46,8 +47,12 @@ export class DiscordMessages {
     this.options = options;
   }
 
-  /** Posts in a channel or thread, optionally as a reply (which never pings the replied user). */
-  async post(channelId: string, body: MessageBody, replyTo?: string): Promise<MessageRef> {
+  /**
+   * Posts in a channel or thread, optionally as a reply (which never pings the replied user).
+   * `nonce` (at most 25 characters): the REST client resends a POST that timed out even when the
+   * first one landed, so Discord is asked to return the message it already made for this nonce.
+   */
+  async post(channelId: string, body: MessageBody, replyTo?: string, nonce?: string): Promise<MessageRef> {
     const message = await surfaceCall(
       () =>
         this.options.rest.post(Routes.channelMessages(channelId), {
@@ -55,6 +60,7 @@ export class DiscordMessages {
             ...body,
             allowed_mentions: NO_PINGS,
             ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
+            ...(nonce ? { nonce, enforce_nonce: true } : {}),
           },
         }) as Promise<ApiMessage>,
     );
@@ -90,17 +96,24 @@ export class DiscordMessages {
     return (await this.options.tokens.get(jobIdFor('discord', interactionId))) !== undefined;
   }
 
-  /** Throws SurfaceMessageGoneError when the message (or its interaction token) is gone. */
-  async edit(ref: MessageRef, body: MessageBody): Promise<void> {
+  /**
+   * Throws SurfaceMessageGoneError when the message (or its interaction token) is gone.
+   * `publicReply`: the interaction's messages are visible in the channel, so once the token is gone
+   * they are still ordinary messages the app owns and can be edited through the channel route.
+   */
+  async edit(ref: MessageRef, body: MessageBody, options: { publicReply?: boolean } = {}): Promise<void> {
     const kind = refKind(ref);
     if (kind === 'channel') {
-      await surfaceCall(() => this.options.rest.patch(Routes.channelMessage(ref.channelId, ref.id), { body: { ...body, allowed_mentions: NO_PINGS } }));
+      await this.editInChannel(ref, body);
       return;
     }
+    // '@original' (a private answer, or a job queued before ingress kept the real id) names nothing outside the webhook.
+    const viaChannel = options.publicReply === true && SNOWFLAKE.test(ref.id);
     const interactionId = ref.extra?.interactionId ?? '';
     const jobId = jobIdFor('discord', interactionId);
     const token = await this.options.tokens.get(jobId);
     if (!token) {
+      if (viaChannel) return this.editInChannel(ref, body);
       throw new SurfaceMessageGoneError(`discord: interaction ${interactionId} can no longer be edited (token expired)`);
     }
     const messageId = kind === 'interaction' ? '@original' : ref.id;
@@ -112,9 +125,16 @@ export class DiscordMessages {
         }),
       );
     } catch (error) {
-      if (error instanceof SurfaceMessageGoneError && kind === 'interaction') await this.options.tokens.forget(jobId);
+      if (!(error instanceof SurfaceMessageGoneError)) throw error;
+      if (kind === 'interaction') await this.options.tokens.forget(jobId);
+      // The token died early (or the message did: then the channel route says so too).
+      if (viaChannel) return this.editInChannel(ref, body);
       throw error;
     }
+  }
+
+  private async editInChannel(ref: MessageRef, body: MessageBody): Promise<void> {
+    await surfaceCall(() => this.options.rest.patch(Routes.channelMessage(ref.channelId, ref.id), { body: { ...body, allowed_mentions: NO_PINGS } }));
   }
 
   async typing(channelId: string): Promise<void> {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../../src/observability/logger.ts';
-import type { ChatJob } from '../../src/queue/chat-job.ts';
+import { jobIdFor, type ChatJob } from '../../src/queue/chat-job.ts';
 import type { MessageOptions, MessageRef, Surface, SurfaceLimits } from '../../src/render/surface.ts';
 import { componentsFor } from './components.ts';
 import { DiscordRejectedError } from './errors.ts';
@@ -13,7 +14,7 @@ import type { RateLimitObserver } from './rate-limit-observer.ts';
  * the previous part so the reply chain (the transcript) stays whole.
  *
  * A slash command's reply is edited through its interaction token while Discord honours it (15
- * minutes); after that the edit fails with SurfaceMessageGoneError and the renderer carries on in
+ * minutes); after that a public reply is edited as the channel message it is, and new parts are
  * ordinary channel messages. A private (ephemeral) answer cannot move into the channel, so it ends.
  */
 
@@ -51,6 +52,8 @@ export class DiscordSurface implements Surface {
   private readonly interactionId: string | undefined;
   /** The last part written, which the next part replies to. */
   private previousId: string | undefined;
+  /** Counts the answer's messages; with the job it names the next create's nonce. */
+  private part: number;
 
   constructor(job: ChatJob, deps: DiscordSurfaceDeps) {
     this.job = job;
@@ -60,6 +63,18 @@ export class DiscordSurface implements Surface {
     const placeholder = job.placeholder;
     this.interactionId = placeholder && refKind(placeholder) === 'interaction' ? placeholder.extra?.interactionId : undefined;
     this.previousId = placeholder && refKind(placeholder) === 'channel' ? placeholder.id : undefined;
+    // A retried job starts after the messages it already recorded, so it never reuses their nonces.
+    this.part = (placeholder ? 1 : 0) + job.continuations.length;
+  }
+
+  /**
+   * Stays the same until a create succeeds: the renderer's retry of a create that failed (perhaps
+   * after it landed) is deduplicated by Discord, while the next part, or a part posted anew after
+   * its message was deleted, gets a fresh one.
+   */
+  private nonce(): string {
+    const job = createHash('sha256').update(jobIdFor(this.job.platform, this.job.eventId)).digest('base64url').slice(0, 18);
+    return `${job}.${this.part.toString(36)}`;
   }
 
   get limits(): SurfaceLimits {
@@ -85,19 +100,23 @@ export class DiscordSurface implements Surface {
     if (this.interactionId) {
       const flags = this.job.private ? EPHEMERAL_FLAG : undefined;
       const ref = await this.deps.messages.followUp(this.interactionId, this.channelId, { ...body, ...(flags ? { flags } : {}) });
-      if (ref) return ref;
+      if (ref) {
+        this.part += 1;
+        return ref;
+      }
       if (this.job.private) {
         throw new DiscordRejectedError('the private answer outlived its 15-minute interaction token; it cannot continue in the channel');
       }
       this.deps.log.info({ jobEventId: this.job.eventId }, 'interaction token expired; continuing the answer in channel messages');
     }
-    const ref = await this.deps.messages.post(this.channelId, body, this.previousId);
+    const ref = await this.deps.messages.post(this.channelId, body, this.previousId, this.nonce());
     this.previousId = ref.id;
+    this.part += 1;
     return ref;
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
-    await this.deps.messages.edit(ref, this.body(text, options));
+    await this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private });
   }
 
   async typing(): Promise<void> {

@@ -57,6 +57,27 @@ describe('fake Discord', () => {
     }
   });
 
+  it('returns the message already made for a repeated nonce when enforce_nonce is set, per channel', async () => {
+    const fake = await FakeDiscord.start({ rateLimits: { messageCreate: false } });
+    try {
+      const other = fake.addTextChannel('other');
+      const first = await call(fake, 'POST', `/channels/${fake.channel.id}/messages`, { content: 'a', nonce: 'n-1', enforce_nonce: true });
+      const again = await call(fake, 'POST', `/channels/${fake.channel.id}/messages`, { content: 'a, later', nonce: 'n-1', enforce_nonce: true });
+      expect(again.status).toBe(200);
+      expect((again.json as { id: string }).id).toBe((first.json as { id: string }).id);
+      expect(fake.contentsIn(fake.channel.id)).toEqual(['a']);
+      // Without enforce_nonce, or in another channel, the nonce dedupes nothing.
+      await call(fake, 'POST', `/channels/${fake.channel.id}/messages`, { content: 'b', nonce: 'n-1' });
+      await call(fake, 'POST', `/channels/${other.id}/messages`, { content: 'c', nonce: 'n-1', enforce_nonce: true });
+      expect(fake.contentsIn(fake.channel.id)).toEqual(['a', 'b']);
+      expect(fake.contentsIn(other.id)).toEqual(['c']);
+      const long = await call(fake, 'POST', `/channels/${fake.channel.id}/messages`, { content: 'd', nonce: 'x'.repeat(26), enforce_nonce: true });
+      expect(long.status).toBe(400);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it('lists channel messages newest first, before an id, up to a limit', async () => {
     const fake = await FakeDiscord.start({ rateLimits: { messageCreate: false } });
     try {

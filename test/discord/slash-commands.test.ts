@@ -57,6 +57,17 @@ describe('discord slash commands', () => {
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
   });
 
+  it("reads the deferred reply's real id when the deferral's answer leaves it out", async () => {
+    await fake.stop();
+    fake = await FakeDiscord.start({ omitDeferredResponseMessageId: true });
+    await startIngress();
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'explain CRDTs' } });
+    await fake.waitFor(() => services.jobs.length === 1, 'the job');
+    const responseMessageId = fake.interaction(interaction.id)?.responseMessageId;
+    expect(responseMessageId).toMatch(/^\d{17,20}$/);
+    expect(services.jobs[0]?.placeholder?.id).toBe(responseMessageId);
+  });
+
   it('defers a private /ask ephemerally', async () => {
     await startIngress();
     const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'secret', private: true } });
@@ -86,6 +97,34 @@ describe('discord slash commands', () => {
     const reply = fake.message(fake.interaction(plain.id)?.responseMessageId ?? '');
     expect(reply?.content).toBe('Model set to **openai/gpt-4o** for this channel.');
     expect(reply?.flags ?? 0).toBe(0);
+  });
+
+  it('defers a settings command at once when the interaction reached the bot 2.5 s after Discord created it', async () => {
+    await startIngress();
+    services.commandDelayMs = 300;
+    services.commandReply = { text: 'Current model: openai/gpt-4o', ephemeral: true };
+    const late = fake.slashCommand({ name: 'model', createdAt: Date.now() - 2500 });
+    await fake.waitFor(() => fake.message(fake.interaction(late.id)?.responseMessageId ?? '')?.content === 'Current model: openai/gpt-4o', 'the reply');
+    const recorded = fake.interaction(late.id);
+    expect(recorded?.callbackType).toBe(5);
+    expect(recorded?.acknowledgedAfterMs).toBeLessThan(2800);
+    expect(fake.message(recorded?.responseMessageId ?? '')?.flags).toBe(MessageFlag.Ephemeral);
+  });
+
+  it('keeps a public settings reply public when the command is slower than the budget', async () => {
+    ingress = await startDiscordIngress(discordConfig(fake, testRedisUrl(), prefix), services, silentLogger(), { redis: services.redis, commandReplyBudgetMs: 50 });
+    services.commandDelayMs = 300;
+    services.commandReply = { text: 'Model set to **openai/gpt-4o** for this channel.', ephemeral: false };
+    const slow = fake.slashCommand({ name: 'model', options: { name: 'openai/gpt-4o' } });
+    const isReply = (content: string) => content === 'Model set to **openai/gpt-4o** for this channel.';
+    await fake.waitFor(() => fake.botMessagesIn(fake.channel.id).some((message) => isReply(message.content) && !(message.flags & MessageFlag.Ephemeral)), 'the public reply');
+    expect(fake.interaction(slow.id)?.callbackType).toBe(5);
+    // Only the public copy is left: the private deferral that carried it first is gone.
+    await fake.waitFor(() => fake.botMessagesIn(fake.channel.id).filter((message) => isReply(message.content)).length === 1, 'the private copy removed');
+    expect(fake.botMessagesIn(fake.channel.id).filter((message) => message.flags & MessageFlag.Ephemeral)).toEqual([]);
+    const writes = fake.requests.filter((request) => request.path.startsWith('/webhooks/') && request.method !== 'DELETE');
+    expect(writes.length).toBeGreaterThan(0);
+    for (const request of writes) expect(request.allowedMentions).toMatchObject({ parse: [] });
   });
 
   it('lets the asker stop an answer and refuses anyone else', async () => {

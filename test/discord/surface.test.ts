@@ -1,10 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDiscordPorts, DiscordRejectedError, InteractionTokenStore, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { createDiscordPorts, DEFAULT_DISCORD_LIMITS, DiscordRejectedError, DiscordSurface, InteractionTokenStore, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { DiscordMessages } from '../../adapters/discord/messages.ts';
+import { RateLimitObserver } from '../../adapters/discord/rate-limit-observer.ts';
+import { createDiscordRest } from '../../adapters/discord/rest.ts';
 import { silentLogger } from '../../src/observability/index.ts';
-import { jobIdFor } from '../../src/queue/chat-job.ts';
+import { jobIdFor, type ChatJob } from '../../src/queue/chat-job.ts';
 import { splitForLimit, SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/index.ts';
-import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.ts';
+import { FakeDiscord, type FakeDiscordOptions, type RecordedRequest } from '../fakes/discord/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { discordConfig } from './support/discord-config.ts';
 import { deferInteraction, discordJob } from './support/jobs.ts';
@@ -13,6 +16,7 @@ let fake: FakeDiscord;
 let redis: Redis;
 let prefix: string;
 const opened: DiscordPorts[] = [];
+const cleanups: (() => void)[] = [];
 
 async function setup(options: FakeDiscordOptions = {}): Promise<DiscordPorts> {
   fake = await FakeDiscord.start(options);
@@ -32,12 +36,63 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const ports of opened.splice(0)) await ports.close();
+  for (const cleanup of cleanups.splice(0)) cleanup();
   await fake.stop();
   redis.disconnect();
   await deleteKeys(prefix);
 });
 
+/** A surface whose REST client gives up on an answer after `timeoutMs`, then resends once. */
+function impatientSurface(job: ChatJob, timeoutMs: number): DiscordSurface {
+  const config = discordConfig(fake, testRedisUrl(), prefix);
+  const rest = createDiscordRest(config, { timeout: timeoutMs });
+  const messages = new DiscordMessages({ rest, applicationId: fake.applicationId, tokens: new InteractionTokenStore({ redis, prefix }) });
+  cleanups.push(() => {
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
+  });
+  return new DiscordSurface(job, { messages, rateLimits: new RateLimitObserver(rest), log: silentLogger(), limits: DEFAULT_DISCORD_LIMITS });
+}
+
+function nonceOf(request: RecordedRequest | undefined): unknown {
+  return (request?.body as { nonce?: unknown } | undefined)?.nonce;
+}
+
 describe('discord surface', () => {
+  it('posts one message when the REST client resends a create whose answer timed out', async () => {
+    await setup();
+    const surface = impatientSurface(discordJob(fake), 300);
+    fake.delayNextAnswers(1, 1_000);
+    const ref = await surface.create('part one', { controls: { kind: 'stop', jobId: 'job-1' } });
+
+    const posts = fake.requestsTo('POST', new RegExp(`^/channels/${fake.channel.id}/messages$`));
+    expect(posts).toHaveLength(2);
+    expect(fake.botMessagesIn(fake.channel.id).map((message) => message.id)).toEqual([ref.id]);
+    expect(fake.message(ref.id)?.content).toBe('part one');
+    for (const post of posts) expect(post.body).toMatchObject({ nonce: nonceOf(posts[0]), enforce_nonce: true, allowed_mentions: { parse: [] } });
+  });
+
+  it('keeps a nonce until its create succeeds, and gives every part its own', async () => {
+    const ports = await setup();
+    const job = discordJob(fake);
+    const surface = ports.surfaceFor(job);
+    fake.rateLimitNext(1);
+    await expect(surface.create('part one')).rejects.toBeInstanceOf(SurfaceRateLimitedError);
+    const first = await surface.create('part one');
+    const second = await surface.create('part two');
+    const nonces = fake.requestsTo('POST', /^\/channels\/\d+\/messages$/).map(nonceOf);
+    expect(nonces).toHaveLength(3);
+    expect(nonces[1]).toBe(nonces[0]);
+    expect(nonces[2]).not.toBe(nonces[1]);
+    for (const nonce of nonces) expect(String(nonce).length).toBeLessThanOrEqual(25);
+    expect(first.id).not.toBe(second.id);
+    // A retried job starts after the parts it recorded: its next part's nonce is new, not part one's.
+    const retried = ports.surfaceFor({ ...job, placeholder: first, continuations: [second] });
+    await retried.create('part three');
+    expect(new Set(fake.requestsTo('POST', /^\/channels\/\d+\/messages$/).map(nonceOf)).size).toBe(3);
+    expect(fake.botMessagesIn(fake.channel.id)).toHaveLength(3);
+  });
+
   it('sends allowed_mentions with nothing to parse on every create and every edit', async () => {
     const ports = await setup();
     const surface = ports.surfaceFor(discordJob(fake));
@@ -172,7 +227,7 @@ describe('discord surface', () => {
     expect(fake.messageWrites().every((write) => write.path.startsWith('/webhooks/'))).toBe(true);
   });
 
-  it('continues in channel messages once the interaction token has expired', async () => {
+  it("keeps editing a public slash-command reply through the channel once its interaction token has expired", async () => {
     const ports = await setup();
     const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'hi' } });
     const responseId = await deferInteraction(fake, interaction);
@@ -185,12 +240,52 @@ describe('discord surface', () => {
     const surface = ports.surfaceFor(job);
     await surface.edit(job.placeholder!, 'early text');
     fake.expireInteractionToken(interaction.id);
+    // The store has stopped handing the token out too (it does 30 s before Discord's expiry).
+    await new InteractionTokenStore({ redis, prefix }).forget(jobIdFor('discord', interaction.id));
 
-    await expect(surface.edit(job.placeholder!, 'later text')).rejects.toBeInstanceOf(SurfaceMessageGoneError);
-    const ref = await surface.create('later text', { final: true });
+    fake.clearRequests();
+    await surface.edit(job.placeholder!, 'later text', { controls: { kind: 'stop', jobId: 'job-1' } });
+    await surface.edit(job.placeholder!, 'later text, done', { final: true });
+    expect(fake.message(responseId)?.content).toBe('later text, done');
+    expect(fake.buttonsOf(responseId)).toEqual([]);
+    expect(fake.messageWrites().map((write) => [write.method, write.path, write.allowedMentions])).toEqual([
+      ['PATCH', `/channels/${fake.channel.id}/messages/${responseId}`, { parse: [] }],
+      ['PATCH', `/channels/${fake.channel.id}/messages/${responseId}`, { parse: [] }],
+    ]);
+    // Parts after the first are ordinary channel messages.
+    const ref = await surface.create('part two', { final: true });
     expect(ref.extra).toBeUndefined();
-    expect(fake.message(ref.id)).toMatchObject({ channel_id: fake.channel.id, content: 'later text' });
-    expect(fake.message(responseId)?.content).toBe('early text');
+    expect(fake.message(ref.id)).toMatchObject({ channel_id: fake.channel.id, content: 'part two' });
+  });
+
+  it("falls back to the channel route when Discord refuses a public reply's token before the store expects", async () => {
+    const ports = await setup();
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'hi' } });
+    const responseId = await deferInteraction(fake, interaction);
+    await new InteractionTokenStore({ redis, prefix }).save(jobIdFor('discord', interaction.id), interaction.token);
+    const job = discordJob(fake, {
+      eventId: interaction.id,
+      fromCommand: true,
+      placeholder: { id: responseId, channelId: fake.channel.id, extra: { kind: 'interaction', interactionId: interaction.id } },
+    });
+    const surface = ports.surfaceFor(job);
+    fake.expireInteractionToken(interaction.id);
+    await surface.edit(job.placeholder!, 'still here', { final: true });
+    expect(fake.message(responseId)?.content).toBe('still here');
+    expect(await new InteractionTokenStore({ redis, prefix }).get(jobIdFor('discord', interaction.id))).toBeUndefined();
+  });
+
+  it("cannot edit an expired reply known only as '@original'", async () => {
+    const ports = await setup();
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'hi' } });
+    await deferInteraction(fake, interaction);
+    const job = discordJob(fake, {
+      eventId: interaction.id,
+      fromCommand: true,
+      placeholder: { id: '@original', channelId: fake.channel.id, extra: { kind: 'interaction', interactionId: interaction.id } },
+    });
+    await expect(ports.surfaceFor(job).edit(job.placeholder!, 'later text')).rejects.toBeInstanceOf(SurfaceMessageGoneError);
+    expect(fake.messageWrites()).toHaveLength(0);
   });
 
   it('ends a private answer rather than posting it publicly after its token expired', async () => {

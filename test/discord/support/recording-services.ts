@@ -18,6 +18,8 @@ export class RecordingServices implements IngressServices {
   readonly cancels: { jobId: string; requestedBy: string }[] = [];
   enqueueError: Error | undefined;
   commandReply: CommandReply = { text: 'ok', ephemeral: true };
+  /** How long a settings command takes to answer. */
+  commandDelayMs = 0;
   approvalResult: ApprovalClickResult = { status: 'accepted', toolName: 'fetch_url' };
   /** Who may stop: the asker of a recorded job, or an admin. */
   cancelResult = true;
@@ -48,6 +50,7 @@ export class RecordingServices implements IngressServices {
 
   async runCommand(command: CommandInvocation): Promise<CommandReply> {
     this.commands.push(command);
+    if (this.commandDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.commandDelayMs));
     return this.commandReply;
   }
 

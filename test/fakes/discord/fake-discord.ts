@@ -29,6 +29,8 @@ export interface FakeDiscordOptions {
   interactionTokenTtlMs?: number;
   /** An interaction must be acknowledged within this. @defaultValue 3000 */
   interactionAckDeadlineMs?: number;
+  /** Leave `response_message_id` out of a deferral's `with_response` answer (Discord does not promise it). @defaultValue false */
+  omitDeferredResponseMessageId?: boolean;
   /** @defaultValue 41250 */
   heartbeatIntervalMs?: number;
   /** Added before every REST answer, to make races visible. @defaultValue 0 */
@@ -79,6 +81,11 @@ export interface InteractionInput {
   permissions?: bigint;
   /** Extra role ids the member holds. */
   roles?: string[];
+  /**
+   * When Discord created the interaction (its id's timestamp, and the start of the 3 s and 15 min
+   * clocks); earlier than now simulates gateway delay. @defaultValue now
+   */
+  createdAt?: number;
 }
 
 export interface SlashCommandInput extends InteractionInput {
@@ -116,6 +123,8 @@ export class FakeDiscord {
   readonly #options: FakeDiscordOptions;
   readonly #context: RestContext;
   #port = 0;
+  /** REST answers still to be held back after the request took effect. */
+  #slowAnswers = { remaining: 0, delayMs: 0 };
 
   private constructor(options: FakeDiscordOptions) {
     this.#options = options;
@@ -153,6 +162,7 @@ export class FakeDiscord {
       rules: this.rules,
       maxContentLength: options.maxContentLength ?? 2000,
       interactionAckDeadlineMs: options.interactionAckDeadlineMs ?? 3000,
+      omitDeferredResponseMessageId: options.omitDeferredResponseMessageId ?? false,
       forced429: { remaining: 0, retryAfterMs: 0 },
     };
     this.#server = createServer((request, response) => {
@@ -206,6 +216,14 @@ export class FakeDiscord {
   /** The next `count` message writes (channel or webhook, create or edit) get a 429, whatever the buckets say. */
   rateLimitNext(count: number, retryAfterMs = 500): void {
     this.#context.forced429 = { remaining: count, retryAfterMs };
+  }
+
+  /**
+   * The next `count` REST requests take effect at once but are answered `delayMs` later, as when
+   * Discord made the message and the answer was lost or slow: the client's timeout fires anyway.
+   */
+  delayNextAnswers(count: number, delayMs: number): void {
+    this.#slowAnswers = { remaining: count, delayMs };
   }
 
   setRateLimits(rules: Partial<RateLimitRules>): void {
@@ -280,7 +298,8 @@ export class FakeDiscord {
     const channel = this.state.channels.get(channelId);
     if (!channel) throw new Error(`unknown channel ${channelId}`);
     const guildId = channel.guild_id;
-    const id = nextSnowflake();
+    const createdAt = input.createdAt ?? Date.now();
+    const id = nextSnowflake(createdAt);
     const token = `aW50ZXJhY3Rpb246${Buffer.from(id).toString('base64url')}${randomBytes(36).toString('base64url')}`;
     const payload: Record<string, unknown> = {
       id,
@@ -309,8 +328,8 @@ export class FakeDiscord {
       channelId,
       ...(guildId ? { guildId } : {}),
       user,
-      createdAt: Date.now(),
-      expiresAt: Date.now() + (this.#options.interactionTokenTtlMs ?? 15 * 60_000),
+      createdAt,
+      expiresAt: createdAt + (this.#options.interactionTokenTtlMs ?? 15 * 60_000),
       ephemeral: false,
       followupIds: [],
       ...(message ? { messageId: message.id } : {}),
@@ -451,6 +470,12 @@ export class FakeDiscord {
       status: result.status,
       at: Date.now(),
     });
+    if (path !== undefined && this.#slowAnswers.remaining > 0) {
+      this.#slowAnswers.remaining -= 1;
+      await sleep(this.#slowAnswers.delayMs);
+      // The client gave up and closed the connection meanwhile.
+      if (response.destroyed) return;
+    }
     send(response, result.status, result.body, result.headers ?? {});
   }
 }

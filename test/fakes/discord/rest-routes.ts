@@ -38,6 +38,7 @@ export interface RestContext {
   rules: RateLimitRules;
   maxContentLength: number;
   interactionAckDeadlineMs: number;
+  omitDeferredResponseMessageId: boolean;
   /** Message writes still to be refused with a 429 regardless of buckets (a "429 storm"). */
   forced429: { remaining: number; retryAfterMs: number };
 }
@@ -265,7 +266,18 @@ const routes: Route[] = [
         if (referenceId && !context.state.messages.has(referenceId) && write.message_reference?.fail_if_not_exists !== false) {
           return apiError(400, 50035, 'Invalid Form Body', { message_reference: { _errors: [{ code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' }] } });
         }
-        const message = context.state.createMessage(channelId ?? '', context.state.bot, { ...write, flags: 0 });
+        const nonce = write.nonce;
+        if (typeof nonce === 'string' && nonce.length > 25) {
+          return apiError(400, 50035, 'Invalid Form Body', { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } });
+        }
+        const nonceKey = nonce === undefined ? undefined : `${channelId}:${String(nonce)}`;
+        if (nonceKey && write.enforce_nonce) {
+          // Discord answers a repeated nonce with the message it already made (the bot is the only author here).
+          const existing = context.state.messages.get(context.state.nonces.get(nonceKey) ?? '');
+          if (existing) return { status: 200, body: existing };
+        }
+        const message = context.state.createMessage(channelId ?? '', context.state.bot, { ...write, flags: 0 }, nonce === undefined ? {} : { nonce });
+        if (nonceKey) context.state.nonces.set(nonceKey, message.id);
         return { status: 200, body: message };
       });
     },
@@ -369,7 +381,7 @@ const routes: Route[] = [
           interaction: {
             id: interaction.id,
             type: interaction.type,
-            response_message_id: message?.id,
+            response_message_id: body.type === 5 && context.omitDeferredResponseMessageId ? undefined : message?.id,
             response_message_loading: body.type === 5,
             response_message_ephemeral: interaction.ephemeral,
           },

@@ -67,6 +67,9 @@ export interface MessageWrite {
   flags?: number;
   allowed_mentions?: AllowedMentions;
   message_reference?: WireMessageReference;
+  nonce?: string | number;
+  /** With a nonce: return the message this author already created with it here instead of a new one. */
+  enforce_nonce?: boolean;
 }
 
 type Dispatcher = (type: string, data: unknown, scope?: DispatchScope) => void;
@@ -86,6 +89,8 @@ export class DiscordState {
   readonly commands = new Map<string, unknown[]>();
   /** How many times each message was edited. */
   readonly editCounts = new Map<string, number>();
+  /** `channelId:nonce` → id of the message created with it (for enforce_nonce). */
+  readonly nonces = new Map<string, string>();
   #dispatch: Dispatcher = () => {};
 
   constructor(applicationId: string, botName: string) {

@@ -83,6 +83,7 @@ export interface WireMessage {
   application_id?: string;
   message_reference?: WireMessageReference;
   referenced_message?: WireMessage | null;
+  nonce?: string | number;
   interaction_metadata?: { id: string; type: number; user: WireUser; authorizing_integration_owners: Record<string, string> };
   thread?: WireChannel;
 }
