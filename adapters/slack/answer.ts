@@ -37,6 +37,11 @@ export interface Trigger {
   files?: SlackFile[];
   /** The Assistant container: its status line ("is thinking…") is the placeholder. */
   assistantThread?: boolean;
+  /**
+   * Runs once the event is claimed, before anything else is written (the assistant's title and
+   * status): a redelivered event then shows nothing again. Its failure is logged, not thrown.
+   */
+  onClaimed?: () => Promise<void>;
   fromCommand?: boolean;
 }
 
@@ -114,6 +119,22 @@ async function failPlaceholder(client: WebClient, placeholder: MessageRef, text:
   await client.chat.update({ channel: placeholder.channelId, ts: placeholder.id, ...mrkdwnMessage(text) }).catch(() => undefined);
 }
 
+const ENQUEUE_FAILED_TEXT = 'Sorry, I could not start on that. Please try again.';
+
+/**
+ * Without a placeholder (assistant threads have none; or posting it failed), the failure is a new
+ * message in the thread, so the person is not left waiting; an assistant's status is cleared.
+ */
+async function postFailure(client: WebClient, trigger: Trigger, threadTs: string, text: string, log: Logger): Promise<void> {
+  await client.chat.postMessage({ channel: trigger.channel, thread_ts: threadTs, ...mrkdwnMessage(text) }).catch((error: unknown) => {
+    log.warn({ err: error, code: slackErrorCode(error) }, 'slack: could not post the failure');
+  });
+  if (!trigger.assistantThread) return;
+  await client.assistant.threads.setStatus({ channel_id: trigger.channel, thread_ts: threadTs, status: '' }).catch((error: unknown) => {
+    log.debug({ err: error }, 'slack: clearing the status failed');
+  });
+}
+
 export function createAnswer(context: IngressContext): Answer {
   return async (client, trigger) => {
     const log = context.log.child({ eventId: trigger.eventId, channel: trigger.channel });
@@ -121,6 +142,8 @@ export function createAnswer(context: IngressContext): Answer {
       log.info('slack: event already claimed, ignoring redelivery');
       return;
     }
+    // The claim is spent: a failing hook must not keep the job from being enqueued.
+    await trigger.onClaimed?.().catch((error: unknown) => log.warn({ err: error }, 'slack: onClaimed failed'));
     const jobId = jobIdFor('slack', trigger.eventId);
     const threadTs = trigger.threadTs ?? trigger.ts;
     let placeholder: MessageRef | undefined;
@@ -153,7 +176,8 @@ export function createAnswer(context: IngressContext): Answer {
       log.info({ jobId: result.jobId, duplicate: result.duplicate }, 'slack: enqueued');
     } catch (error) {
       log.error({ err: error }, 'slack: enqueue failed');
-      if (placeholder) await failPlaceholder(client, placeholder, 'Sorry, I could not start on that. Please try again.');
+      if (placeholder) await failPlaceholder(client, placeholder, ENQUEUE_FAILED_TEXT);
+      else await postFailure(client, trigger, threadTs, ENQUEUE_FAILED_TEXT, log);
     }
   };
 }

@@ -24,12 +24,16 @@ export function createAssistant(context: IngressContext, answer: Answer): Assist
         const event = message as MessageEventShape;
         if (!ANSWERABLE_SUBTYPES.has(event.subtype) || fromBot(context, event, bolt)) return;
         if (!event.channel || !event.user || !event.ts) return void context.log.warn({ event: event.type }, 'slack: malformed assistant message');
+        const channel = event.channel;
         const threadTs = event.thread_ts ?? event.ts;
         const prompt = promptOf(event.text, bolt.botUserId);
-        if (!(await context.answered.has(event.channel, threadTs))) {
-          await setTitle(prompt.length > 60 ? `${prompt.slice(0, 59)}…` : prompt || 'New chat').catch(() => undefined);
-        }
-        await setStatus('is thinking…').catch((error: unknown) => context.log.debug({ err: error }, 'slack: setStatus failed'));
+        // Only once the event is claimed: a redelivery must not say "is thinking…" after the answer.
+        const onClaimed = async (): Promise<void> => {
+          if (!(await context.answered.has(channel, threadTs))) {
+            await setTitle(prompt.length > 60 ? `${prompt.slice(0, 59)}…` : prompt || 'New chat').catch(() => undefined);
+          }
+          await setStatus('is thinking…').catch((error: unknown) => context.log.debug({ err: error }, 'slack: setStatus failed'));
+        };
         await answer(client, {
           eventId: String((body as { event_id?: unknown }).event_id ?? `${event.channel}-${event.ts}`),
           teamId: teamOf(body, bolt),
@@ -40,6 +44,7 @@ export function createAssistant(context: IngressContext, answer: Answer): Assist
           threadTs,
           files: event.files,
           assistantThread: true,
+          onClaimed,
         });
       }),
   });

@@ -1,5 +1,6 @@
-import type { ActionsBlock, KnownBlock } from '@slack/web-api';
-import type { MessageControls } from '../../src/render/surface.ts';
+import type { ActionsBlock, ContextBlock, KnownBlock } from '@slack/web-api';
+import { toolStatusBlock } from '../../src/render/status-text.ts';
+import type { MessageControls, ToolStatus } from '../../src/render/surface.ts';
 import { fallbackText, markdownToMrkdwn, neutralizeMarkdown, splitMrkdwn } from './formatting.ts';
 
 /** Action ids the ingress listens for; the button's `value` carries the job or approval id. */
@@ -37,20 +38,35 @@ export function controlBlocks(controls: MessageControls | undefined): ActionsBlo
   ];
 }
 
-/** A message as mrkdwn sections (each under Slack's 3,000-char section limit) plus its buttons. */
-export function mrkdwnMessage(markdown: string, controls?: MessageControls): { text: string; blocks: KnownBlock[] } {
+/** Room for tool lines before mrkdwn escaping; the context element itself is capped at Slack's 3,000. */
+const TOOL_LINES_CHARS = 1_500;
+
+/**
+ * Tool calls as a context block. Only for messages that are not a live stream: there Slack shows
+ * them as task updates, but once the renderer is told `nativeToolStatus` it leaves them out of
+ * the text, so a plain message (or a stream rewritten with chat.update) must list them itself.
+ */
+export function toolBlocks(tools: readonly ToolStatus[] | undefined): ContextBlock[] {
+  if (!tools || tools.length === 0) return [];
+  // markdownToMrkdwn neutralizes mentions and escapes, as for every other text the bot writes.
+  const text = fallbackText(markdownToMrkdwn(toolStatusBlock(tools, TOOL_LINES_CHARS)));
+  return [{ type: 'context', block_id: 'ofox_tools', elements: [{ type: 'mrkdwn', text, verbatim: true }] }];
+}
+
+/** A message as mrkdwn sections (each under Slack's 3,000-char section limit), its tool calls and its buttons. */
+export function mrkdwnMessage(markdown: string, controls?: MessageControls, tools?: readonly ToolStatus[]): { text: string; blocks: KnownBlock[] } {
   const mrkdwn = markdownToMrkdwn(markdown.trim().length > 0 ? markdown : PLACEHOLDER_MARKDOWN);
   const sections: KnownBlock[] = splitMrkdwn(mrkdwn)
     .filter((piece) => piece.trim().length > 0)
     .map((piece) => ({ type: 'section', text: { type: 'mrkdwn', text: piece, verbatim: true } }));
-  return { text: fallbackText(mrkdwn), blocks: [...sections, ...controlBlocks(controls)] };
+  return { text: fallbackText(mrkdwn), blocks: [...sections, ...toolBlocks(tools), ...controlBlocks(controls)] };
 }
 
-/** A message as one `markdown` block (Slack renders the markdown) plus its buttons. */
-export function markdownMessage(markdown: string, controls?: MessageControls): { text: string; blocks: KnownBlock[] } {
+/** A message as one `markdown` block (Slack renders the markdown), its tool calls and its buttons. */
+export function markdownMessage(markdown: string, controls?: MessageControls, tools?: readonly ToolStatus[]): { text: string; blocks: KnownBlock[] } {
   const source = markdown.trim().length > 0 ? markdown : PLACEHOLDER_MARKDOWN;
   return {
     text: fallbackText(markdownToMrkdwn(source)),
-    blocks: [{ type: 'markdown', text: neutralizeMarkdown(source) }, ...controlBlocks(controls)],
+    blocks: [{ type: 'markdown', text: neutralizeMarkdown(source) }, ...toolBlocks(tools), ...controlBlocks(controls)],
   };
 }

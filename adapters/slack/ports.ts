@@ -34,7 +34,12 @@ export function createSlackPorts(
   options: SlackPortsOptions = {},
 ): SlackPorts {
   if (!config.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack worker');
-  const client = options.client ?? createSlackWebClient(config);
+  // Writes (answers, streams, approval prompts) are never retried by the client: after a timeout
+  // or a 5xx Slack may already have posted, so a retry could post twice. The renderer retries
+  // with the latest text instead.
+  const client = options.client ?? createSlackWebClient(config, { retryConfig: { retries: 0 } });
+  // Reading the thread is safe to repeat, so the reader keeps the client's short retry.
+  const reader = options.client ?? createSlackWebClient(config);
   const streaming = new StreamingSwitch(config.SLACK_STREAMING, options.streamingRetryMs);
   const streams = options.streamStates ?? new MemoryStreamStateStore();
   const limits = { ...DEFAULT_SLACK_LIMITS, ...options.limits };
@@ -42,7 +47,7 @@ export function createSlackPorts(
 
   let botUserId: Promise<string | undefined> | undefined;
   const resolveBotUserId = (): Promise<string | undefined> => {
-    botUserId ??= client.auth.test().then(
+    botUserId ??= reader.auth.test().then(
       (result) => result.user_id,
       (error: unknown) => {
         botUserId = undefined;
@@ -60,7 +65,7 @@ export function createSlackPorts(
     platform: 'slack',
     client,
     surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits }),
-    conversation: new SlackConversationReader({ client, log: slackLog, botToken: config.SLACK_BOT_TOKEN, trustedFileOrigins, botUserId: resolveBotUserId }),
+    conversation: new SlackConversationReader({ client: reader, log: slackLog, botToken: config.SLACK_BOT_TOKEN, trustedFileOrigins, botUserId: resolveBotUserId }),
     approvals: new SlackApprovals(client),
     async close() {
       await streams.clear();

@@ -84,8 +84,9 @@ export class SlackSurface implements Surface {
     if (this.deps.streaming.native && this.threadTs && !options.final) {
       const seen: Record<string, string> = {};
       const markdown = neutralizeMarkdown(text);
+      let ts: string | undefined;
       try {
-        const ts = await startStream(this.deps.client, {
+        ts = await startStream(this.deps.client, {
           channel,
           threadTs: this.threadTs,
           userId: this.job.userId,
@@ -94,11 +95,12 @@ export class SlackSurface implements Surface {
           controls: options.controls,
           extraChunks: changedTaskChunks(options.tools, seen),
         }, this.deps.streaming);
-        await this.deps.streams.set(`${channel}:${ts}`, { phase: 'streaming', sent: markdown, tools: seen });
-        return { id: ts, channelId: channel, extra: this.extra(true) };
       } catch (error) {
         if (!this.refusedStreaming(error)) throw toSurfaceError(error);
       }
+      // The stream exists from here on: a failure below must not count as a failed create, or
+      // the renderer's retry would start a second stream.
+      if (ts) return this.recordStream(ts, { phase: 'streaming', sent: markdown, tools: seen });
     }
     const response = await surfaceCall(() =>
       this.deps.client.chat.postMessage({
@@ -128,6 +130,24 @@ export class SlackSurface implements Surface {
     }
   }
 
+  /**
+   * Records what a new stream holds. If that fails, the stream is stopped and handed back as a
+   * plain message: edits would otherwise find no record and append the whole text a second time.
+   */
+  private async recordStream(ts: string, state: StreamState): Promise<MessageRef> {
+    const channel = this.job.channelId;
+    try {
+      await this.deps.streams.set(`${channel}:${ts}`, state);
+      return { id: ts, channelId: channel, extra: this.extra(true) };
+    } catch (error) {
+      this.deps.log.warn({ err: error, channel, ts, jobEventId: this.job.eventId }, 'slack: could not record a new stream, continuing it with chat.update');
+      await this.deps.client.chat.stopStream({ channel, ts }).catch((stopError: unknown) => {
+        this.deps.log.warn({ err: stopError, channel, ts }, 'slack: stopStream failed');
+      });
+      return { id: ts, channelId: channel, extra: this.extra(false) };
+    }
+  }
+
   private extra(stream: boolean): Record<string, string> {
     const extra: Record<string, string> = {};
     if (this.threadTs) extra.threadTs = this.threadTs;
@@ -135,9 +155,13 @@ export class SlackSurface implements Surface {
     return extra;
   }
 
-  /** Markdown blocks where Slack renders markdown (native mode), mrkdwn sections otherwise. */
+  /**
+   * Markdown blocks where Slack renders markdown (native mode), mrkdwn sections otherwise. Every
+   * message written here is not a live stream, so tools the renderer handed over as
+   * `options.tools` (left out of the text under `nativeToolStatus`) are listed in the message.
+   */
   private render(text: string, options: MessageOptions): { text: string; blocks: ReturnType<typeof mrkdwnMessage>['blocks'] } {
-    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, options.controls) : mrkdwnMessage(text, options.controls);
+    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
   }
 
   private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {

@@ -21,7 +21,8 @@ export function createSlackWebClient(config: Pick<Config, 'SLACK_BOT_TOKEN' | 'S
   return new WebClient(config.SLACK_BOT_TOKEN, {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     rejectRateLimitedCalls: true,
-    // Network blips and 5xx only; a short, bounded retry.
+    // Network blips and 5xx only; a short, bounded retry. Only safe for reads: the worker's writes
+    // pass `retries: 0` (ports.ts), since a timed-out post may already be in the channel.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000, randomize: true },
     timeout: 15_000,
     ...options,

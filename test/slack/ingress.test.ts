@@ -281,4 +281,27 @@ describe('assistant threads', () => {
     expect(slack.workspace.assistantStatus.get(`D1:${started.threadTs}`)).toEqual(['is thinking…']);
     expect(slack.workspace.titles.get(`D1:${started.threadTs}`)).toBe('plan my week');
   });
+
+  it('a redelivered message sets the status once (not again after the answer)', async () => {
+    const started = await sender.assistantThreadStarted({ channel: 'D1', user: 'UALICE' });
+    const first = await sender.message({ channel: 'D1', user: 'UALICE', text: 'plan my week', thread_ts: started.threadTs, ts: '1700000300.000100' });
+    await eventually(() => services.enqueued.length === 1);
+    await sender.message({ channel: 'D1', user: 'UALICE', text: 'plan my week', thread_ts: started.threadTs, ts: '1700000300.000100' }, { eventId: first.eventId, retryNum: 1 });
+    // A refused claim leaves no trace to wait for.
+    await sleep(300);
+    expect(services.enqueued).toHaveLength(1);
+    expect(slack.workspace.assistantStatus.get(`D1:${started.threadTs}`)).toEqual(['is thinking…']);
+  });
+
+  it('a failing enqueue posts an error in the thread and clears the status', async () => {
+    services.enqueue = async () => {
+      throw new Error('queue unavailable');
+    };
+    const started = await sender.assistantThreadStarted({ channel: 'D1', user: 'UALICE' });
+    await sender.message({ channel: 'D1', user: 'UALICE', text: 'plan my week', thread_ts: started.threadTs });
+    const reply = await eventually(() => slack.botReplies('D1', started.threadTs)[0]);
+    expect(visibleText(reply)).toContain('could not start on that');
+    const statuses = await eventually(() => slack.workspace.assistantStatus.get(`D1:${started.threadTs}`)?.length === 2 && slack.workspace.assistantStatus.get(`D1:${started.threadTs}`));
+    expect(statuses).toEqual(['is thinking…', '']);
+  });
 });

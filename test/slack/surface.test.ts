@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisStreamStateStore, createSlackPorts, type SlackPorts } from '../../adapters/slack/index.ts';
+import { MemoryStreamStateStore, RedisStreamStateStore, createSlackPorts, type SlackPorts, type StreamState } from '../../adapters/slack/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
 import { SurfaceMessageGoneError, SurfaceRateLimitedError, type MessageRef, type Surface } from '../../src/render/surface.ts';
-import { FakeSlack, buttonsOf, notificationsIn, visibleText } from '../fakes/slack/index.ts';
+import { FakeSlack, buttonsOf, notificationsIn, visibleText, type FakeMessage } from '../fakes/slack/index.ts';
 import { slackTestConfig } from './support.ts';
 
 let slack: FakeSlack;
@@ -17,6 +17,14 @@ function jobIn(channel: string, threadTs: string, extra: Partial<ChatJob> = {}):
 
 function thread(channel = 'C1'): string {
   return slack.addUserMessage(channel, 'UALICE', 'a question').ts;
+}
+
+/** The text of a message's context blocks (where tool calls show outside a stream). */
+function contextText(message: FakeMessage): string {
+  return (message.blocks ?? [])
+    .filter((block) => block.type === 'context')
+    .flatMap((block) => (block.elements as Array<{ text?: string }>).map((element) => element.text ?? ''))
+    .join('\n');
 }
 
 async function portsWith(streaming: 'native' | 'update'): Promise<void> {
@@ -144,6 +152,27 @@ describe('native streaming', () => {
     expect(slack.callsTo('chat.appendStream')).toHaveLength(1);
   });
 
+  it('lists tool calls in a message that is not a stream (a posted placeholder)', async () => {
+    // The ingress posts a plain placeholder when streams cannot hold its Stop button.
+    const ts = slack.workspace.add({ channel: 'C1', thread_ts: threadTs, user: slack.botUserId, bot_id: slack.botId, text: 'Thinking…' }).ts;
+    const ref: MessageRef = { id: ts, channelId: 'C1', extra: { threadTs } };
+    expect(surface.limits.nativeToolStatus).toBe(true);
+    await surface.edit(ref, 'Looking it up', { tools: [{ id: 't1', name: 'fetch_url', summary: 'https://a.test <!here>', state: 'running' }] });
+    const shown = contextText(slack.message('C1', ts)!);
+    expect(shown).toContain('fetch_url');
+    expect(shown).toContain('https://a.test');
+    expect(shown).toContain('running');
+    expect(notificationsIn(shown)).toEqual([]);
+    expect(visibleText(slack.message('C1', ts)!)).toBe('Looking it up');
+  });
+
+  it('lists tool calls after a stream rolled over to chat.update', async () => {
+    const ref = await surface.create('Looking it up', { tools: [{ id: 't1', name: 'fetch_url', summary: 'https://a.test', state: 'running' }] });
+    slack.expireStreams();
+    await surface.edit(ref, 'Looking it up. Found it.', { tools: [{ id: 't1', name: 'fetch_url', summary: 'https://a.test', state: 'failed', error: 'timed out' }] });
+    expect(contextText(slack.message('C1', ref.id)!)).toContain('failed: timed out');
+  });
+
   it('neutralizes mentions in streamed markdown', async () => {
     const ref = await surface.create('Attention <!channel> and @here');
     await surface.edit(ref, 'Attention <!channel> and @here, <@U123>!', { final: true });
@@ -178,6 +207,46 @@ describe('native streaming', () => {
     const ref = await updating.create('x');
     slack.message('C1', ref.id)!.deleted = true;
     await expect(updating.edit(ref, 'y')).rejects.toBeInstanceOf(SurfaceMessageGoneError);
+  });
+});
+
+describe('writes that may have landed', () => {
+  it('never retries a post or a stream start that failed after reaching Slack', async () => {
+    await portsWith('update');
+    const threadTs = thread();
+    slack.failNext('chat.postMessage', 'internal_error', { status: 500 });
+    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toBeDefined();
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    await ports.close();
+    await portsWith('native');
+    slack.failNext('chat.startStream', 'internal_error', { status: 500 });
+    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toBeDefined();
+    expect(slack.callsTo('chat.startStream')).toHaveLength(1);
+  });
+
+  it('keeps a started stream when recording it fails, and never starts a second one', async () => {
+    const store = new MemoryStreamStateStore();
+    let failures = 1;
+    const flaky = {
+      get: (key: string) => store.get(key),
+      clear: () => store.clear(),
+      async set(key: string, state: StreamState): Promise<void> {
+        if (failures-- > 0) throw new Error('redis unavailable');
+        await store.set(key, state);
+      },
+    };
+    ports = createSlackPorts(slackTestConfig(slack), silentLogger(), { streamStates: flaky });
+    const surface = ports.surfaceFor(jobIn('C1', thread()));
+    const ref = await surface.create('Hello', { controls: { kind: 'stop', jobId: 'j' } });
+    await surface.edit(ref, 'Hello, world');
+    // Without the record the text must not be appended a second time ("HelloHello, world").
+    expect(visibleText(slack.message('C1', ref.id)!)).toBe('Hello, world');
+    await surface.edit(ref, 'Hello, world. Done.', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    expect(slack.callsTo('chat.startStream')).toHaveLength(1);
+    const message = slack.message('C1', ref.id)!;
+    expect(message.streaming_state).toBe('completed');
+    expect(visibleText(message)).toBe('Hello, world. Done.');
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
   });
 });
 
