@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalChannelPacer, ProgressiveMessage, RenderWriteError, type Surface } from '../../src/render/index.ts';
+import type { RenderWriteError} from '../../src/render/index.ts';
+import { LocalChannelPacer, ProgressiveMessage, type Surface } from '../../src/render/index.ts';
 
 class RefusedError extends Error {
   override name = 'RefusedError';
