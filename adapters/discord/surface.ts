@@ -27,6 +27,11 @@ export interface DiscordSurfaceLimits {
   channelEditsPerWindow: number;
   /** @defaultValue 5_000 */
   channelWindowMs: number;
+  /**
+   * Writes per second for the whole bot, shared by every worker through the pacer: Discord allows
+   * 50 requests a second per bot; the rest is left for ingress and reads. @defaultValue 40
+   */
+  botWritesPerSecond: number;
 }
 
 export const DEFAULT_DISCORD_LIMITS: DiscordSurfaceLimits = {
@@ -34,6 +39,7 @@ export const DEFAULT_DISCORD_LIMITS: DiscordSurfaceLimits = {
   minEditIntervalMs: 1_000,
   channelEditsPerWindow: 5,
   channelWindowMs: 5_000,
+  botWritesPerSecond: 40,
 };
 
 export interface DiscordSurfaceDeps {
@@ -85,6 +91,9 @@ export class DiscordSurface implements Surface {
       minEditIntervalMs: limits.minEditIntervalMs,
       channelEditsPerWindow: observed?.limit ?? limits.channelEditsPerWindow,
       channelWindowMs: observed?.windowMs ?? limits.channelWindowMs,
+      sharedKey: 'discord:bot',
+      sharedEditsPerWindow: limits.botWritesPerSecond,
+      sharedWindowMs: 1_000,
     };
   }
 

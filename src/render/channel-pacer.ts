@@ -7,6 +7,12 @@ export interface ChannelBudget {
   /** Writes (edits and creates) allowed in one channel per window. */
   editsPerWindow: number;
   windowMs: number;
+  /**
+   * A second limit every write also counts against, shared by all channels (Discord: about 50
+   * requests a second per bot). A slot is granted only when both the channel and this have room.
+   * @defaultValue none
+   */
+  shared?: { key: string; editsPerWindow: number; windowMs: number };
 }
 
 export interface ChannelPacer {

@@ -1,6 +1,6 @@
 import type { ChannelBudget, ChannelPacer } from './channel-pacer.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { holdSlots, isSpent, reserveSlot, type PaceState } from './pace-slots.ts';
+import { commitSlot, holdSlots, isSpent, planSlot, type PaceState } from './pace-slots.ts';
 
 export interface LocalChannelPacerOptions {
   /** @defaultValue systemClock */
@@ -30,7 +30,12 @@ export class LocalChannelPacer implements ChannelPacer {
 
   async reserve(channelKey: string, budget: ChannelBudget): Promise<number> {
     const now = this.clock.now();
-    const slot = reserveSlot(this.stateFor(channelKey, budget, now), now, budget);
+    const channel = this.stateFor(channelKey, budget, now);
+    const shared = budget.shared ? this.stateFor(`shared:${budget.shared.key}`, budget.shared, now) : undefined;
+    // Both limits are lower bounds on the slot, so the later of the two satisfies both.
+    const slot = Math.max(planSlot(channel, now, budget), shared && budget.shared ? planSlot(shared, now, budget.shared) : 0);
+    commitSlot(channel, slot, budget);
+    if (shared && budget.shared) commitSlot(shared, slot, budget.shared);
     return Math.max(0, slot - now);
   }
 

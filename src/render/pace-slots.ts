@@ -19,20 +19,29 @@ export interface PaceState {
 }
 
 export function reserveSlot(state: PaceState, now: number, budget: ChannelBudget): number {
+  const slot = planSlot(state, now, budget);
+  commitSlot(state, slot, budget);
+  return slot;
+}
+
+/** The earliest slot this state allows at `now`; every rule is a lower bound, so any later slot is allowed too. */
+export function planSlot(state: PaceState, now: number, budget: ChannelBudget): number {
   const limit = Math.max(1, Math.floor(budget.editsPerWindow));
-  let slot = Math.max(now, state.holdUntil, state.slots.at(-1) ?? now);
   while (state.slots.length > limit) state.slots.shift();
-  if (state.slots.length === limit) {
-    slot = Math.max(slot, (state.slots[0] ?? now) + budget.windowMs);
-    state.slots.shift();
-  }
+  let slot = Math.max(now, state.holdUntil, state.slots.at(-1) ?? now);
+  if (state.slots.length === limit) slot = Math.max(slot, (state.slots[0] ?? now) + budget.windowMs);
   const newest = state.slots.at(-1);
   // "Has to wait" means a whole millisecond or more, as on Redis's millisecond clock.
   if (slot - now >= 1 && newest !== undefined) slot = Math.max(slot, newest + budget.windowMs / limit);
   // Whole milliseconds, as in Redis: no float drift can squeeze one more slot into a window.
-  slot = Math.ceil(slot);
+  return Math.ceil(slot);
+}
+
+/** Records a granted slot (at or after `planSlot`'s answer) in the sliding log. */
+export function commitSlot(state: PaceState, slot: number, budget: ChannelBudget): void {
+  const limit = Math.max(1, Math.floor(budget.editsPerWindow));
   state.slots.push(slot);
-  return slot;
+  while (state.slots.length > limit) state.slots.shift();
 }
 
 export function holdSlots(state: PaceState, now: number, delayMs: number): void {

@@ -185,7 +185,13 @@ export class ProgressiveMessage {
     this.baseIntervalMs = Math.max(limits.minEditIntervalMs, options.minEditIntervalMs ?? 0);
     this.budget =
       limits.channelEditsPerWindow !== undefined && limits.channelWindowMs !== undefined
-        ? { editsPerWindow: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs + (options.channelMarginMs ?? Math.max(100, limits.channelWindowMs * 0.02)) }
+        ? {
+            editsPerWindow: limits.channelEditsPerWindow,
+            windowMs: limits.channelWindowMs + (options.channelMarginMs ?? Math.max(100, limits.channelWindowMs * 0.02)),
+            ...(limits.sharedKey && limits.sharedEditsPerWindow && limits.sharedWindowMs
+              ? { shared: { key: limits.sharedKey, editsPerWindow: limits.sharedEditsPerWindow, windowMs: limits.sharedWindowMs + Math.max(20, limits.sharedWindowMs * 0.02) } }
+              : {}),
+          }
         : undefined;
     this.finalAttempts = Math.max(1, options.finalAttempts ?? 4);
     this.finalRateLimitRetries = Math.max(0, options.finalRateLimitRetries ?? 20);

@@ -7,59 +7,83 @@ import { describeError, silentLog, type RenderLog } from './render-log.ts';
 
 /**
  * The slot arithmetic of `pace-slots.ts` (sliding log, first come first served, even spacing
- * when busy), atomically in Redis, on Redis's own clock so workers on
- * machines with skewed clocks agree. State is one string "holdUntil slot slot ...", expiring once
- * it can no longer delay anyone. ARGV: editsPerWindow, windowMs, holdMs (> 0: hold off, no slot).
- * Returns the wait in ms before the reserved slot (0 for a hold-off).
+ * when busy), atomically in Redis, on Redis's own clock so workers on machines with skewed clocks
+ * agree. Each state is one string "holdUntil slot slot ...", expiring once it can no longer delay
+ * anyone. KEYS: the channel's state, then optionally a shared (bot-wide) state. ARGV:
+ * editsPerWindow, windowMs, holdMs (> 0: hold the channel off, no slot), then the shared scope's
+ * editsPerWindow and windowMs. Every rule is a lower bound on the slot, so the later of the two
+ * scopes' earliest slots satisfies both; it is recorded in both. Returns the wait in ms (0 for a
+ * hold-off).
  */
 const PACE_SCRIPT = `
-local limit = math.max(1, math.floor(tonumber(ARGV[1])))
-local window = tonumber(ARGV[2])
-local holdMs = tonumber(ARGV[3])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local hold = 0
-local slots = {}
-local raw = redis.call('GET', KEYS[1])
-if raw then
-  local first = true
-  for token in string.gmatch(raw, '%d+') do
-    local value = tonumber(token)
-    if first then
-      hold = value
-      first = false
-    elseif value + window > now then
-      table.insert(slots, value)
+
+local function load(key, window)
+  local hold = 0
+  local slots = {}
+  local raw = redis.call('GET', key)
+  if raw then
+    local first = true
+    for token in string.gmatch(raw, '%d+') do
+      local value = tonumber(token)
+      if first then
+        hold = value
+        first = false
+      elseif value + window > now then
+        table.insert(slots, value)
+      end
     end
   end
+  return hold, slots
 end
-while #slots > limit do table.remove(slots, 1) end
-local wait = 0
-if holdMs > 0 then
-  if now + holdMs > hold then hold = now + holdMs end
-else
+
+local function plan(hold, slots, limit, window)
+  while #slots > limit do table.remove(slots, 1) end
   local slot = now
   if hold > slot then slot = hold end
   if #slots > 0 and slots[#slots] > slot then slot = slots[#slots] end
-  if #slots == limit then
-    if slots[1] + window > slot then slot = slots[1] + window end
-    table.remove(slots, 1)
-  end
+  if #slots == limit and slots[1] + window > slot then slot = slots[1] + window end
   if slot > now and #slots > 0 and slots[#slots] + window / limit > slot then
     slot = math.ceil(slots[#slots] + window / limit)
   end
-  table.insert(slots, slot)
-  wait = slot - now
+  return slot
 end
-local parts = { string.format('%d', hold) }
-local last = now
-for _, value in ipairs(slots) do
-  table.insert(parts, string.format('%d', value))
-  if value > last then last = value end
+
+local function save(key, hold, slots, limit, window)
+  while #slots > limit do table.remove(slots, 1) end
+  local parts = { string.format('%d', hold) }
+  local last = now
+  for _, value in ipairs(slots) do
+    table.insert(parts, string.format('%d', value))
+    if value > last then last = value end
+  end
+  if hold > last then last = hold end
+  redis.call('SET', key, table.concat(parts, ' '), 'PX', math.floor(last - now + window) + 1)
 end
-if hold > last then last = hold end
-redis.call('SET', KEYS[1], table.concat(parts, ' '), 'PX', math.floor(last - now + window) + 1)
-return wait
+
+local limit = math.max(1, math.floor(tonumber(ARGV[1])))
+local window = tonumber(ARGV[2])
+local holdMs = tonumber(ARGV[3])
+local hold, slots = load(KEYS[1], window)
+if holdMs > 0 then
+  if now + holdMs > hold then hold = now + holdMs end
+  save(KEYS[1], hold, slots, limit, window)
+  return 0
+end
+local slot = plan(hold, slots, limit, window)
+if #KEYS > 1 then
+  local sharedLimit = math.max(1, math.floor(tonumber(ARGV[4])))
+  local sharedWindow = tonumber(ARGV[5])
+  local sharedHold, sharedSlots = load(KEYS[2], sharedWindow)
+  local sharedSlot = plan(sharedHold, sharedSlots, sharedLimit, sharedWindow)
+  if sharedSlot > slot then slot = sharedSlot end
+  table.insert(sharedSlots, slot)
+  save(KEYS[2], sharedHold, sharedSlots, sharedLimit, sharedWindow)
+end
+table.insert(slots, slot)
+save(KEYS[1], hold, slots, limit, window)
+return slot - now
 `;
 const PACE_SCRIPT_SHA = createHash('sha1').update(PACE_SCRIPT).digest('hex');
 
@@ -139,15 +163,19 @@ export class RedisChannelPacer implements ChannelPacer {
   }
 
   private async run(channelKey: string, budget: ChannelBudget, holdMs: number): Promise<number> {
-    const key = this.keyFor(channelKey);
-    const args = [Math.max(1, Math.floor(budget.editsPerWindow)), Math.max(1, Math.ceil(budget.windowMs)), holdMs];
+    const keys = [this.keyFor(channelKey)];
+    const args: number[] = [Math.max(1, Math.floor(budget.editsPerWindow)), Math.max(1, Math.ceil(budget.windowMs)), holdMs];
+    if (budget.shared && holdMs === 0) {
+      keys.push(this.keyFor(`shared:${budget.shared.key}`));
+      args.push(Math.max(1, Math.floor(budget.shared.editsPerWindow)), Math.max(1, Math.ceil(budget.shared.windowMs)));
+    }
     const call = async (): Promise<unknown> => {
       try {
-        return await this.redis.evalsha(PACE_SCRIPT_SHA, 1, key, ...args);
+        return await this.redis.evalsha(PACE_SCRIPT_SHA, keys.length, ...keys, ...args);
       } catch (error) {
         // A fresh or flushed server has no copy of the script yet: send it once in full.
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return await this.redis.eval(PACE_SCRIPT, 1, key, ...args);
+        return await this.redis.eval(PACE_SCRIPT, keys.length, ...keys, ...args);
       }
     };
     return Number(await this.withTimeout(call()));

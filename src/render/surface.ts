@@ -23,6 +23,13 @@ export interface SurfaceLimits {
    */
   channelEditsPerWindow?: number;
   channelWindowMs?: number;
+  /**
+   * A bot-wide write budget every channel's writes also draw from (Discord: about 50 requests a
+   * second per bot, across every worker process). All three set, or none. @defaultValue none
+   */
+  sharedKey?: string;
+  sharedEditsPerWindow?: number;
+  sharedWindowMs?: number;
   /** The platform shows tool progress natively (Slack streaming task updates). */
   nativeToolStatus?: boolean;
 }
