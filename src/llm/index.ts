@@ -5,7 +5,7 @@ export * from './errors/index.ts';
 export { parseDurationMs, parseRateLimitHeaders, parseRetryAfterMs } from './http/index.ts';
 export { decodeLlmStream, createStreamDecoder, selectProtocol } from './protocols/index.ts';
 export type { ProtocolChoice, WireProtocol } from './protocols/index.ts';
-export { backoffDelayMs } from './retry/index.ts';
+export { abortableSleep, backoffDelayMs } from './retry/index.ts';
 export { ToolCallTracker } from './tool-call-tracker.ts';
 export type { ToolCallEvent } from './tool-call-tracker.ts';
 export type * from './types.ts';

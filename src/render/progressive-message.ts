@@ -5,6 +5,7 @@ import { describeError, silentLog, type RenderLog } from './render-log.ts';
 import { StableSplit } from './stable-split.ts';
 import { footerLine, noticeLine, toolStatusBlock, truncate, type FooterParts } from './status-text.ts';
 import {
+  isPermanentRefusal,
   SurfaceMessageGoneError,
   SurfaceRateLimitedError,
   type MessageControls,
@@ -556,9 +557,4 @@ export class ProgressiveMessage {
 
 function wantedFinal(text: string): Wanted {
   return { text, options: { controls: NO_CONTROLS, final: true }, controlsKey: JSON.stringify(NO_CONTROLS), toolsKey: '' };
-}
-
-/** Adapters mark refusals a retry cannot fix (Discord 400/403) with `permanent: true`. */
-function isPermanentRefusal(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 }

@@ -95,3 +95,15 @@ export class SurfaceRateLimitedError extends Error {
 export class SurfaceMessageGoneError extends Error {
   override name = 'SurfaceMessageGoneError';
 }
+
+/**
+ * A surface marks a refusal that no retry can fix (Discord's 400/403) with `permanent: true`; the
+ * mark may sit under a wrapper's `cause` (a renderer error wrapping the surface's).
+ */
+export function isPermanentRefusal(error: unknown): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
+    if ((current as { permanent?: unknown }).permanent === true) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

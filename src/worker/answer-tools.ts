@@ -5,7 +5,7 @@ import type { ResolvedSettings } from '../settings/types.ts';
 import { runToolCall, summarizeToolInput, toolSpec, type ApprovalBroker, type Tool, type ToolCatalog } from '../tools/index.ts';
 import type { ApprovalOutcome } from '../tools/approval/approval-types.ts';
 import { SurfaceRateLimitedError } from '../render/surface.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../llm/index.ts';
 import type { AgentTools } from './agent-loop.ts';
 import type { AnswerToolsFactory } from './processor.ts';
 import type { PlatformPorts } from './ports.ts';

@@ -6,7 +6,7 @@ import { describeLlmError, LlmError } from '../llm/index.ts';
 import { chatJobSchema, type ChatJob } from '../queue/chat-job.ts';
 import type { CancelListener } from '../queue/cancel-bus.ts';
 import { ProgressiveMessage, type ChannelPacer } from '../render/index.ts';
-import type { MessageRef } from '../render/surface.ts';
+import { isPermanentRefusal, type MessageRef } from '../render/surface.ts';
 import type { ResolvedSettings, SettingsReader } from '../settings/types.ts';
 import type { UsageRecord } from '../usage/types.ts';
 import { runAgentLoop, type AgentTools, type UpstreamBudget } from './agent-loop.ts';
@@ -50,22 +50,13 @@ export interface ChatAnswerResult {
 
 /** Things that go wrong below the model (Redis blips, a platform outage) retry the whole job. */
 function isInfrastructureError(error: unknown): boolean {
-  return !isPermanent(error) && !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
-}
-
-/** Adapters mark refusals a retry cannot fix (Discord's 400/403) as permanent, perhaps under a wrapper's `cause`. */
-function isPermanent(error: unknown): boolean {
-  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
-    if ((current as { permanent?: unknown }).permanent === true) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return !isPermanentRefusal(error) && !(error instanceof LlmError) && !(error instanceof UnrecoverableError);
 }
 
 function readableError(error: unknown): string {
   if (error instanceof LlmError) return describeLlmError(error);
   if (error instanceof Error && error.name === 'ZodError') return 'the request was malformed';
-  if (error instanceof Error && isPermanent(error)) return `the chat platform refused the message: ${error.message}`;
+  if (error instanceof Error && isPermanentRefusal(error)) return `the chat platform refused the message: ${error.message}`;
   return 'something went wrong on our side; please try again';
 }
 

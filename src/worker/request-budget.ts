@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RateLimitInfo } from '../llm/types.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../llm/index.ts';
 
 /**
  * The team's upstream request budget, shared by every worker process through Redis, so a busy team
