@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { FakeDiscord } from '../fakes/discord/index.ts';
 import { reply, startFakeOfox, type FakeOfox } from '../fakes/ofox/index.ts';
 import { FakeSlack, SlackEventSender } from '../fakes/slack/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * `ofox-bot start` as a person runs it: the real CLI in its own process, configured only through
@@ -26,17 +26,6 @@ let bot: ChildProcess;
 let output = '';
 let slackPort: number;
 let healthPort: number;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function until<T>(read: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
