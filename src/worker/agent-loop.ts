@@ -65,6 +65,12 @@ function joinRounds(rounds: string[]): string {
   return rounds.filter((text) => text.trim().length > 0).join('\n\n');
 }
 
+/** `joinRounds([...earlierRounds, text])`, given the earlier rounds already joined. */
+function appendRound(earlier: string, text: string): string {
+  if (text.trim().length === 0) return earlier;
+  return earlier ? `${earlier}\n\n${text}` : text;
+}
+
 function summarize(input: unknown): string {
   let text: string;
   try {
@@ -95,6 +101,9 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
     }
 
     let text = '';
+    // Earlier rounds joined once per round: each delta then costs a cheap concatenation, not a
+    // re-join of the whole answer.
+    const earlier = joinRounds(roundTexts.slice(0, round - 1));
     let calls: ToolCallToRun[] = [];
     let roundInput = 0;
     let roundOutput = 0;
@@ -110,7 +119,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
         case 'text':
           text += event.delta;
           roundTexts[round - 1] = text;
-          view.setBody(joinRounds(roundTexts));
+          view.setBody(appendRound(earlier, text));
           break;
         case 'reasoning':
           break;
@@ -130,7 +139,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
           roundInput = 0;
           roundOutput = 0;
           roundTexts[round - 1] = '';
-          view.setBody(joinRounds(roundTexts));
+          view.setBody(earlier);
           log.warn({ attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'model stream retried');
           break;
         case 'finish':
