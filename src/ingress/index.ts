@@ -1,2 +1,4 @@
 export * from './services.ts';
 export * from './ingress-services.ts';
+export * from './inbound.ts';
+export * from './gate.ts';
