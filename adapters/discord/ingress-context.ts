@@ -1,15 +1,17 @@
-import type { ButtonInteraction, ChatInputCommandInteraction, Client } from 'discord.js';
+import type { ButtonInteraction, ChatInputCommandInteraction, Client, User } from 'discord.js';
 import { PermissionFlagsBits } from 'discord.js';
 import type { Config } from '../../src/config.ts';
-import type { IngressServices } from '../../src/ingress/services.ts';
+import type { IngressPipeline, IngressServices } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
-import type { ChatJobInput } from '../../src/queue/chat-job.ts';
+import { fitMessage, toDiscordText } from './formatting.ts';
 import type { InteractionTokenStore } from './interaction-tokens.ts';
 
-/** What every ingress handler shares: config, the core's services, the token store, the client. */
+/** What every ingress handler shares: config, the core's services and pipeline, the token store, the client. */
 export interface IngressContext {
   config: Config;
   services: IngressServices;
+  /** Claim → gate → placeholder → job → enqueue, shared with every platform. */
+  pipeline: IngressPipeline;
   log: Logger;
   tokens: InteractionTokenStore;
   client: Client;
@@ -32,24 +34,15 @@ export function isAdmin(context: IngressContext, interaction: ChatInputCommandIn
   return ids.some((id) => context.config.DISCORD_ADMIN_ROLE_IDS.includes(id));
 }
 
-export interface EnqueueHooks {
-  /** The job could not be queued: show a readable error where the answer would have been. */
-  onFailure(): Promise<void>;
-  /** Someone queued this event already: clean up what this attempt posted. */
-  onDuplicate(): Promise<void>;
+/** Discord's answer when the bot may read a channel but not write in it. */
+export function isForbidden(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  const code = (error as { code?: unknown }).code;
+  return status === 403 || code === 50001 || code === 50013;
 }
 
-export async function enqueueJob(context: IngressContext, job: ChatJobInput, trigger: string, hooks: EnqueueHooks): Promise<void> {
-  try {
-    const result = await context.services.enqueue(job);
-    if (result.duplicate) {
-      context.log.info({ jobId: result.jobId }, 'discord event was already queued; removing the extra placeholder');
-      await hooks.onDuplicate().catch(() => {});
-      return;
-    }
-    context.log.info({ jobId: result.jobId, trigger, channelId: job.channelId }, 'discord request queued');
-  } catch (error) {
-    context.log.error({ err: error, eventId: job.eventId }, 'could not enqueue the discord request');
-    await hooks.onFailure().catch((editError: unknown) => context.log.warn({ err: editError }, 'could not show the enqueue failure'));
-  }
+/** Messages have no private reply on Discord: a refusal goes to the asker's DMs. */
+export async function notifyByDirectMessage(context: IngressContext, user: User, text: string): Promise<void> {
+  await user.send({ content: toDiscordText(fitMessage(text), 2000), allowedMentions: NO_PINGS });
+  context.log.debug({ userId: user.id }, 'sent a private notice');
 }

@@ -1,7 +1,7 @@
 import { Client, Events, GatewayIntentBits, Partials, SimpleShardingStrategy, type ClientOptions } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.ts';
-import type { IngressServices } from '../../src/ingress/services.ts';
+import { createIngressPipeline, type IngressServices } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { NO_PINGS, type IngressContext } from './ingress-context.ts';
 import { onInteraction } from './interactions.ts';
@@ -53,6 +53,7 @@ export async function startDiscordIngress(config: Config, services: IngressServi
   const context: IngressContext = {
     config,
     services,
+    pipeline: createIngressPipeline({ services }),
     log,
     tokens: new InteractionTokenStore({ redis: options.redis, prefix: options.keyPrefix ?? config.REDIS_KEY_PREFIX }),
     client,

@@ -1,9 +1,9 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
-import { jobIdFor, type ChatJobInput } from '../../src/queue/chat-job.ts';
+import type { Inbound, IngressPorts } from '../../src/ingress/index.ts';
 import { commandArgs, isSettingsCommand, type SettingsCommandName } from './commands.ts';
 import { parseCustomId } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, fitMessage, toDiscordText } from './formatting.ts';
-import { enqueueJob, isAdmin, NO_PINGS, type IngressContext } from './ingress-context.ts';
+import { isAdmin, NO_PINGS, type IngressContext } from './ingress-context.ts';
 
 /**
  * Slash commands and buttons. `/ask` is deferred at once (Discord wants an answer within 3 s) and
@@ -34,44 +34,60 @@ function channelOf(interaction: ChatInputCommandInteraction): { channelId: strin
 }
 
 async function onAsk(context: IngressContext, interaction: ChatInputCommandInteraction): Promise<void> {
-  const prompt = interaction.options.getString('prompt', true);
   const model = interaction.options.getString('model')?.trim();
   const isPrivate = interaction.options.getBoolean('private') ?? false;
-  if (!(await context.services.claimEvent('discord', interaction.id))) return;
-  const response = await interaction.deferReply({ ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}), withResponse: true });
-  const jobId = jobIdFor('discord', interaction.id);
-  try {
-    await context.tokens.save(jobId, interaction.token, interaction.createdTimestamp);
-  } catch (error) {
-    context.log.error({ err: error, interactionId: interaction.id }, 'could not keep the interaction token; not enqueuing');
-    await interaction.editReply({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS }).catch(() => {});
-    return;
-  }
-  const job: ChatJobInput = {
-    v: 1,
-    eventId: interaction.id,
+  const inbound: Inbound = {
     platform: 'discord',
+    eventId: interaction.id,
     workspaceId: interaction.guildId ?? 'dm',
     ...channelOf(interaction),
-    userId: interaction.user.id,
-    userName: interaction.member && 'displayName' in interaction.member ? interaction.member.displayName : interaction.user.displayName,
-    prompt,
+    user: {
+      id: interaction.user.id,
+      name: interaction.member && 'displayName' in interaction.member ? interaction.member.displayName : interaction.user.displayName,
+      groups: memberRoleIds(interaction),
+      isAdmin: isAdmin(context, interaction),
+    },
+    isDirect: interaction.guildId === null,
+    prompt: interaction.options.getString('prompt', true),
+    attachments: [],
     ...(model ? { model } : {}),
     private: isPrivate,
     fromCommand: true,
-    placeholder: {
-      id: response.interaction.responseMessageId ?? response.resource?.message?.id ?? (await deferredReplyId(context, interaction, isPrivate)),
-      channelId: interaction.channelId,
-      extra: { kind: 'interaction', interactionId: interaction.id },
-    },
-    createdAt: Date.now(),
+    trigger: 'slash-command',
   };
-  await enqueueJob(context, job, 'slash-command', {
-    onFailure: async () => {
-      await interaction.editReply({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+  await context.pipeline.accept(inbound, askPorts(context, interaction, isPrivate));
+}
+
+/** The deferred reply is `/ask`'s placeholder: due within 3 s, so it never waits for the pacer. */
+function askPorts(context: IngressContext, interaction: ChatInputCommandInteraction, isPrivate: boolean): IngressPorts {
+  return {
+    placeholder: {
+      channelKey: () => undefined,
+      required: true,
+      async post() {
+        const response = await interaction.deferReply({ ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}), withResponse: true });
+        return {
+          id: response.interaction.responseMessageId ?? response.resource?.message?.id ?? (await deferredReplyId(context, interaction, isPrivate)),
+          channelId: interaction.channelId,
+          extra: { kind: 'interaction', interactionId: interaction.id },
+        };
+      },
     },
-    onDuplicate: async () => {},
-  });
+    // The worker edits the reply through this token; it goes to Redis, never into the job.
+    beforeEnqueue: (_inbound, jobId) => context.tokens.save(jobId, interaction.token, interaction.createdTimestamp),
+    async showFailure() {
+      if (interaction.deferred || interaction.replied) await interaction.editReply({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+      else await interaction.reply({ content: ENQUEUE_FAILED_TEXT, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+    },
+    async notifyPrivately(_inbound, text) {
+      await interaction.reply({ content: toDiscordText(fitMessage(text), 2000), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+    },
+  };
+}
+
+function memberRoleIds(interaction: ChatInputCommandInteraction): string[] {
+  const roles = interaction.member?.roles;
+  return Array.isArray(roles) ? roles : roles ? [...roles.cache.keys()] : [];
 }
 
 /**

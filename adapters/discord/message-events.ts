@@ -1,13 +1,13 @@
-import { ChannelType, MessageType, type Message } from 'discord.js';
-import { jobIdFor, type Attachment, type ChatJobInput } from '../../src/queue/chat-job.ts';
+import { ChannelType, MessageType, PermissionFlagsBits, type Message } from 'discord.js';
+import type { Attachment, Inbound, IngressPorts, MessageRef, PlaceholderOutcome } from '../../src/ingress/index.ts';
 import { stopRow } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, PLACEHOLDER_TEXT, promptFromContent, threadNameFrom } from './formatting.ts';
-import { botIdOf, enqueueJob, NO_PINGS, type IngressContext } from './ingress-context.ts';
+import { botIdOf, isForbidden, NO_PINGS, notifyByDirectMessage, type IngressContext } from './ingress-context.ts';
 
 /**
  * A message is answered when it @mentions the bot (or its managed role), replies to the bot, is in
- * a thread the bot started, or is a DM. Each is claimed once, gets a placeholder reply at once
- * (with a Stop button: the job id derives from the message id), and is then enqueued.
+ * a thread the bot started, or is a DM. It becomes an `Inbound`; the ingress pipeline claims it
+ * once, posts a placeholder reply (with a Stop button) and enqueues it.
  */
 
 type Trigger = 'mention' | 'reply' | 'thread' | 'dm';
@@ -15,10 +15,10 @@ type Trigger = 'mention' | 'reply' | 'thread' | 'dm';
 export async function onMessage(context: IngressContext, message: Message): Promise<void> {
   const trigger = await triggerOf(context, message);
   if (!trigger) return;
-  if (!(await context.services.claimEvent('discord', message.id))) {
-    context.log.debug({ messageId: message.id }, 'discord message already claimed; ignoring the redelivery');
-    return;
-  }
+  await context.pipeline.accept(inboundOf(context, message, trigger), messagePorts(context, message));
+}
+
+function inboundOf(context: IngressContext, message: Message, trigger: Trigger): Inbound {
   const botId = botIdOf(context);
   const botRoleId = message.guild?.roles.botRoleFor(botId)?.id;
   const prompt = promptFromContent(message.content, {
@@ -27,52 +27,103 @@ export async function onMessage(context: IngressContext, message: Message): Prom
     users: new Map(message.mentions.users.map((user) => [user.id, user.displayName])),
     roles: new Map(message.mentions.roles.map((role) => [role.id, role.name])),
   });
-
   const channel = message.channel;
   // Settings are per channel, so a thread's job names its parent and carries the thread apart.
-  let threadId = channel.isThread() ? channel.id : undefined;
-  const channelId = channel.isThread() ? (channel.parentId ?? channel.id) : channel.id;
-  let placeholderTarget: Message | string = message;
-  if (context.config.DISCORD_THREAD_PER_CONVERSATION && message.inGuild() && channel.type === ChannelType.GuildText) {
-    try {
-      const thread = await message.startThread({ name: threadNameFrom(prompt, `Chat with ${message.author.displayName}`), autoArchiveDuration: 1440 });
-      threadId = thread.id;
-      placeholderTarget = thread.id;
-    } catch (error) {
-      context.log.warn({ err: error, messageId: message.id }, 'could not open a thread; answering in the channel');
-    }
-  }
-
-  const placeholder = await postPlaceholder(context, placeholderTarget, jobIdFor('discord', message.id));
-  if (placeholder === FORBIDDEN) {
-    // The bot may read here but not write: an answer could never be shown, and every attempt
-    // would count towards Discord's invalid-request ban.
-    context.log.warn({ messageId: message.id, channelId }, 'no permission to answer in this channel; ignoring the message');
-    return;
-  }
-  const job: ChatJobInput = {
-    v: 1,
-    eventId: message.id,
+  return {
     platform: 'discord',
+    eventId: message.id,
     workspaceId: message.guildId ?? 'dm',
-    channelId,
-    ...(threadId ? { threadId } : {}),
+    channelId: channel.isThread() ? (channel.parentId ?? channel.id) : channel.id,
+    ...(channel.isThread() ? { threadId: channel.id } : {}),
     messageId: message.id,
-    userId: message.author.id,
-    userName: message.member?.displayName ?? message.author.displayName,
+    user: {
+      id: message.author.id,
+      name: message.member?.displayName ?? message.author.displayName,
+      groups: message.member ? [...message.member.roles.cache.keys()] : [],
+      isAdmin: isMessageAdmin(context, message),
+    },
+    isDirect: !message.inGuild(),
     prompt,
     attachments: message.attachments.map((attachment) => attachmentOf(attachment)),
-    ...(placeholder ? { placeholder: { id: placeholder.id, channelId: placeholder.channelId } } : {}),
-    createdAt: Date.now(),
+    trigger,
   };
-  await enqueueJob(context, job, trigger, {
-    onFailure: async () => {
-      await placeholder?.edit({ content: ENQUEUE_FAILED_TEXT, components: [], allowedMentions: NO_PINGS });
+}
+
+function isMessageAdmin(context: IngressContext, message: Message): boolean {
+  const member = message.member;
+  if (!member) return false;
+  if (member.permissions.has(PermissionFlagsBits.ManageGuild)) return true;
+  return member.roles.cache.some((role) => context.config.DISCORD_ADMIN_ROLE_IDS.includes(role.id));
+}
+
+/** A reply to the message, or the first message in the thread opened for it. */
+function messagePorts(context: IngressContext, message: Message): IngressPorts {
+  let placeholderMessage: Message | undefined;
+  return {
+    async route(inbound) {
+      const channel = message.channel;
+      if (!context.config.DISCORD_THREAD_PER_CONVERSATION || !message.inGuild() || channel.type !== ChannelType.GuildText) return inbound;
+      try {
+        const thread = await message.startThread({ name: threadNameFrom(inbound.prompt, `Chat with ${message.author.displayName}`), autoArchiveDuration: 1440 });
+        return { ...inbound, threadId: thread.id };
+      } catch (error) {
+        context.log.warn({ err: error, messageId: message.id }, 'could not open a thread; answering in the channel');
+        return inbound;
+      }
     },
-    onDuplicate: async () => {
-      await placeholder?.delete();
+    async acknowledge(inbound, placeholderComing) {
+      // A placeholder says it already; without one, typing shows the request arrived.
+      if (placeholderComing) return;
+      const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
+      if (channel?.isSendable()) await channel.sendTyping();
     },
-  });
+    placeholder: {
+      channelKey: (inbound) => `discord:${inbound.threadId ?? inbound.channelId}`,
+      async post(inbound, jobId) {
+        const posted = await postPlaceholder(context, message, inbound, jobId);
+        if (posted !== 'forbidden' && posted !== undefined) placeholderMessage = posted.message;
+        return posted === 'forbidden' || posted === undefined ? posted : posted.ref;
+      },
+      async discard() {
+        await placeholderMessage?.delete();
+      },
+    },
+    async showFailure(inbound) {
+      if (placeholderMessage) {
+        await placeholderMessage.edit({ content: ENQUEUE_FAILED_TEXT, components: [], allowedMentions: NO_PINGS });
+        return;
+      }
+      const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
+      if (channel?.isSendable()) await channel.send({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+    },
+    notifyPrivately: (_inbound, text) => notifyByDirectMessage(context, message.author, text),
+  };
+}
+
+/** Replies to the message, or posts first in the thread opened for it. */
+async function postPlaceholder(
+  context: IngressContext,
+  message: Message,
+  inbound: Inbound,
+  jobId: string,
+): Promise<{ message: Message; ref: MessageRef } | undefined | Extract<PlaceholderOutcome, 'forbidden'>> {
+  const body = { content: PLACEHOLDER_TEXT, components: [stopRow(jobId)], allowedMentions: NO_PINGS };
+  try {
+    let posted: Message | undefined;
+    if (inbound.threadId && inbound.threadId !== message.channelId) {
+      const channel = await context.client.channels.fetch(inbound.threadId);
+      if (channel?.isSendable()) posted = await channel.send(body);
+      else context.log.warn({ channelId: inbound.threadId }, 'cannot post a placeholder in this channel');
+    } else {
+      posted = await message.reply({ ...body, failIfNotExists: false });
+    }
+    return posted ? { message: posted, ref: { id: posted.id, channelId: posted.channelId } } : undefined;
+  } catch (error) {
+    if (isForbidden(error)) return 'forbidden';
+    // The worker posts the answer itself when there is no placeholder; the job still goes ahead.
+    context.log.warn({ err: error }, 'could not post the placeholder');
+    return undefined;
+  }
 }
 
 async function triggerOf(context: IngressContext, message: Message): Promise<Trigger | undefined> {
@@ -89,26 +140,6 @@ async function triggerOf(context: IngressContext, message: Message): Promise<Tri
   if (message.reference?.messageId && message.reference.channelId === message.channelId) {
     const referenced = await message.fetchReference().catch(() => undefined);
     if (referenced?.author.id === botId) return 'reply';
-  }
-  return undefined;
-}
-
-const FORBIDDEN = Symbol('forbidden');
-
-/** A reply to the message, or a first message in the thread opened for it. */
-async function postPlaceholder(context: IngressContext, target: Message | string, jobId: string): Promise<Message | undefined | typeof FORBIDDEN> {
-  const body = { content: PLACEHOLDER_TEXT, components: [stopRow(jobId)], allowedMentions: NO_PINGS };
-  try {
-    if (typeof target !== 'string') return await target.reply({ ...body, failIfNotExists: false });
-    const channel = await context.client.channels.fetch(target);
-    if (channel?.isSendable()) return await channel.send(body);
-    context.log.warn({ channelId: target }, 'cannot post a placeholder in this channel');
-  } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    const code = (error as { code?: unknown }).code;
-    if (status === 403 || code === 50001 || code === 50013) return FORBIDDEN;
-    // The worker posts the answer itself when there is no placeholder; the job still goes ahead.
-    context.log.warn({ err: error }, 'could not post the placeholder');
   }
   return undefined;
 }

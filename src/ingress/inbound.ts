@@ -1,5 +1,8 @@
 import type { Attachment } from '../queue/chat-job.ts';
 
+/** Re-exported for adapters, which may not import `src/queue`. */
+export type { Attachment } from '../queue/chat-job.ts';
+
 /**
  * A platform event, once an adapter has read it: who asked, where, what, and where the answer
  * goes. Everything after this point (claim, gate, acknowledgment, placeholder, job, enqueue) is the

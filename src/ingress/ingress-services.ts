@@ -3,6 +3,8 @@ import type { Logger } from '../observability/logger.ts';
 import { claimEvent } from '../queue/event-claims.ts';
 import { requestCancel } from '../queue/cancel-bus.ts';
 import type { ChatProducer } from '../queue/producer.ts';
+import type { IngressGate } from './gate.ts';
+import type { PlaceholderPacer } from './placeholder-pacer.ts';
 import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
 
 export interface IngressServicesDeps {
@@ -12,19 +14,22 @@ export interface IngressServicesDeps {
   runCommand(command: CommandInvocation): Promise<CommandReply>;
   decideApproval(click: ApprovalClick): Promise<ApprovalClickResult>;
   log: Logger;
+  /** @defaultValue OPEN_GATE */
+  gate?: IngressGate;
+  /** @defaultValue ALWAYS_POST_PLACEHOLDER */
+  placeholderPacer?: PlaceholderPacer;
 }
 
 /** The gateway role's services, backed by Redis and the chat queue. */
 export function createIngressServices(deps: IngressServicesDeps): IngressServices {
   return {
     log: deps.log,
+    ...(deps.gate ? { gate: deps.gate } : {}),
+    ...(deps.placeholderPacer ? { placeholderPacer: deps.placeholderPacer } : {}),
     claimEvent: (platform, eventId) => claimEvent(deps.redis, deps.prefix, platform, eventId),
     enqueue: (job) => deps.producer.enqueue(job),
     async cancel(jobId, requestedBy) {
-      const job = await deps.producer.queue.getJob(jobId);
-      if (!job) return false;
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed') return false;
+      if ((await deps.producer.stateOf(jobId)) !== 'running') return false;
       deps.log.info({ jobId, requestedBy }, 'stop requested');
       await requestCancel(deps.redis, deps.prefix, jobId);
       return true;

@@ -2,13 +2,16 @@ import type { Logger } from '../observability/logger.ts';
 import type { ChatJobInput } from '../queue/chat-job.ts';
 import type { CommandInvocation, CommandReply } from '../commands/types.ts';
 import type { ApprovalClick, ApprovalClickResult } from '../tools/approval/approval-types.ts';
+import type { IngressGate } from './gate.ts';
+import type { PlaceholderPacer } from './placeholder-pacer.ts';
 
 export type { CommandInvocation, CommandReply } from '../commands/types.ts';
 export type { ApprovalClick, ApprovalClickResult, ApprovalDecision } from '../tools/approval/approval-types.ts';
 
 /**
- * What `src/main.ts` hands each platform adapter's ingress: everything the gateway role may do,
- * none of it platform-specific. Adapters never touch BullMQ or the model client directly.
+ * What the composition root (`src/cli/roles.ts`) hands each platform adapter's ingress: everything
+ * the gateway role may do, none of it platform-specific. Adapters never touch BullMQ or the model
+ * client directly; answerable events go through `createIngressPipeline(services)`.
  */
 
 export interface EnqueueResult {
@@ -19,6 +22,10 @@ export interface EnqueueResult {
 
 export interface IngressServices {
   readonly log: Logger;
+  /** Access, budget and fairness, checked before anything is posted. @defaultValue OPEN_GATE */
+  readonly gate?: IngressGate;
+  /** Asked before each placeholder. @defaultValue ALWAYS_POST_PLACEHOLDER */
+  readonly placeholderPacer?: PlaceholderPacer;
   /**
    * Claims a platform event id once (Redis SET NX with a day's expiry). Ingress calls it before
    * posting a placeholder, so a redelivered event neither posts nor enqueues twice.

@@ -15,6 +15,9 @@ export interface ChatProducerOptions {
   keepFailed?: number;
 }
 
+/** Where a job stands, as ingress and the CLI ask it: not there, still to finish, or done. */
+export type ChatJobState = 'unknown' | 'running' | 'completed' | 'failed';
+
 export class ChatProducer {
   readonly queue: Queue;
   private readonly attempts: number;
@@ -49,6 +52,21 @@ export class ChatProducer {
     if (!job) return undefined;
     const parsed = chatJobSchema.safeParse(job.data);
     return parsed.success ? parsed.data : undefined;
+  }
+
+  /** `running` covers waiting, delayed and active: anything that may still write an answer. */
+  async stateOf(jobId: string): Promise<ChatJobState> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return 'unknown';
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return state;
+    return state === 'unknown' ? 'unknown' : 'running';
+  }
+
+  /** True once the job completed or failed for good (false while it may still run, or when unknown). */
+  async isFinished(jobId: string): Promise<boolean> {
+    const state = await this.stateOf(jobId);
+    return state === 'completed' || state === 'failed';
   }
 
   close(): Promise<void> {
