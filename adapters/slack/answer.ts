@@ -1,9 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../src/config.ts';
-import type { IngressServices } from '../../src/ingress/services.ts';
+import type { Attachment, Inbound, IngressPipeline, IngressPorts, IngressServices, MessageRef } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
-import { jobIdFor, type ChatJobInput } from '../../src/queue/chat-job.ts';
-import type { MessageRef } from '../../src/render/surface.ts';
 import type { AnsweredThreads } from './answered-threads.ts';
 import { PLACEHOLDER_MARKDOWN, markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { markdownToMrkdwn, mrkdwnToPlain } from './formatting.ts';
@@ -11,9 +9,9 @@ import { STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, startStream, type Streamin
 import { slackErrorCode } from './web-client.ts';
 
 /**
- * What every trigger (mention, DM, follow-up, assistant message, `/ofox ask`) does before the 3 s
- * are up: claim the event id, post the placeholder in the thread, enqueue the job. A redelivered
- * event stops at the claim, so it never makes a second answer.
+ * What every trigger (mention, DM, follow-up, assistant message, `/ofox ask`) becomes: an `Inbound`
+ * and Slack's ports, handed to the ingress pipeline, which claims the event id, posts the
+ * placeholder in the thread and enqueues the job. A redelivered event stops at the claim.
  */
 
 export interface SlackFile {
@@ -48,6 +46,8 @@ export interface Trigger {
 export interface IngressContext {
   config: Pick<Config, 'SLACK_STREAMING' | 'SLACK_ADMIN_USER_IDS' | 'SLACK_COMMAND' | 'SLACK_THREAD_FOLLOWUPS' | 'IGNORE_BOTS'>;
   services: IngressServices;
+  /** Claim → gate → placeholder → job → enqueue, shared with every platform. */
+  pipeline: IngressPipeline;
   log: Logger;
   answered: AnsweredThreads;
   streaming: StreamingSwitch;
@@ -81,7 +81,7 @@ export function promptOf(text: string | undefined, botUserId: string | undefined
   return mrkdwnToPlain(withoutBot).replace(/[ \t]+/g, ' ').trim();
 }
 
-export function attachmentsOf(files: SlackFile[] | undefined): ChatJobInput['attachments'] {
+export function attachmentsOf(files: SlackFile[] | undefined): Attachment[] {
   return (files ?? [])
     .map((file) => {
       const url = file.url_private_download ?? file.url_private;
@@ -113,6 +113,12 @@ async function postPlaceholder(context: IngressContext, client: WebClient, trigg
   return response.ts ? { id: response.ts, channelId: trigger.channel, extra: { threadTs } } : undefined;
 }
 
+/** Removes a placeholder another attempt made redundant (stopping its stream first). */
+async function discardPlaceholder(client: WebClient, placeholder: MessageRef): Promise<void> {
+  if (placeholder.extra?.stream === STREAM_MARKER) await client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }).catch(() => undefined);
+  await client.chat.delete({ channel: placeholder.channelId, ts: placeholder.id });
+}
+
 /** Shows a failure in the placeholder (stopping its stream first). */
 async function failPlaceholder(client: WebClient, placeholder: MessageRef, text: string): Promise<void> {
   if (placeholder.extra?.stream === STREAM_MARKER) await client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }).catch(() => undefined);
@@ -135,49 +141,56 @@ async function postFailure(client: WebClient, trigger: Trigger, threadTs: string
   });
 }
 
+/** The Slack words for one request: the pipeline (`src/ingress`) decides when each runs. */
+function portsFor(context: IngressContext, client: WebClient, trigger: Trigger, log: Logger): IngressPorts {
+  const threadTs = trigger.threadTs ?? trigger.ts;
+  return {
+    async acknowledge() {
+      // The assistant's title and status (its acknowledgment), only once the event is claimed.
+      await trigger.onClaimed?.().catch((error: unknown) => log.warn({ err: error }, 'slack: onClaimed failed'));
+      // Follow-ups in this thread need no new mention from now on.
+      await context.answered.remember(trigger.channel, threadTs).catch((error: unknown) => log.warn({ err: error }, 'slack: could not remember thread'));
+    },
+    // Assistant threads have none: their status line is the acknowledgment.
+    ...(trigger.assistantThread
+      ? {}
+      : {
+          placeholder: {
+            // Slack limits updates per workspace, which is how the surface paces its writes.
+            channelKey: (inbound: Inbound) => `slack:${inbound.workspaceId}`,
+            post: (_inbound: Inbound, jobId: string) => postPlaceholder(context, client, trigger, threadTs, jobId),
+            discard: (placeholder: MessageRef) => discardPlaceholder(client, placeholder),
+          },
+        }),
+    async showFailure(_inbound, placeholder) {
+      if (placeholder) await failPlaceholder(client, placeholder, ENQUEUE_FAILED_TEXT);
+      else await postFailure(client, trigger, threadTs, ENQUEUE_FAILED_TEXT, log);
+    },
+    notifyPrivately: (_inbound, text) => ephemeral(context, client, { channel: trigger.channel, user: trigger.user, text, threadTs }),
+  };
+}
+
+function inboundOf(context: IngressContext, trigger: Trigger): Inbound {
+  return {
+    platform: 'slack',
+    eventId: trigger.eventId,
+    workspaceId: trigger.teamId,
+    channelId: trigger.channel,
+    threadId: trigger.threadTs ?? trigger.ts,
+    messageId: trigger.ts,
+    user: { id: trigger.user, groups: [], isAdmin: isAdmin(context, trigger.user) },
+    // Slack's direct-message conversation ids start with D.
+    isDirect: trigger.channel.startsWith('D'),
+    prompt: trigger.text,
+    attachments: attachmentsOf(trigger.files),
+    fromCommand: trigger.fromCommand ?? false,
+    trigger: trigger.fromCommand ? 'slash-command' : trigger.assistantThread ? 'assistant' : 'message',
+  };
+}
+
 export function createAnswer(context: IngressContext): Answer {
   return async (client, trigger) => {
     const log = context.log.child({ eventId: trigger.eventId, channel: trigger.channel });
-    if (!(await context.services.claimEvent('slack', trigger.eventId))) {
-      log.info('slack: event already claimed, ignoring redelivery');
-      return;
-    }
-    // The claim is spent: a failing hook must not keep the job from being enqueued.
-    await trigger.onClaimed?.().catch((error: unknown) => log.warn({ err: error }, 'slack: onClaimed failed'));
-    const jobId = jobIdFor('slack', trigger.eventId);
-    const threadTs = trigger.threadTs ?? trigger.ts;
-    let placeholder: MessageRef | undefined;
-    if (!trigger.assistantThread) {
-      try {
-        placeholder = await postPlaceholder(context, client, trigger, threadTs, jobId);
-      } catch (error) {
-        // The worker posts the first message itself when there is no placeholder.
-        log.warn({ err: error, code: slackErrorCode(error) }, 'slack: placeholder failed');
-      }
-    }
-    await context.answered.remember(trigger.channel, threadTs).catch((error: unknown) => log.warn({ err: error }, 'slack: could not remember thread'));
-    const job: ChatJobInput = {
-      v: 1,
-      eventId: trigger.eventId,
-      platform: 'slack',
-      workspaceId: trigger.teamId,
-      channelId: trigger.channel,
-      threadId: threadTs,
-      messageId: trigger.ts,
-      userId: trigger.user,
-      prompt: trigger.text,
-      attachments: attachmentsOf(trigger.files),
-      ...(placeholder ? { placeholder } : {}),
-      fromCommand: trigger.fromCommand ?? false,
-      createdAt: Date.now(),
-    };
-    try {
-      const result = await context.services.enqueue(job);
-      log.info({ jobId: result.jobId, duplicate: result.duplicate }, 'slack: enqueued');
-    } catch (error) {
-      log.error({ err: error }, 'slack: enqueue failed');
-      if (placeholder) await failPlaceholder(client, placeholder, ENQUEUE_FAILED_TEXT);
-      else await postFailure(client, trigger, threadTs, ENQUEUE_FAILED_TEXT, log);
-    }
+    await context.pipeline.accept(inboundOf(context, trigger), portsFor(context, client, trigger, log));
   };
 }

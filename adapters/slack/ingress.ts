@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { Config } from '../../src/config.ts';
-import type { IngressServices } from '../../src/ingress/services.ts';
+import { createIngressPipeline, type IngressServices } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { registerActions } from './actions.ts';
 import { MemoryAnsweredThreads, type AnsweredThreads } from './answered-threads.ts';
@@ -54,6 +54,7 @@ export async function startSlackIngress(config: SlackIngressConfig, services: In
   const context: IngressContext = {
     config,
     services,
+    pipeline: createIngressPipeline({ services }),
     log: log.child({ platform: 'slack' }),
     answered: options.answeredThreads ?? new MemoryAnsweredThreads(),
     streaming: new StreamingSwitch(config.SLACK_STREAMING),

@@ -7,14 +7,12 @@ import { SlackApprovals } from './approvals.ts';
 import { SlackConversationReader } from './context.ts';
 import { MemoryStreamStateStore, type StreamStateStore } from './stream-state.ts';
 import { StreamingSwitch } from './streaming.ts';
-import { DEFAULT_SLACK_LIMITS, SlackSurface, type SlackSurfaceLimits } from './surface.ts';
+import { DEFAULT_SLACK_LIMITS, SlackSurface } from './surface.ts';
 import { createSlackWebClient } from './web-client.ts';
 
 /** What the worker role needs from Slack: surfaces, the thread reader, approval buttons. */
 
 export interface SlackPortsOptions {
-  /** Overrides of the pacing the renderer is told about. */
-  limits?: Partial<SlackSurfaceLimits>;
   /** After Slack refuses streaming, how long to post-and-update before trying streams again. @defaultValue 600_000 */
   streamingRetryMs?: number;
   /** A ready client (tests); otherwise one is built from the config. */
@@ -42,7 +40,6 @@ export function createSlackPorts(
   const reader = options.client ?? createSlackWebClient(config);
   const streaming = new StreamingSwitch(config.SLACK_STREAMING, options.streamingRetryMs);
   const streams = options.streamStates ?? new MemoryStreamStateStore();
-  const limits = { ...DEFAULT_SLACK_LIMITS, ...options.limits };
   const slackLog = log.child({ platform: 'slack' });
 
   let botUserId: Promise<string | undefined> | undefined;
@@ -64,7 +61,7 @@ export function createSlackPorts(
   return {
     platform: 'slack',
     client,
-    surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits }),
+    surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits: DEFAULT_SLACK_LIMITS }),
     conversation: new SlackConversationReader({ client: reader, log: slackLog, botToken: config.SLACK_BOT_TOKEN, trustedFileOrigins, botUserId: resolveBotUserId }),
     approvals: new SlackApprovals(client),
     async close() {
