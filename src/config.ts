@@ -2,19 +2,20 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
- * Every environment variable the bot reads, in one schema. Nothing else in the code base reads
- * `process.env`; it receives a `Config` (or a slice of it) instead.
+ * Every environment variable the bot reads, in one schema built from the core's part and each
+ * registered platform's part. Nothing else in the code base reads `process.env`; it receives a
+ * `Config` (or a slice of it) instead. Platforms build their parts with the helpers exported here.
  */
 
-const bool = (fallback: boolean) =>
+export const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+export const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
-const list = z
+export const list = z
   .string()
   .default('')
   .transform((value) =>
@@ -24,19 +25,20 @@ const list = z
       .filter((item) => item.length > 0),
   );
 
-const optionalString = z
+export const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-const url = (fallback: string) => z.url().default(fallback).transform((value) => value.replace(/\/+$/, ''));
-const optionalUrl = z
+export const url = (fallback: string) => z.url().default(fallback).transform((value) => value.replace(/\/+$/, ''));
+export const optionalUrl = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim().replace(/\/+$/, '')))
   .pipe(z.url().optional());
 
-export const configSchema = z.object({
+/** The core's variables; each platform adds its own part (its descriptor's `configShape`). */
+export const coreConfigShape = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -81,31 +83,79 @@ export const configSchema = z.object({
   OFOX_BOT_CONFIG: optionalString,
   FETCH_URL_ALLOWLIST: list,
   TOOL_APPROVAL_TIMEOUT_MS: int(120_000, 1),
+};
 
-  // Discord
-  DISCORD_TOKEN: optionalString,
-  DISCORD_APPLICATION_ID: optionalString,
-  DISCORD_API_URL: optionalUrl,
-  DISCORD_GUILD_ID: optionalString,
-  DISCORD_ADMIN_ROLE_IDS: list,
-  DISCORD_THREAD_PER_CONVERSATION: bool(false),
-
-  // Slack
-  SLACK_BOT_TOKEN: optionalString,
-  SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
-  SLACK_API_URL: optionalUrl,
-  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]+$/).default('/ofox'),
-  SLACK_STREAMING: z.enum(['native', 'update']).default('native'),
-  SLACK_ADMIN_USER_IDS: list,
-  SLACK_THREAD_FOLLOWUPS: bool(true),
-  PORT: int(3000, 0),
-});
-
-export type Config = z.infer<typeof configSchema>;
+export type CoreConfig = z.infer<z.ZodObject<typeof coreConfigShape>>;
 export type Role = 'start' | 'gateway' | 'worker' | 'ask' | 'register-commands' | 'doctor';
 
-const SECRET_KEYS = ['OFOX_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+/**
+ * Each platform adds the type of its config part here, next to its descriptor:
+ * `declare module '../../src/config.ts' { interface PlatformConfigs { discord: DiscordConfig } }`.
+ * `Config` is then typed for every registered platform without the core importing an adapter.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface PlatformConfigs {}
+
+type Intersection<U> = (U extends unknown ? (part: U) => void : never) extends (part: infer I) => void ? I : never;
+
+/** The core's variables and every registered platform's. */
+export type Config = CoreConfig & Intersection<PlatformConfigs[keyof PlatformConfigs]>;
+
+/** What the config needs to know of a platform: its variables, which of them are secret, and when it is complete. */
+export interface PlatformConfigPart {
+  /** The registry name (`discord`, `slack`, `terminal`, ...). */
+  readonly name: string;
+  /** Its environment variables, merged into the one schema. */
+  readonly configShape: z.ZodRawShape;
+  /** Variables whose values are secret: masked when printed, scrubbed from logs. */
+  readonly secretKeys: readonly string[];
+  /** The variable that turns it on, named when no platform is configured for a role. */
+  readonly keyVariable?: string;
+  /** The roles it takes part in (`start`, `gateway`, `worker`, `ask`, ...). */
+  readonly roles: readonly Role[];
+  /** Configured well enough to run. */
+  enabled(config: Config): boolean;
+  /** What a role needs of it that is missing or half set (every gap at once; empty when fine). */
+  configProblems(config: Config, role: Role): string[];
+}
+
+let registeredPlatforms: readonly PlatformConfigPart[] = [];
+
+/**
+ * The composition root (`src/cli/platforms.ts`) registers the platform registry once at start, so
+ * `loadConfig`, `assertRoleConfig`, `redactConfig` and `secretValues` know every platform's part
+ * without the core importing an adapter. Tests pass a list explicitly instead.
+ */
+export function registerPlatformConfigs(platforms: readonly PlatformConfigPart[]): void {
+  registeredPlatforms = platforms;
+}
+
+export function registeredPlatformConfigs(): readonly PlatformConfigPart[] {
+  return registeredPlatforms;
+}
+
+/** One schema: the core's part plus each platform's (a variable named twice is a programming error). */
+export function buildConfigSchema(platforms: readonly PlatformConfigPart[] = registeredPlatforms) {
+  let shape: z.ZodRawShape = { ...coreConfigShape };
+  for (const platform of platforms) {
+    for (const key of Object.keys(platform.configShape)) {
+      if (key in shape) throw new Error(`config variable ${key} is declared twice (platform ${platform.name})`);
+    }
+    shape = { ...shape, ...platform.configShape };
+  }
+  return z.object(shape).transform((value) => value as Config);
+}
+
+/** The schema of the registered platforms, built when used (so registration order does not matter). */
+export const configSchema = {
+  parse: (input: unknown): Config => buildConfigSchema().parse(input),
+};
+
+const CORE_SECRET_KEYS = ['OFOX_API_KEY'] as const;
+
+function secretKeysOf(platforms: readonly PlatformConfigPart[]): string[] {
+  return [...CORE_SECRET_KEYS, ...platforms.flatMap((platform) => platform.secretKeys)];
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -117,9 +167,9 @@ export class ConfigError extends Error {
 }
 
 /** Loads `.env` (when present, without overriding the real environment) and validates everything at once. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env', platforms: readonly PlatformConfigPart[] = registeredPlatforms): Config {
   if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
-  const parsed = configSchema.safeParse(env);
+  const parsed = buildConfigSchema(platforms).safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
@@ -129,43 +179,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env
 }
 
 /** What a role needs beyond the defaults; lists every gap at once. */
-export function assertRoleConfig(config: Config, role: Role): void {
+export function assertRoleConfig(config: Config, role: Role, platforms: readonly PlatformConfigPart[] = registeredPlatforms): void {
   const problems: string[] = [];
   const needsModel = role === 'start' || role === 'worker' || role === 'ask' || role === 'doctor';
   if (needsModel && !config.OFOX_API_KEY) problems.push('OFOX_API_KEY: required (your OfoxAI API key)');
-  if (role === 'gateway' || role === 'start' || role === 'register-commands') {
-    const discord = config.DISCORD_TOKEN || config.DISCORD_APPLICATION_ID;
-    const slack = config.SLACK_BOT_TOKEN || config.SLACK_SIGNING_SECRET || config.SLACK_APP_TOKEN;
-    if (discord && !config.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: required when Discord is configured');
-    if (discord && !config.DISCORD_APPLICATION_ID) problems.push('DISCORD_APPLICATION_ID: required when Discord is configured');
-    if (role !== 'register-commands') {
-      if (slack && !config.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when Slack is configured');
-      if (slack && !config.SLACK_SIGNING_SECRET && !config.SLACK_APP_TOKEN) {
-        problems.push('SLACK_SIGNING_SECRET: required for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)');
-      }
-      if (!discord && !slack) problems.push('DISCORD_TOKEN or SLACK_BOT_TOKEN: configure at least one platform');
-    } else if (!discord) {
-      problems.push('DISCORD_TOKEN and DISCORD_APPLICATION_ID: required to register slash commands');
-    }
-  }
-  if (role === 'worker' && !discordEnabled(config) && !slackEnabled(config)) {
-    problems.push('DISCORD_TOKEN or SLACK_BOT_TOKEN: a worker answers for at least one platform');
+  const taking = platforms.filter((platform) => platform.roles.includes(role));
+  const platformProblems = taking.flatMap((platform) => platform.configProblems(config, role));
+  problems.push(...platformProblems);
+  // The long-running roles answer for at least one platform; a half-configured one has said so above.
+  const longRunning = role === 'start' || role === 'gateway' || role === 'worker';
+  if (longRunning && platformProblems.length === 0 && !taking.some((platform) => platform.enabled(config))) {
+    const keys = taking.map((platform) => platform.keyVariable).filter((key): key is string => key !== undefined);
+    problems.push(`${keys.join(' or ') || 'a platform'}: ${role === 'worker' ? 'a worker answers for at least one platform' : 'configure at least one platform'}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
+/** @deprecated For `src/cli/doctor.ts` until it iterates the platform registry. */
 export function discordEnabled(config: Config): boolean {
-  return Boolean(config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID);
+  return registeredPlatforms.find((platform) => platform.name === 'discord')?.enabled(config) ?? false;
 }
 
+/** @deprecated For `src/cli/doctor.ts` until it iterates the platform registry. */
 export function slackEnabled(config: Config): boolean {
-  return Boolean(config.SLACK_BOT_TOKEN && (config.SLACK_SIGNING_SECRET || config.SLACK_APP_TOKEN));
+  return registeredPlatforms.find((platform) => platform.name === 'slack')?.enabled(config) ?? false;
 }
 
 /** A copy safe to print: secrets become a fixed mask, and credentials inside URLs are removed. */
-export function redactConfig(config: Config): Record<string, unknown> {
+export function redactConfig(config: Config, platforms: readonly PlatformConfigPart[] = registeredPlatforms): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...config };
-  for (const key of SECRET_KEYS) if (copy[key] !== undefined) copy[key] = '[redacted]';
+  for (const key of secretKeysOf(platforms)) if (copy[key] !== undefined) copy[key] = '[redacted]';
   copy.REDIS_URL = redactUrl(config.REDIS_URL);
   return copy;
 }
@@ -181,11 +224,12 @@ export function redactUrl(value: string): string {
 }
 
 /** Every secret value in the config, so loggers and user-facing errors can scrub them. */
-export function secretValues(config: Config): string[] {
+export function secretValues(config: Config, platforms: readonly PlatformConfigPart[] = registeredPlatforms): string[] {
   const values: string[] = [];
-  for (const key of SECRET_KEYS) {
-    const value = config[key];
-    if (value) values.push(value);
+  const record: Record<string, unknown> = { ...config };
+  for (const key of secretKeysOf(platforms)) {
+    const value = record[key];
+    if (typeof value === 'string' && value) values.push(value);
   }
   try {
     const password = new URL(config.REDIS_URL).password;

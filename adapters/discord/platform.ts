@@ -1,0 +1,23 @@
+import type { PlatformDescriptor } from '../../src/runtime/platform.ts';
+import { discordConfigProblems, discordConfigShape, discordConfigured, DISCORD_SECRET_KEYS } from './config.ts';
+import { discordDoctorChecks } from './doctor-checks.ts';
+import { startDiscordIngress } from './ingress.ts';
+import { createDiscordPorts } from './ports.ts';
+
+/** Discord in the platform registry: a gateway session for events, REST for the worker's writes. */
+export const discordPlatform: PlatformDescriptor = {
+  name: 'discord',
+  configShape: discordConfigShape,
+  secretKeys: DISCORD_SECRET_KEYS,
+  keyVariable: 'DISCORD_TOKEN',
+  roles: ['start', 'gateway', 'worker', 'register-commands'],
+  enabled: discordConfigured,
+  configProblems: discordConfigProblems,
+  async startIngress({ config, ingress, log, redis }) {
+    const discord = await startDiscordIngress(config, ingress, log, { redis });
+    return { stop: () => discord.stop(), ready: () => discord.client.isReady() };
+  },
+  createPorts: ({ config, log, redis }) => createDiscordPorts(config, log, { redis }),
+  doctorChecks: discordDoctorChecks,
+  commandHelp: ['  register-commands   register Discord slash commands (DISCORD_GUILD_ID: one guild, at once)'],
+};

@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { Config, PlatformConfigPart } from '../config.ts';
+import type { IngressServices } from '../ingress/services.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { PlatformPorts } from '../worker/ports.ts';
+
+/**
+ * A chat platform as the rest of the bot sees it: one descriptor per adapter
+ * (`adapters/<platform>/platform.ts`), listed once in `adapters/registry.ts`. Config, roles, doctor
+ * and help iterate over the registry; nothing else names a platform.
+ */
+export interface PlatformDescriptor extends PlatformConfigPart {
+  /**
+   * Starts listening for the platform's events (gateway roles). Absent for a platform whose
+   * requests come another way (the terminal's `ask`).
+   */
+  startIngress?(runtime: PlatformRuntime): Promise<StartedIngress>;
+  /** What the worker needs to answer on this platform (surfaces, context, approvals). */
+  createPorts?(runtime: PlatformRuntime): ClosablePorts;
+  /** Checks `ofox-bot doctor` runs when the platform is enabled. */
+  doctorChecks(config: Config): PlatformDoctorCheck[];
+  /** Lines for `ofox-bot help`, one per command the platform adds or shapes (`  name   what it does`). */
+  readonly commandHelp: readonly string[];
+}
+
+/** The slice of the core a platform uses: `Core` satisfies it. */
+export interface PlatformRuntime {
+  config: Config;
+  log: Logger;
+  /** The general-purpose connection (claims, tokens, stream states, answered threads). */
+  redis: Redis;
+  ingress: IngressServices;
+}
+
+export interface StartedIngress {
+  stop(): Promise<void>;
+  /** The platform connection is up (a gateway whose session died is not ready). @defaultValue always */
+  ready?(): boolean;
+}
+
+export type ClosablePorts = PlatformPorts & { close(): Promise<void> };
+
+export interface PlatformDoctorCheck {
+  name: string;
+  /** Resolves with a detail line that holds no secret, or throws an Error whose message says what to fix. */
+  run(): Promise<string>;
+}
