@@ -1,4 +1,4 @@
-import type { ChatJob } from '../../src/queue/chat-job.ts';
+import type { ChatJob } from '../../src/ingress/index.ts';
 import type { MessageRef } from '../../src/render/surface.ts';
 import type { ApprovalOutcome, ApprovalPrompt, ApprovalSurface } from '../../src/worker/ports.ts';
 import { approvalRow } from './components.ts';

@@ -1,5 +1,5 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import type { ChatJob } from '../../src/queue/chat-job.ts';
+import type { ChatJob } from '../../src/ingress/index.ts';
 import type { MessageRef } from '../../src/render/surface.ts';
 import type { ApprovalOutcome, ApprovalPrompt, ApprovalSurface } from '../../src/worker/ports.ts';
 import { ACTION_IDS } from './blocks.ts';

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../src/config.ts';
 import type { Logger } from '../../src/observability/logger.ts';
-import type { ChatJob } from '../../src/queue/chat-job.ts';
+import type { ChatJob } from '../../src/ingress/index.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { SlackApprovals } from './approvals.ts';
 import { SlackConversationReader } from './context.ts';

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createCore } from '../runtime/core.ts';
 import { startWorkerRole } from '../runtime/worker-role.ts';
 import type { ChatAnswerResult } from '../worker/processor.ts';
-import { createTerminalPorts } from '../../adapters/terminal/index.ts';
+import { askInTerminal, createTerminalPorts } from '../../adapters/terminal/index.ts';
 import type { TerminalOutput } from '../../adapters/terminal/surface.ts';
 
 /**
@@ -17,20 +16,10 @@ export async function runAsk(prompt: string, config: Config, log: Logger, env: R
   const ports = createTerminalPorts(output);
   const workers = await startWorkerRole(core, [ports], { instances: 1, concurrency: 4 });
   try {
-    const placeholder = await ports.surface.create('…');
     const user = safeUserName();
-    const { jobId } = await core.ingress.enqueue({
-      v: 1,
-      eventId: `ask-${randomUUID()}`,
-      platform: 'terminal',
-      workspaceId: 'terminal',
-      channelId: 'terminal',
-      userId: user,
-      userName: user,
-      prompt,
-      placeholder,
-      createdAt: Date.now(),
-    });
+    const queued = await askInTerminal(core.ingress, ports.surface, { prompt, user });
+    if (queued.status !== 'queued') return { outcome: 'error', chars: 0, rounds: 0, messages: [], error: `the question was not queued (${queued.status})` };
+    const { jobId } = queued;
     const stop = () => void core.ingress.cancel(jobId, user);
     process.once('SIGINT', stop);
     try {

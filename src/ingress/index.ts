@@ -5,3 +5,4 @@ export * from './gate.ts';
 export * from './ingress-ports.ts';
 export * from './ingress-pipeline.ts';
 export * from './placeholder-pacer.ts';
+export * from './job-types.ts';

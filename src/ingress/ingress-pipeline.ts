@@ -1,10 +1,10 @@
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_JOB_VERSION, jobIdFor, type ChatJobInput } from '../queue/chat-job.ts';
 import type { MessageRef } from '../render/surface.ts';
-import { OPEN_GATE, type GateRefusalReason, type IngressGate } from './gate.ts';
+import { OPEN_GATE, type GateRefusalReason } from './gate.ts';
 import type { Inbound } from './inbound.ts';
 import type { IngressPorts } from './ingress-ports.ts';
-import { ALWAYS_POST_PLACEHOLDER, type PlaceholderPacer } from './placeholder-pacer.ts';
+import { ALWAYS_POST_PLACEHOLDER } from './placeholder-pacer.ts';
 import type { IngressServices } from './services.ts';
 
 /**
