@@ -80,20 +80,15 @@ export function createIngressPipeline(deps: IngressPipelineDeps): IngressPipelin
         return { status: 'refused', reason: decision.reason };
       }
 
+      // Ports are called as methods: an adapter may implement them as a class.
       let inbound = received;
-      if (ports.route) {
-        const route = ports.route;
-        inbound = (await quietly(log, 'could not route the request; answering where it was asked', () => route(received))) ?? received;
-      }
+      if (ports.route) inbound = (await quietly(log, 'could not route the request; answering where it was asked', async () => ports.route?.(received))) ?? received;
 
       const placeholderPort = ports.placeholder;
       const channelKey = placeholderPort?.channelKey(inbound);
       const postPlaceholder = placeholderPort !== undefined && (channelKey === undefined || (await (services.placeholderPacer ?? ALWAYS_POST_PLACEHOLDER).mayPostNow(inbound, channelKey)));
       if (placeholderPort && !postPlaceholder) log.debug({ channelKey }, 'no room for a placeholder; the first write will carry text');
-      if (ports.acknowledge) {
-        const acknowledge = ports.acknowledge;
-        await quietly(log, 'could not acknowledge the request', () => acknowledge(inbound, postPlaceholder));
-      }
+      if (ports.acknowledge) await quietly(log, 'could not acknowledge the request', async () => ports.acknowledge?.(inbound, postPlaceholder));
 
       let placeholder: MessageRef | undefined;
       const fail = async (error: unknown, message: string): Promise<IngressOutcome> => {
@@ -132,11 +127,8 @@ export function createIngressPipeline(deps: IngressPipelineDeps): IngressPipelin
         const result = await services.enqueue(chatJobFrom(inbound, placeholder, now()));
         if (result.duplicate) {
           log.info({ jobId: result.jobId }, 'event was already queued; removing the extra placeholder');
-          const discard = placeholderPort?.discard;
-          if (placeholder && discard) {
-            const extra = placeholder;
-            await quietly(log, 'could not remove the extra placeholder', () => discard(extra));
-          }
+          const extra = placeholder;
+          if (extra && placeholderPort?.discard) await quietly(log, 'could not remove the extra placeholder', async () => placeholderPort.discard?.(extra));
           return { status: 'duplicate', jobId: result.jobId };
         }
         log.info({ jobId: result.jobId, trigger: inbound.trigger, placeholder: placeholder !== undefined }, 'request queued');
