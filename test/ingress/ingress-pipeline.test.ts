@@ -70,16 +70,15 @@ class RecordingPorts implements IngressPorts {
   readonly placeholder: NonNullable<IngressPorts['placeholder']>;
 
   constructor(options: { placeholder?: boolean } = {}) {
-    const ports = this;
     this.placeholder = {
       channelKey: (received) => `chat:${received.channelId}`,
-      async post(_received, jobId) {
-        ports.calls.push(`placeholder ${jobId}`);
-        return ports.placeholderResult();
+      post: async (_received, jobId) => {
+        this.calls.push(`placeholder ${jobId}`);
+        return this.placeholderResult();
       },
-      async discard(ref) {
-        ports.calls.push('discard');
-        ports.discarded.push(ref);
+      discard: async (ref) => {
+        this.calls.push('discard');
+        this.discarded.push(ref);
       },
     };
     if (options.placeholder === false) Object.defineProperty(this, 'placeholder', { value: undefined });
