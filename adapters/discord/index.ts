@@ -1,4 +1,6 @@
-/** Discord: the worker's ports and the gateway's ingress; `src/main.ts` composes them. */
+/** Discord: the worker's ports and the gateway's ingress; `discordPlatform` is its registry entry. */
+export { discordPlatform } from './platform.ts';
+export { discordConfigShape, type DiscordConfig } from './config.ts';
 export { createDiscordPorts, type DiscordPorts, type DiscordPortsOptions } from './ports.ts';
 export { startDiscordIngress, type DiscordIngress, type DiscordIngressOptions } from './ingress.ts';
 export { registerDiscordCommands, DISCORD_COMMANDS } from './commands.ts';

@@ -1,4 +1,6 @@
-/** Slack: the worker's ports and the gateway's ingress; `src/main.ts` composes them. */
+/** Slack: the worker's ports and the gateway's ingress; `slackPlatform` is its registry entry. */
+export { slackPlatform } from './platform.ts';
+export { slackConfigShape, type SlackConfig } from './config.ts';
 export { createSlackPorts, type SlackPorts, type SlackPortsOptions } from './ports.ts';
 export { startSlackIngress, type SlackIngress, type SlackIngressConfig, type SlackIngressOptions } from './ingress.ts';
 export { SlackSurface, DEFAULT_SLACK_LIMITS, type SlackSurfaceLimits } from './surface.ts';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { createCommandService } from '../commands/index.ts';
-import { createIngressServices, type IngressServices } from '../ingress/index.ts';
+import { createIngressServices, type IngressGate, type IngressServices, type PlaceholderPacer } from '../ingress/index.ts';
 import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -11,7 +11,7 @@ import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts
 import { UsageStore } from '../usage/index.ts';
 
 /**
- * Everything platform-neutral a process needs, built once from the config. `src/main.ts` adds the
+ * Everything platform-neutral a process needs, built once from the config. `src/cli/roles.ts` adds the
  * platform adapters; the tests build the same core against the fakes.
  */
 export interface Core {
@@ -38,6 +38,10 @@ export interface CoreOptions {
   env: Record<string, string | undefined>;
   /** Start MCP servers now (workers, and gateways answering `/tools`). @defaultValue true */
   startTools?: boolean;
+  /** Access, budget and fairness checked before each request is accepted. @defaultValue OPEN_GATE */
+  gate?: IngressGate;
+  /** Asked before each placeholder is posted. @defaultValue ALWAYS_POST_PLACEHOLDER */
+  placeholderPacer?: PlaceholderPacer;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -72,6 +76,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     runCommand: (command) => commands.runCommand(command),
     decideApproval: (click) => approvals.decide(click),
     log: log.child({ role: 'ingress' }),
+    ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
   });
 
   return {
