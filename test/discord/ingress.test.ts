@@ -161,6 +161,30 @@ describe('discord ingress', () => {
     expect(fake.buttonsOf(placeholder.id)).toEqual([]);
   });
 
+  it('a gate refusal reaches the asker privately by DM, with no placeholder and no job', async () => {
+    Object.assign(services, { gate: { check: async () => ({ allowed: false, reason: 'budget', notice: 'Your budget for this month is spent.' }) } });
+    await startIngress();
+    fake.userSays({ content: 'hello', mentionBot: true });
+    const dm = fake.state.dmChannelWith(fake.alice);
+    const notice = await fake.waitFor(() => fake.botMessagesIn(dm.id)[0], 'the private notice');
+    await settle();
+    expect(notice.content).toBe('Your budget for this month is spent.');
+    expect(fake.botMessagesIn(dm.id)).toHaveLength(1);
+    expect(fake.botMessagesIn(fake.channel.id)).toHaveLength(0);
+    expect(services.jobs).toHaveLength(0);
+  });
+
+  it('without room for a placeholder, shows typing and queues the job without one', async () => {
+    Object.assign(services, { placeholderPacer: { mayPostNow: async () => false } });
+    await startIngress();
+    fake.userSays({ content: 'hello', mentionBot: true });
+    await fake.waitFor(() => services.jobs.length === 1, 'the job');
+    await settle();
+    expect(services.jobs[0]?.placeholder).toBeUndefined();
+    expect(fake.botMessagesIn(fake.channel.id)).toHaveLength(0);
+    expect(fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith(`/channels/${fake.channel.id}/typing`))).toHaveLength(1);
+  });
+
   it('passes attachments on as typed job attachments and names people instead of raw mentions', async () => {
     await startIngress();
     fake.userSays({

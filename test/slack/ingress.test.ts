@@ -118,6 +118,20 @@ describe('mentions', () => {
   });
 });
 
+describe('the gate', () => {
+  it('a refusal is shown only to the asker; nothing is posted or enqueued', async () => {
+    await start();
+    Object.assign(services, { gate: { check: async () => ({ allowed: false, reason: 'access', notice: 'Only the design team may ask here.' }) } });
+    const sent = await sender.appMention({ channel: 'C1', user: 'UALICE', text: `<@${slack.botUserId}> hi` });
+    await eventually(() => slack.workspace.ephemerals.length === 1);
+    await sleep(150);
+    expect(slack.workspace.ephemerals).toEqual([expect.objectContaining({ channel: 'C1', user: 'UALICE', text: 'Only the design team may ask here.', thread_ts: sent.ts })]);
+    expect(slack.botReplies('C1', sent.ts)).toHaveLength(0);
+    expect(slack.callsTo('chat.startStream')).toEqual([]);
+    expect(services.enqueued).toEqual([]);
+  });
+});
+
 describe('when the queue is down', () => {
   it('says so in the placeholder instead of leaving it thinking', async () => {
     await start();
