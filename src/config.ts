@@ -77,6 +77,12 @@ export const configSchema = z.object({
   /** Health and metrics HTTP port; 0 turns it off. */
   HEALTH_PORT: int(9464, 0),
 
+  // Observability (owned by src/observability)
+  /** Turns on bull-board at /admin/queues on the health port, behind this token; unset: off. */
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'use at least 16 characters').optional()),
+  /** OTLP/HTTP collector for traces (the standard OpenTelemetry variable); unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+
   // Tools
   OFOX_BOT_CONFIG: optionalString,
   FETCH_URL_ALLOWLIST: list,
@@ -105,7 +111,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type Role = 'start' | 'gateway' | 'worker' | 'ask' | 'register-commands' | 'doctor';
 
-const SECRET_KEYS = ['OFOX_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+const SECRET_KEYS = ['OFOX_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'ADMIN_TOKEN'] as const;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

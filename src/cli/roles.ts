@@ -2,6 +2,8 @@ import type { Config } from '../config.ts';
 import { discordEnabled, slackEnabled } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startHealthServer } from '../observability/health-server.ts';
+import { createAdminQueuesHandler } from '../observability/admin-queues.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { createCore, type Core } from '../runtime/core.ts';
 import { startWorkerRole } from '../runtime/worker-role.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
@@ -45,6 +47,8 @@ async function startIngress(core: Core): Promise<Stoppable[]> {
 }
 
 export async function runRole(role: 'start' | 'gateway' | 'worker', config: Config, log: Logger, env: Record<string, string | undefined>): Promise<void> {
+  // Before the core: its queue and the workers pick up BullMQ's telemetry when tracing is on.
+  const tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, role });
   const core = await createCore({ config, log, env });
   const ingress = role === 'worker' ? [] : await startIngress(core);
   const ports = role === 'gateway' ? [] : platformPorts(core);
@@ -55,6 +59,7 @@ export async function runRole(role: 'start' | 'gateway' | 'worker', config: Conf
           port: config.HEALTH_PORT,
           log,
           ready: async () => ingress.every((started) => started.ready?.() ?? true) && (await core.redis.ping()) === 'PONG',
+          adminQueues: config.ADMIN_TOKEN ? createAdminQueuesHandler({ token: config.ADMIN_TOKEN, queues: [core.producer.queue] }) : undefined,
         })
       : undefined;
   log.info({ role, discord: discordEnabled(config), slack: slackEnabled(config) }, 'ofox-bot is running');
@@ -66,5 +71,6 @@ export async function runRole(role: 'start' | 'gateway' | 'worker', config: Conf
     for (const port of ports) await port.close().catch(() => {});
     health?.close();
     await core.close();
+    await tracing?.shutdown();
   });
 }

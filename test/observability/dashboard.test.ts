@@ -27,7 +27,7 @@ const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [
 const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan']);
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords, label names or strings. */
-export function metricNamesIn(expr: string): string[] {
+function metricNamesIn(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""') // label values
     .replace(/\{[^}]*\}/g, '') // label matchers
@@ -47,9 +47,9 @@ async function exportedNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const metric of await metricsRegistry.getMetricsAsJSON()) {
     names.add(metric.name);
-    if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
+    if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
     // A summary's series: the quantiles under its own name, plus _sum and _count.
-    if (metric.type === 'summary') for (const suffix of ['_sum', '_count']) names.add(metric.name + suffix);
+    if (String(metric.type) === 'summary') for (const suffix of ['_sum', '_count']) names.add(metric.name + suffix);
   }
   return names;
 }
