@@ -111,3 +111,11 @@ export function recordSpan(name: string, attributes: Attributes, durationMs: num
 export function failSpan(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
 }
+
+/**
+ * Ingress services whose enqueue opens the answer's trace (an `ingress` span, parent of BullMQ's
+ * producer span), so the worker's spans join the trace of the request that caused them.
+ */
+export function traceEnqueue<S extends { enqueue(job: { platform: string }): Promise<R> }, R>(services: S): S {
+  return { ...services, enqueue: (job: { platform: string }) => withSpan('ingress', { 'ofox_bot.platform': job.platform }, () => services.enqueue(job)) };
+}

@@ -6,7 +6,7 @@ import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
-import { bullmqTelemetry } from '../observability/tracing.ts';
+import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
 import { ChatProducer, createRedisConnection } from '../queue/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
@@ -89,7 +89,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     usage,
     approvals,
     tools,
-    ingress,
+    // Each enqueue opens the answer's trace when tracing is on.
+    ingress: traceEnqueue(ingress),
     connect,
     async close() {
       for (const stop of unobserve) stop();
