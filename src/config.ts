@@ -79,6 +79,12 @@ export const coreConfigShape = {
   /** Health and metrics HTTP port; 0 turns it off. */
   HEALTH_PORT: int(9464, 0),
 
+  // Observability (owned by src/observability)
+  /** Turns on bull-board at /admin/queues on the health port, behind this token; unset: off. */
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'use at least 16 characters').optional()),
+  /** OTLP/HTTP collector for traces (the standard OpenTelemetry variable); unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+
   // Tools
   OFOX_BOT_CONFIG: optionalString,
   FETCH_URL_ALLOWLIST: list,
@@ -151,7 +157,7 @@ export const configSchema = {
   parse: (input: unknown): Config => buildConfigSchema().parse(input),
 };
 
-const CORE_SECRET_KEYS = ['OFOX_API_KEY'] as const;
+const CORE_SECRET_KEYS = ['OFOX_API_KEY', 'ADMIN_TOKEN'] as const;
 
 function secretKeysOf(platforms: readonly PlatformConfigPart[]): string[] {
   return [...CORE_SECRET_KEYS, ...platforms.flatMap((platform) => platform.secretKeys)];

@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startHealthServer } from '../observability/health-server.ts';
+import { createAdminQueuesHandler } from '../observability/admin-queues.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { createCore } from '../runtime/core.ts';
 import type { ClosablePorts, StartedIngress } from '../runtime/platform.ts';
 import { startWorkerRole } from '../runtime/worker-role.ts';
@@ -10,6 +12,8 @@ import { onShutdownSignal } from './shutdown.ts';
 /** The composition root for the long-running roles: the core plus whichever registered platforms are configured. */
 
 export async function runRole(role: 'start' | 'gateway' | 'worker', config: Config, log: Logger, env: Record<string, string | undefined>): Promise<void> {
+  // Before the core: its queue and the workers pick up BullMQ's telemetry when tracing is on.
+  const tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, role });
   const core = await createCore({ config, log, env });
   const platforms = platformsFor(config, role);
   const ingress: StartedIngress[] = [];
@@ -24,6 +28,7 @@ export async function runRole(role: 'start' | 'gateway' | 'worker', config: Conf
           port: config.HEALTH_PORT,
           log,
           ready: async () => ingress.every((started) => started.ready?.() ?? true) && (await core.redis.ping()) === 'PONG',
+          adminQueues: config.ADMIN_TOKEN ? createAdminQueuesHandler({ token: config.ADMIN_TOKEN, queues: [core.producer.queue] }) : undefined,
         })
       : undefined;
   log.info({ role, platforms: platforms.map((platform) => platform.name) }, 'ofox-bot is running');
@@ -35,5 +40,6 @@ export async function runRole(role: 'start' | 'gateway' | 'worker', config: Conf
     for (const port of ports) await port.close().catch(() => {});
     health?.close();
     await core.close();
+    await tracing?.shutdown();
   });
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from './logger.ts';
 import { metricsRegistry } from './metrics.ts';
 
@@ -7,6 +7,8 @@ export interface HealthServerOptions {
   /** Readiness: every dependency this role needs answers (Redis, the platform connection). */
   ready: () => Promise<boolean>;
   log: Logger;
+  /** Serves `/admin/queues*` (bull-board behind ADMIN_TOKEN); without it that path is a 404. @defaultValue none */
+  adminQueues?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 /** /healthz (the process is up), /readyz (it can do its job) and /metrics (Prometheus). */
@@ -25,6 +27,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<S
         .metrics()
         .then((body) => response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(body))
         .catch(() => response.writeHead(500).end());
+    } else if (options.adminQueues && (path === '/admin/queues' || path?.startsWith('/admin/queues/'))) {
+      options.adminQueues(request, response);
     } else {
       response.writeHead(404).end();
     }

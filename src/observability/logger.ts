@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { answerLogContext } from './log-context.ts';
 
 export type { Logger } from 'pino';
 
@@ -22,6 +23,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { pid: process.pid, ...options.base },
       redact: { paths: ['*.authorization', '*.Authorization', '*.token', '*.apiKey', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
       hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
+      // The running answer's jobId, platform, channelId, model, attempt and trace id on every line.
+      mixin: answerLogContext,
     },
     options.destination ?? pino.destination({ sync: false }),
   );

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CHAT_QUEUE } from './queue-names.ts';
 import { chatJobSchema, jobIdFor, type ChatJob, type ChatJobInput } from './chat-job.ts';
@@ -13,6 +13,8 @@ export interface ChatProducerOptions {
   keepCompleted?: number;
   /** Failed jobs kept for inspection. @defaultValue 5000 */
   keepFailed?: number;
+  /** BullMQ telemetry: the job carries the enqueuer's trace to the worker. @defaultValue none */
+  telemetry?: Telemetry;
 }
 
 /** Where a job stands, as ingress and the CLI ask it: not there, still to finish, or done. */
@@ -25,7 +27,7 @@ export class ChatProducer {
   private readonly keepFailed: number;
 
   constructor(options: ChatProducerOptions) {
-    this.queue = new Queue(CHAT_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'ofox' });
+    this.queue = new Queue(CHAT_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'ofox', telemetry: options.telemetry });
     this.attempts = options.attempts ?? 3;
     this.keepCompleted = options.keepCompleted ?? 1_000;
     this.keepFailed = options.keepFailed ?? 5_000;

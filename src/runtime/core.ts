@@ -5,6 +5,8 @@ import { createIngressServices, type IngressGate, type IngressServices, type Pla
 import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
+import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
 import { ChatProducer, createRedisConnection } from '../queue/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
@@ -54,13 +56,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     return connection;
   };
   const redis = connect('client');
-  const producer = new ChatProducer({ connection: connect('producer'), prefix, attempts: config.JOB_ATTEMPTS });
-  const llm = createLlmClient(llmClientOptionsFromConfig(config));
+  const producer = new ChatProducer({ connection: connect('producer'), prefix, attempts: config.JOB_ATTEMPTS, telemetry: bullmqTelemetry() });
+  // Metrics subscribe to the client's callbacks and wrap its contract; the client imports none.
+  const metrics = createMetricsRecorder();
+  const llm = observeLlm(createLlmClient({ ...llmClientOptionsFromConfig(config), onRetry: metrics.llmHooks.onRetry }), metrics.llmHooks);
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });
   const tools = await createTools({ config, env: options.env, log });
   if (options.startTools ?? true) await tools.start();
+  const unobserve = [metrics.queueMetrics(producer.queue), metrics.redisRoundTrip(redis), metrics.mcpServers(tools.mcp)];
 
   const commands = createCommandService({
     settings,
@@ -90,9 +95,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     usage,
     approvals,
     tools,
-    ingress,
+    // Each enqueue opens the answer's trace when tracing is on.
+    ingress: traceEnqueue(ingress),
     connect,
     async close() {
+      for (const stop of unobserve) stop();
       await tools.close().catch((error: unknown) => log.warn({ err: error }, 'tools did not close cleanly'));
       await approvals.close?.();
       await producer.close().catch(() => {});

@@ -1,3 +1,5 @@
+import { createMetricsRecorder, observeBudget, observePacer, observePlatform, observeProcessor } from '../observability/index.ts';
+import { bullmqTelemetry } from '../observability/tracing.ts';
 import { CancelListener } from '../queue/cancel-bus.ts';
 import { chatJobSchema } from '../queue/chat-job.ts';
 import { RedisChannelPacer } from '../render/index.ts';
@@ -31,15 +33,17 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
   const cancels = new CancelListener({ subscriber: core.connect('subscriber'), client: core.redis, prefix });
   await cancels.start();
   const shutdown = new AbortController();
+  // Metrics subscribe at the seams (surfaces, pacer, budget, tools, the processor); the hot paths import none.
+  const metrics = createMetricsRecorder();
   const processor = createChatProcessor({
     llm: core.llm,
-    platforms: new Map(platforms.map((ports) => [ports.platform, ports])),
+    platforms: new Map(platforms.map((ports) => [ports.platform, observePlatform(ports, metrics)])),
     settings: core.settings,
-    tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log }),
+    tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log, ...metrics.toolHooks }),
     // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
-    pacer: new RedisChannelPacer({ redis: core.connect('client'), prefix, log }),
+    pacer: observePacer(new RedisChannelPacer({ redis: core.connect('client'), prefix, log }), metrics.renderHooks),
     cancels,
-    budget: new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }),
+    budget: observeBudget(new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }), metrics.llmHooks),
     usage: core.usage,
     shutdownSignal: shutdown.signal,
     log,
@@ -54,7 +58,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
   });
   const byPlatform = new Map(platforms.map((ports) => [ports.platform, ports]));
   const pool = new WorkerPool({
-    processor,
+    processor: observeProcessor(processor, { log }),
     onFailedForGood: async (job) => {
       const parsed = chatJobSchema.safeParse(job.data);
       const ports = parsed.success ? byPlatform.get(parsed.data.platform) : undefined;
@@ -67,7 +71,9 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     concurrency: options.concurrency ?? config.WORKER_CONCURRENCY,
     lockDurationMs: options.lockDurationMs ?? config.JOB_LOCK_MS,
     log,
+    telemetry: bullmqTelemetry(),
   });
+  const unobserve = pool.workers.map((worker) => metrics.observeWorker(worker));
   pool.start();
   await pool.waitUntilReady();
   log.info({ instances: pool.workers.length, platforms: platforms.map((ports) => ports.platform) }, 'workers ready');
@@ -77,6 +83,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     async stop(graceMs = config.SHUTDOWN_GRACE_MS) {
       await pool.stop(graceMs, () => shutdown.abort(new Error('shutting down')));
       await cancels.close();
+      for (const stop of unobserve) stop();
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
-import { toolCallsTotal } from '../observability/metrics.ts';
 import type { ChatJob } from '../queue/chat-job.ts';
 import type { ResolvedSettings } from '../settings/types.ts';
-import { runToolCall, summarizeToolInput, toolSpec, type ApprovalBroker, type Tool, type ToolCatalog } from '../tools/index.ts';
+import { runToolCall, summarizeToolInput, toolSpec, type ApprovalBroker, type Tool, type ToolCatalog, type ToolRunStatus } from '../tools/index.ts';
 import type { ApprovalOutcome } from '../tools/approval/approval-types.ts';
 import { SurfaceRateLimitedError } from '../render/surface.ts';
 import { abortableSleep } from '../llm/index.ts';
@@ -15,6 +14,10 @@ export interface AnswerToolsOptions {
   /** Without a broker (or a platform without approval buttons), tools needing approval are refused. */
   approvals?: ApprovalBroker;
   log: Logger;
+  /** Told when a tool call ends, for metrics and traces. @defaultValue none */
+  onToolCall?(info: { tool: string; status: ToolRunStatus; durationMs: number }): void;
+  /** Told when an approval is asked for and when it is decided. @defaultValue none */
+  onApproval?(event: 'requested' | ApprovalOutcome): void;
 }
 
 /** The channel's enabled tools for one answer, with approvals posted on the answer's platform. */
@@ -27,7 +30,7 @@ export function createAnswerTools(options: AnswerToolsOptions): AnswerToolsFacto
         specs: () => enabled.map(toolSpec),
         async run(call, { signal, onState }) {
           if (call.invalid) {
-            toolCallsTotal.inc({ tool: call.name, ok: 'false' });
+            options.onToolCall?.({ tool: call.name, status: 'invalid-input', durationMs: 0 });
             return {
               ok: false,
               durationMs: 0,
@@ -48,7 +51,7 @@ export function createAnswerTools(options: AnswerToolsOptions): AnswerToolsFacto
                 }
               : {},
           );
-          toolCallsTotal.inc({ tool: call.name, ok: String(result.ok) });
+          options.onToolCall?.({ tool: call.name, status: result.status, durationMs: result.durationMs });
           if (!result.ok) options.log.info({ jobId, tool: call.name, status: result.status }, 'tool call did not succeed');
           const display = result.status === 'denied' ? APPROVAL_DISPLAY[approval ?? 'denied'] : undefined;
           return display ? { ...result, display } : result;
@@ -84,8 +87,10 @@ function approverFor(job: ChatJob, jobId: string, ports: PlatformPorts, options:
   return async (tool: Tool, input: unknown, signal: AbortSignal, onState: (state: 'awaiting-approval' | 'running') => void): Promise<ApprovalOutcome> => {
     onState('awaiting-approval');
     const prompt = await broker.open({ jobId, toolName: tool.name, summary: summarizeToolInput(input), userId: job.userId });
+    options.onApproval?.('requested');
     const ref = await withRateLimitRetry(() => surface.post(job, prompt), signal);
     const outcome = await broker.wait(prompt.approvalId, { signal });
+    options.onApproval?.(outcome);
     const decidedBy = (await broker.get(prompt.approvalId).catch(() => undefined))?.decidedBy;
     // The outcome must replace the buttons even if this answer was stopped meanwhile.
     await withRateLimitRetry(() => surface.resolve(ref, prompt, outcome, decidedBy), AbortSignal.timeout(30_000)).catch((error: unknown) =>

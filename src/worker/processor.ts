@@ -1,6 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.ts';
-import { answerSeconds, answersTotal } from '../observability/metrics.ts';
 import type { LlmClient } from '../llm/types.ts';
 import { describeLlmError, LlmError } from '../llm/index.ts';
 import { chatJobSchema, type ChatJob } from '../queue/chat-job.ts';
@@ -116,11 +115,6 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
 
     let rounds = 0;
     let toolsRan = false;
-    const started = performance.now();
-    const done = (outcome: ChatAnswerResult['outcome']) => {
-      answersTotal.inc({ platform: data.platform, outcome });
-      answerSeconds.observe({ platform: data.platform }, (performance.now() - started) / 1000);
-    };
     try {
       if (!settingsResult.ok) throw settingsResult.error;
       const settings = settingsResult.settings;
@@ -172,7 +166,6 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         })
         .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
       log.info({ rounds, chars: result.text.length, model, inputTokens: result.inputTokens, outputTokens: result.outputTokens }, 'answer complete');
-      done('complete');
       return { outcome: 'complete', chars: result.text.length, rounds, messages: refs };
     } catch (error) {
       if (bullSignal?.aborted && !cancel.signal.aborted && !deps.shutdownSignal.aborted) {
@@ -184,13 +177,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       if (refused.signal.aborted) {
         const reason = readableError(refused.signal.reason);
         log.error({ err: refused.signal.reason }, 'the platform refused the answer; giving up');
-        done('error');
         return { outcome: 'error', chars: 0, rounds, messages: message.refs, error: reason };
       }
       if (cancel.signal.aborted) {
         log.info('answer stopped by user');
         const refs = await message.finish({ outcome: 'stopped', controls: { kind: 'none' } });
-        done('stopped');
         return { outcome: 'stopped', chars: 0, rounds, messages: refs };
       }
       if (deps.shutdownSignal.aborted) {
@@ -216,7 +207,6 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         log.error({ err: finishError }, 'could not show the error in the chat');
         return [] as MessageRef[];
       });
-      done('error');
       return { outcome: 'error', chars: 0, rounds, messages: refs, error: reason };
     } finally {
       cancel.release();

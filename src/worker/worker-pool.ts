@@ -1,4 +1,4 @@
-import { Worker, type Job, type Processor } from 'bullmq';
+import { Worker, type Job, type Processor, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_QUEUE } from '../queue/queue-names.ts';
@@ -26,6 +26,8 @@ export interface WorkerPoolOptions {
    * data was unusable): the last chance to replace a stuck "thinking…" with an error.
    */
   onFailedForGood?: (job: Job, error: Error) => Promise<void>;
+  /** BullMQ telemetry (traces), continuing the trace the job was enqueued in. @defaultValue none */
+  telemetry?: Telemetry;
 }
 
 export class WorkerPool {
@@ -46,6 +48,7 @@ export class WorkerPool {
         maxStalledCount: 2,
         autorun: false,
         name: `ofox-worker-${process.pid}-${index}`,
+        telemetry: options.telemetry,
       });
       worker.on('failed', (job, error) => {
         this.log.warn({ jobId: job?.id, err: error }, 'job failed');

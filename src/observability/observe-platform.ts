@@ -1,0 +1,90 @@
+import type { ChannelBudget, ChannelPacer } from '../render/channel-pacer.ts';
+import { isPermanentRefusal, type MessageOptions, type MessageRef, type Surface } from '../render/surface.ts';
+import type { PlatformPorts } from '../worker/ports.ts';
+import { currentAnswer } from './answer-context.ts';
+import type { AnswerHooks, PlatformWriteKind, RenderHooks } from './metrics-recorder.ts';
+import { failSpan, startSpan } from './tracing.ts';
+
+/**
+ * A platform's ports whose surfaces report every write: accepted writes by kind, 429s with their
+ * Retry-After, permanent refusals, the first write that shows the answer's text, and a
+ * `platform write` span. The surface contract is the seam, so neither the renderer nor the
+ * adapters know they are observed.
+ */
+export function observePlatform(ports: PlatformPorts, hooks: { renderHooks: RenderHooks; answerHooks: AnswerHooks }): PlatformPorts {
+  return {
+    get platform() {
+      return ports.platform;
+    },
+    get conversation() {
+      return ports.conversation;
+    },
+    get approvals() {
+      return ports.approvals;
+    },
+    surfaceFor: (job) => observeSurface(ports.surfaceFor(job), ports.platform, hooks),
+  };
+}
+
+export function observeSurface(surface: Surface, platform: string, hooks: { renderHooks: RenderHooks; answerHooks: AnswerHooks }): Surface {
+  const write = async <T>(kind: PlatformWriteKind, send: () => Promise<T>): Promise<T> => {
+    const answer = currentAnswer();
+    const startedAt = performance.now();
+    const span = startSpan('platform write', { 'ofox_bot.platform': platform, 'ofox_bot.write.kind': kind });
+    try {
+      const result = await send();
+      hooks.renderHooks.onWrite({ kind, platform });
+      // A write that left after the model's first text carries that text (the renderer sends the latest snapshot).
+      if (answer?.firstTextAt !== undefined && startedAt >= answer.firstTextAt) hooks.answerHooks.onFirstVisible();
+      return result;
+    } catch (error) {
+      const retryAfterMs = rateLimitedFor(error);
+      if (retryAfterMs !== undefined) hooks.renderHooks.onRateLimited({ retryAfterMs }, platform);
+      else if (isPermanentRefusal(error)) hooks.renderHooks.onRefused(error, platform);
+      span.setAttribute('ofox_bot.write.rate_limited', retryAfterMs !== undefined);
+      failSpan(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+  return {
+    get limits() {
+      return surface.limits;
+    },
+    get channelKey() {
+      return surface.channelKey;
+    },
+    ...(surface.typing ? { typing: () => surface.typing!() } : {}),
+    create: (text, options) => write('create', () => surface.create(text, options)),
+    edit: (ref, text, options) => write(editKind(ref, options), () => surface.edit(ref, text, options)),
+  };
+}
+
+/**
+ * An edit of a natively streamed message (its ref marked `extra.stream`) appends to the stream,
+ * and its final write stops it; any other edit rewrites the message.
+ */
+function editKind(ref: MessageRef, options: MessageOptions | undefined): PlatformWriteKind {
+  if (ref.extra?.stream === undefined) return 'edit';
+  return options?.final ? 'stop' : 'append';
+}
+
+/** The surface contract's 429 (`SurfaceRateLimitedError`), read by shape so wrappers and subclasses count too. */
+function rateLimitedFor(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== 'SurfaceRateLimitedError') return undefined;
+  const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof retryAfterMs === 'number' ? retryAfterMs : 0;
+}
+
+/** The channel pacer, reporting how long each write waited for its slot. */
+export function observePacer(pacer: ChannelPacer, hooks: Pick<RenderHooks, 'onPacerWait'>): ChannelPacer {
+  return {
+    async reserve(channelKey: string, budget: ChannelBudget) {
+      const waitMs = await pacer.reserve(channelKey, budget);
+      hooks.onPacerWait(waitMs);
+      return waitMs;
+    },
+    holdOff: (channelKey, delayMs, budget) => pacer.holdOff(channelKey, delayMs, budget),
+  };
+}
