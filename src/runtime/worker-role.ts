@@ -4,6 +4,7 @@ import { RedisChannelPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
+import { fencePorts } from '../worker/lease-fence.ts';
 import { RequestBudget } from '../worker/request-budget.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import type { Core } from './core.ts';
@@ -33,7 +34,8 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
   const shutdown = new AbortController();
   const processor = createChatProcessor({
     llm: core.llm,
-    platforms: new Map(platforms.map((ports) => [ports.platform, ports])),
+    // Every write checks the job's lock first: a worker that lost it never writes again.
+    platforms: new Map(platforms.map((ports) => [ports.platform, fencePorts(ports)])),
     settings: core.settings,
     tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log }),
     // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
