@@ -37,6 +37,11 @@ export interface GuardedFetchOptions {
   maxBytes: number;
   /** `truncate` keeps the first `maxBytes`; `refuse` fails the fetch before reading more. */
   overLimit: 'truncate' | 'refuse';
+  /**
+   * A response whose Content-Length is above this is refused before any of its body is read.
+   * @defaultValue maxBytes when `overLimit` is `refuse`, else no limit
+   */
+  maxDeclaredBytes?: number;
   /** @defaultValue 5 */
   maxRedirects?: number;
   /** @defaultValue 'ofox-bot/0.1' */
@@ -119,9 +124,10 @@ async function send(url: URL, dispatcher: Agent, settings: Settings): Promise<Ho
     return { statusCode: response.statusCode, location: header('location'), contentType: '', body: Buffer.alloc(0), truncated: false };
   }
   const declared = Number(header('content-length'));
-  if (settings.overLimit === 'refuse' && Number.isFinite(declared) && declared > settings.maxBytes) {
+  const maxDeclared = settings.maxDeclaredBytes ?? (settings.overLimit === 'refuse' ? settings.maxBytes : Number.POSITIVE_INFINITY);
+  if (Number.isFinite(declared) && declared > maxDeclared) {
     response.body.destroy();
-    throw new BodyTooLargeError(`${url.href} is ${declared} bytes, more than the ${settings.maxBytes} allowed; not downloaded`);
+    throw new BodyTooLargeError(`${url.href} is ${declared} bytes, more than the ${maxDeclared} allowed; not downloaded`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
