@@ -153,4 +153,39 @@ describe('writes fenced by the job lock', () => {
     expect(await (await queue.getJob('short-stall'))!.getState()).toBe('completed');
     await pool.stop(1_000, () => {});
   });
+
+  it('a job whose worker stalls past its lock twice is still resumed; a third time it fails for good, reported once', async () => {
+    const runs = new Map<string, number>();
+    const failedForGood: string[] = [];
+    const pool = new WorkerPool({
+      prefix,
+      connect,
+      instances: 1,
+      concurrency: 1,
+      lockDurationMs: 1_000,
+      log: silentLogger(),
+      processor: async (job: Job) => {
+        const run = (runs.get(job.id!) ?? 0) + 1;
+        runs.set(job.id!, run);
+        // A worker frozen past its lock is, to the queue, a worker that died.
+        if (job.data.stalls >= run) {
+          blockEventLoop(1_500);
+          throw new Error('lock lost');
+        }
+        return 'done';
+      },
+      onFailedForGood: async (job) => {
+        failedForGood.push(job.id!);
+      },
+    });
+    pool.start();
+    await queue.add('answer', { stalls: 2 }, { jobId: 'stalls-twice' });
+    await queue.add('answer', { stalls: 3 }, { jobId: 'stalls-thrice' });
+    await until(() => failedForGood.length === 1 && runs.get('stalls-twice') === 3, 30_000);
+    expect(await (await queue.getJob('stalls-twice'))!.getState()).toBe('completed');
+    expect(await (await queue.getJob('stalls-thrice'))!.getState()).toBe('failed');
+    expect(failedForGood).toEqual(['stalls-thrice']);
+    expect(Object.fromEntries(runs)).toEqual({ 'stalls-twice': 3, 'stalls-thrice': 3 });
+    await pool.stop(1_000, () => {});
+  }, 40_000);
 });
