@@ -2,7 +2,7 @@ import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { Attachment, ChatJob } from '../../src/queue/chat-job.ts';
 import { createAddressPolicy, type AddressPolicy } from '../../src/tools/builtins/address-policy.ts';
-import { BodyTooLargeError, guardedFetch, type Resolver } from '../../src/tools/builtins/guarded-fetch.ts';
+import { BodyTooLargeError, guardedFetch } from '../../src/tools/builtins/guarded-fetch.ts';
 import { FetchUrlRefusedError } from '../../src/tools/builtins/fetch-url-refused-error.ts';
 import type { ConversationReader } from '../../src/worker/ports.ts';
 import { PLACEHOLDER_TEXT, participantName, promptFromContent } from './formatting.ts';
@@ -59,8 +59,6 @@ export interface DiscordConversationOptions {
    * and link-local addresses refused after resolution unless allowlisted). @defaultValue []
    */
   addressAllowlist?: readonly string[];
-  /** @defaultValue the system resolver */
-  resolve?: Resolver;
   /** A text file that says it is larger than this is not downloaded at all. @defaultValue 10 MiB */
   maxFileBytes?: number;
 }
@@ -192,7 +190,6 @@ export class DiscordConversationReader implements ConversationReader {
       // no more than the text budget is read.
       const response = await guardedFetch(attachment.url, {
         policy: this.policy,
-        ...(this.options.resolve ? { resolve: this.options.resolve } : {}),
         signal,
         purpose: 'attachment downloads',
         origins: this.options.fileOrigins,

@@ -4,7 +4,7 @@ import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
 import { createAddressPolicy, type AddressPolicy } from '../../src/tools/builtins/address-policy.ts';
 import { FetchUrlRefusedError } from '../../src/tools/builtins/fetch-url-refused-error.ts';
-import { BodyTooLargeError, guardedFetch, type GuardedResponse, type Resolver } from '../../src/tools/builtins/guarded-fetch.ts';
+import { BodyTooLargeError, guardedFetch, type GuardedResponse } from '../../src/tools/builtins/guarded-fetch.ts';
 import type { ConversationReader } from '../../src/worker/ports.ts';
 import { mrkdwnToPlain } from './formatting.ts';
 
@@ -41,8 +41,6 @@ export interface SlackConversationOptions {
    * link-local addresses refused after resolution unless allowlisted). @defaultValue []
    */
   addressAllowlist?: readonly string[];
-  /** @defaultValue the system resolver */
-  resolve?: Resolver;
   /** Resolves the bot's user id (auth.test), once. */
   botUserId: () => Promise<string | undefined>;
   /** Largest image downloaded and inlined. @defaultValue 5 MiB */
@@ -64,6 +62,14 @@ const DEFAULTS = { maxImageBytes: 5 * 1024 * 1024, maxFileBytes: 10 * 1024 * 102
 const PAGE = 200;
 
 const megabytes = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
 
 export class SlackConversationReader implements ConversationReader {
   private readonly options: SlackConversationOptions & typeof DEFAULTS;
@@ -117,6 +123,12 @@ export class SlackConversationReader implements ConversationReader {
   async attachments(job: ChatJob, options: { signal: AbortSignal; maxTextBytes: number }): Promise<ContentPart[]> {
     const parts: ContentPart[] = [];
     for (const attachment of job.attachments) {
+      if (!this.fromSlack(attachment.url)) {
+        // Never fetched: only Slack's own file host is read (and only it ever sees the token).
+        this.options.log.warn({ file: attachment.name, origin: originOf(attachment.url) }, 'slack: attachment not from the file host; skipped');
+        parts.push({ type: 'text', text: `[attachment ${attachment.name} could not be read: it is not on Slack's file host]` });
+        continue;
+      }
       try {
         if (attachment.kind === 'image') {
           const limit = this.options.maxImageBytes;
@@ -159,7 +171,6 @@ export class SlackConversationReader implements ConversationReader {
   ): Promise<GuardedResponse & { mediaType?: string }> {
     const response = await guardedFetch(url, {
       policy: this.policy,
-      ...(this.options.resolve ? { resolve: this.options.resolve } : {}),
       signal,
       purpose: 'Slack file downloads',
       // Every hop stays on the trusted origins, so the token never leaves them.
@@ -174,9 +185,14 @@ export class SlackConversationReader implements ConversationReader {
     return { ...response, ...(mediaType ? { mediaType } : {}) };
   }
 
+  private fromSlack(url: string): boolean {
+    const origin = originOf(url);
+    return origin !== undefined && this.options.trustedFileOrigins.includes(origin);
+  }
+
   private skipReason(error: unknown): string {
     if (error instanceof BodyTooLargeError) return 'it is too large';
-    if (error instanceof FetchUrlRefusedError) return "it is not on Slack's file host";
+    if (error instanceof FetchUrlRefusedError) return 'its address may not be reached';
     return 'the download failed';
   }
 

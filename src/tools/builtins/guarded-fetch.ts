@@ -141,10 +141,11 @@ async function send(url: URL, dispatcher: Agent, settings: Settings): Promise<Ho
       if (chunk.length > room && settings.overLimit === 'refuse') {
         throw new BodyTooLargeError(`${url.href} sent more than the ${settings.maxBytes} bytes allowed; download stopped`);
       }
-      if (chunk.length >= room) {
+      if (chunk.length > room) {
+        // Any byte past the cap (even in the next chunk after an exact fill) marks the cut.
         chunks.push(chunk.subarray(0, room));
         size += room;
-        truncated = chunk.length > room;
+        truncated = true;
         break;
       }
       chunks.push(chunk);
