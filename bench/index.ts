@@ -6,6 +6,7 @@
  * The pipeline bench runs first: it measures this process's RSS and CPU, and the parse bench's
  * 20 MB buffers would otherwise have grown the heap before it starts.
  */
+import { benchCrashRecovery, crashRecoveryTable } from './crash-recovery.ts';
 import { benchLlmParse } from './llm-parse.ts';
 import { benchPipeline, pipelineTable } from './pipeline.ts';
 
@@ -23,6 +24,9 @@ try {
 
   title('llm-parse: SSE parse throughput, src/llm vs the openai SDK');
   console.table(await benchLlmParse());
+
+  title("crash-recovery: two worker processes at the default JOB_LOCK_MS; the one streaming an answer is SIGKILLed, 10 times; crash → the other worker's next write of that answer");
+  console.table(crashRecoveryTable(await benchCrashRecovery()));
 
   console.log(`\nbenches done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   process.exit(0);

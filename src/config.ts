@@ -70,8 +70,11 @@ export const coreConfigShape = {
   WORKER_CONCURRENCY: int(100, 1),
   JOB_ATTEMPTS: int(3, 1),
   SHUTDOWN_GRACE_MS: int(30_000, 0),
-  /** A crashed worker's answer is picked up by another after at most this long. */
-  JOB_LOCK_MS: int(30_000, 1_000),
+  /**
+   * Job lock: a crashed worker's answer resumes elsewhere about this long after the crash (renewed
+   * and checked for stalls every quarter of it; see src/worker/worker-pool.ts).
+   */
+  JOB_LOCK_MS: int(6_000, 1_000),
   MAX_TOOL_ROUNDS: int(8, 1),
   CONTEXT_TOKEN_BUDGET: int(12_000, 256),
   ATTACHMENT_TEXT_MAX_BYTES: int(100_000, 0),

@@ -1,6 +1,9 @@
 import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { Attachment, ChatJob } from '../../src/queue/chat-job.ts';
+import { createAddressPolicy, type AddressPolicy } from '../../src/tools/builtins/address-policy.ts';
+import { BodyTooLargeError, guardedFetch } from '../../src/tools/builtins/guarded-fetch.ts';
+import { FetchUrlRefusedError } from '../../src/tools/builtins/fetch-url-refused-error.ts';
 import type { ConversationReader } from '../../src/worker/ports.ts';
 import { PLACEHOLDER_TEXT, participantName, promptFromContent } from './formatting.ts';
 
@@ -37,20 +40,43 @@ interface ApiMessage {
 /** Default, reply, and slash-command answers carry conversation; joins, pins and thread notices do not. */
 const CONVERSATION_TYPES = new Set([0, 19, 20]);
 
+/** Where Discord serves attachments; nothing else is read or handed to the model. */
+export const DISCORD_FILE_ORIGINS = ['https://cdn.discordapp.com', 'https://media.discordapp.net'];
+
 export interface DiscordConversationOptions {
   rest: REST;
   log: Logger;
   /** The bot's user id (GET /users/@me), resolved once. */
   botUserId: () => Promise<string>;
-  /** Downloads text attachments. @defaultValue global fetch */
-  fetch?: typeof fetch;
+  /**
+   * Origins attachments may come from. Compose with {@link discordFileOrigins}: Discord's CDN, and
+   * the origin DISCORD_API_URL names when it is overridden (a proxy, the tests' fake).
+   * @defaultValue DISCORD_FILE_ORIGINS
+   */
+  fileOrigins?: readonly string[];
+  /**
+   * FETCH_URL_ALLOWLIST: attachment downloads follow fetch_url's address policy (private, loopback
+   * and link-local addresses refused after resolution unless allowlisted). @defaultValue []
+   */
+  addressAllowlist?: readonly string[];
+  /** A text file that says it is larger than this is not downloaded at all. @defaultValue 10 MiB */
+  maxFileBytes?: number;
+}
+
+const DEFAULTS: { fileOrigins: readonly string[]; maxFileBytes: number } = { fileOrigins: DISCORD_FILE_ORIGINS, maxFileBytes: 10 * 1024 * 1024 };
+
+/** Discord's file hosts, plus the API override's origin (attachments there are as trusted as the API itself). */
+export function discordFileOrigins(apiUrl: string | undefined): string[] {
+  return apiUrl ? [...DISCORD_FILE_ORIGINS, new URL(apiUrl).origin] : [...DISCORD_FILE_ORIGINS];
 }
 
 export class DiscordConversationReader implements ConversationReader {
-  private readonly options: DiscordConversationOptions;
+  private readonly options: DiscordConversationOptions & typeof DEFAULTS;
+  private readonly policy: AddressPolicy;
 
   constructor(options: DiscordConversationOptions) {
-    this.options = options;
+    this.options = { ...DEFAULTS, ...options };
+    this.policy = createAddressPolicy(options.addressAllowlist ?? []);
   }
 
   async history(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ChatMessage[]> {
@@ -128,11 +154,18 @@ export class DiscordConversationReader implements ConversationReader {
     const parts: ContentPart[] = [];
     let budget = options.maxTextBytes;
     for (const attachment of job.attachments) {
-      if (attachment.kind === 'image') {
+      if (!this.fromDiscord(attachment.url)) {
+        // Never fetched, nor handed to the model to fetch: only Discord's own file hosts are read.
+        this.options.log.warn({ name: attachment.name, origin: originOf(attachment.url) }, 'attachment not from a Discord file host; skipped');
+        parts.push(skipped(attachment, "it is not on Discord's file host"));
+      } else if (attachment.kind === 'image') {
         parts.push({ type: 'image', url: attachment.url, ...(attachment.mediaType ? { mediaType: attachment.mediaType } : {}) });
       } else if (attachment.kind === 'text' && budget > 0) {
         const text = await this.download(attachment, budget, options.signal);
-        if (text === undefined) continue;
+        if ('skipped' in text) {
+          parts.push(skipped(attachment, text.skipped));
+          continue;
+        }
         budget -= Buffer.byteLength(text.body);
         const note = text.truncated ? `\n[truncated after ${Buffer.byteLength(text.body)} bytes]` : '';
         parts.push({ type: 'text', text: `Attached file ${attachment.name}:\n\`\`\`\n${text.body}\n\`\`\`${note}` });
@@ -144,35 +177,57 @@ export class DiscordConversationReader implements ConversationReader {
     return parts;
   }
 
-  private async download(attachment: Attachment, maxBytes: number, signal: AbortSignal): Promise<{ body: string; truncated: boolean } | undefined> {
+  private fromDiscord(url: string): boolean {
+    const origin = originOf(url);
+    return origin !== undefined && this.options.fileOrigins.includes(origin);
+  }
+
+  /** The head of a text file (the rest is never downloaded), through fetch_url's address policy. */
+  private async download(attachment: Attachment, maxBytes: number, signal: AbortSignal): Promise<{ body: string; truncated: boolean } | { skipped: string }> {
+    if ((attachment.sizeBytes ?? 0) > this.options.maxFileBytes) return { skipped: `it is larger than ${this.options.maxFileBytes} bytes` };
     try {
-      const response = await (this.options.fetch ?? fetch)(attachment.url, { signal });
-      if (!response.ok || !response.body) {
-        this.options.log.warn({ name: attachment.name, status: response.status }, 'attachment download failed');
-        return undefined;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      for await (const chunk of response.body) {
-        const buffer = Buffer.from(chunk as Uint8Array);
-        if (size + buffer.length > maxBytes) {
-          chunks.push(buffer.subarray(0, maxBytes - size));
-          truncated = true;
-          break;
-        }
-        chunks.push(buffer);
-        size += buffer.length;
+      // A file that says it is too large is refused before its body is read; whatever it says,
+      // no more than the text budget is read.
+      const response = await guardedFetch(attachment.url, {
+        policy: this.policy,
+        signal,
+        purpose: 'attachment downloads',
+        origins: this.options.fileOrigins,
+        maxBytes,
+        overLimit: 'truncate',
+        maxDeclaredBytes: this.options.maxFileBytes,
+      });
+      if (response.statusCode !== 200) {
+        this.options.log.warn({ name: attachment.name, status: response.statusCode }, 'attachment download failed');
+        return { skipped: `the download answered ${response.statusCode}` };
       }
       // A cut may split a multi-byte character; the decoder drops the broken tail.
-      const body = new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks)).replace(/\uFFFD$/, '');
-      return { body, truncated };
+      const body = new TextDecoder('utf-8', { fatal: false }).decode(response.body).replace(/\uFFFD$/, '');
+      return { body, truncated: response.truncated };
     } catch (error) {
       if (signal.aborted) throw error;
       this.options.log.warn({ name: attachment.name, error: String(error) }, 'attachment download failed');
-      return undefined;
+      return { skipped: skipReason(error, this.options.maxFileBytes) };
     }
   }
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function skipped(attachment: Attachment, why: string): ContentPart {
+  return { type: 'text', text: `[Attached file ${attachment.name} was not read: ${why}]` };
+}
+
+function skipReason(error: unknown, maxFileBytes: number): string {
+  if (error instanceof BodyTooLargeError) return `it is larger than ${maxFileBytes} bytes`;
+  if (error instanceof FetchUrlRefusedError) return 'its address may not be reached';
+  return 'the download failed';
 }
 
 function toChatMessage(message: ApiMessage, botId: string): ChatMessage | undefined {

@@ -4,7 +4,7 @@ import type { Config } from '../../src/config.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { DiscordApprovalSurface } from './approvals.ts';
-import { DiscordConversationReader } from './context.ts';
+import { DiscordConversationReader, discordFileOrigins } from './context.ts';
 import { InteractionTokenStore } from './interaction-tokens.ts';
 import { DiscordMessages } from './messages.ts';
 import { RateLimitObserver } from './rate-limit-observer.ts';
@@ -25,7 +25,7 @@ export interface DiscordPortsOptions {
 export type DiscordPorts = PlatformPorts & { close(): Promise<void> };
 
 export function createDiscordPorts(
-  config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'REDIS_KEY_PREFIX'>,
+  config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'REDIS_KEY_PREFIX' | 'FETCH_URL_ALLOWLIST'>,
   baseLog: Logger,
   options: DiscordPortsOptions,
 ): DiscordPorts {
@@ -53,7 +53,7 @@ export function createDiscordPorts(
   return {
     platform: 'discord',
     surfaceFor: (job) => new DiscordSurface(job, { messages, rateLimits, log, limits }),
-    conversation: new DiscordConversationReader({ rest, log, botUserId }),
+    conversation: new DiscordConversationReader({ rest, log, botUserId, fileOrigins: discordFileOrigins(config.DISCORD_API_URL), addressAllowlist: config.FETCH_URL_ALLOWLIST }),
     approvals: new DiscordApprovalSurface(messages),
     async close() {
       rest.clearHashSweeper();

@@ -2,6 +2,9 @@ import { ACTION_IDS } from './blocks.ts';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
+import { createAddressPolicy, type AddressPolicy } from '../../src/tools/builtins/address-policy.ts';
+import { FetchUrlRefusedError } from '../../src/tools/builtins/fetch-url-refused-error.ts';
+import { BodyTooLargeError, guardedFetch, type GuardedResponse } from '../../src/tools/builtins/guarded-fetch.ts';
 import type { ConversationReader } from '../../src/worker/ports.ts';
 import { mrkdwnToPlain } from './formatting.ts';
 
@@ -28,22 +31,54 @@ export interface SlackConversationOptions {
   log: Logger;
   /** Used to download url_private files; never sent to other hosts. */
   botToken: string;
-  /** Origins allowed to receive the bot token when downloading files (Slack's file host, SLACK_API_URL's). */
-  trustedFileOrigins: string[];
+  /**
+   * The only origins files are downloaded from (with the bot token): Slack's file host, and
+   * SLACK_API_URL's origin when it is overridden (see {@link slackFileOrigins}).
+   */
+  trustedFileOrigins: readonly string[];
+  /**
+   * FETCH_URL_ALLOWLIST: file downloads follow fetch_url's address policy (private, loopback and
+   * link-local addresses refused after resolution unless allowlisted). @defaultValue []
+   */
+  addressAllowlist?: readonly string[];
   /** Resolves the bot's user id (auth.test), once. */
   botUserId: () => Promise<string | undefined>;
-  /** Largest image downloaded and inlined. @defaultValue 5 MB */
+  /** Largest image downloaded and inlined. @defaultValue 5 MiB */
   maxImageBytes?: number;
+  /** A text file that says it is larger than this is not downloaded at all. @defaultValue 10 MiB */
+  maxFileBytes?: number;
 }
+
+/** Where Slack serves `url_private` files. */
+export const SLACK_FILE_ORIGIN = 'https://files.slack.com';
+
+/** Slack's file host, plus the API override's origin (a proxy, the tests' fake), which already gets the token. */
+export function slackFileOrigins(apiUrl: string | undefined): string[] {
+  return apiUrl ? [SLACK_FILE_ORIGIN, new URL(apiUrl).origin] : [SLACK_FILE_ORIGIN];
+}
+
+const DEFAULTS = { maxImageBytes: 5 * 1024 * 1024, maxFileBytes: 10 * 1024 * 1024 };
 
 const PAGE = 200;
 
+const megabytes = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 export class SlackConversationReader implements ConversationReader {
-  private readonly options: SlackConversationOptions;
+  private readonly options: SlackConversationOptions & typeof DEFAULTS;
+  private readonly policy: AddressPolicy;
   private readonly names = new Map<string, string>();
 
   constructor(options: SlackConversationOptions) {
-    this.options = options;
+    this.options = { ...DEFAULTS, ...options };
+    this.policy = createAddressPolicy(options.addressAllowlist ?? []);
   }
 
   async history(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ChatMessage[]> {
@@ -88,18 +123,32 @@ export class SlackConversationReader implements ConversationReader {
   async attachments(job: ChatJob, options: { signal: AbortSignal; maxTextBytes: number }): Promise<ContentPart[]> {
     const parts: ContentPart[] = [];
     for (const attachment of job.attachments) {
+      if (!this.fromSlack(attachment.url)) {
+        // Never fetched: only Slack's own file host is read (and only it ever sees the token).
+        this.options.log.warn({ file: attachment.name, origin: originOf(attachment.url) }, 'slack: attachment not from the file host; skipped');
+        parts.push({ type: 'text', text: `[attachment ${attachment.name} could not be read: it is not on Slack's file host]` });
+        continue;
+      }
       try {
         if (attachment.kind === 'image') {
-          const limit = this.options.maxImageBytes ?? 5 * 1024 * 1024;
+          const limit = this.options.maxImageBytes;
           if ((attachment.sizeBytes ?? 0) > limit) {
-            parts.push({ type: 'text', text: `[image ${attachment.name} skipped: larger than ${Math.round(limit / 1024 / 1024)} MB]` });
+            parts.push({ type: 'text', text: `[image ${attachment.name} skipped: larger than ${megabytes(limit)} MB]` });
             continue;
           }
-          const { data, mediaType } = await this.download(attachment.url, limit, options.signal);
+          const { body, mediaType } = await this.download(attachment.url, { maxBytes: limit, overLimit: 'refuse' }, options.signal);
           const type = attachment.mediaType ?? mediaType ?? 'image/png';
-          parts.push({ type: 'image', url: `data:${type};base64,${data.toString('base64')}`, mediaType: type });
+          parts.push({ type: 'image', url: `data:${type};base64,${body.toString('base64')}`, mediaType: type });
         } else if (attachment.kind === 'text') {
-          const { data, truncated } = await this.downloadText(attachment.url, options.maxTextBytes, options.signal);
+          // Only the head is read: a file that says it is huge is refused before its body is read,
+          // and whatever it says, no more than maxTextBytes is downloaded.
+          const { body, truncated } = await this.download(
+            attachment.url,
+            { maxBytes: options.maxTextBytes, overLimit: 'truncate', maxDeclaredBytes: this.options.maxFileBytes },
+            options.signal,
+          );
+          // Cut at a character boundary.
+          const data = new TextDecoder('utf-8', { fatal: false }).decode(body).replace(/\uFFFD$/, '');
           const fence = data.includes('```') ? '````' : '```';
           parts.push({ type: 'text', text: `File ${attachment.name}${truncated ? ` (first ${options.maxTextBytes} bytes)` : ''}:\n${fence}\n${data}\n${fence}` });
         } else {
@@ -108,46 +157,43 @@ export class SlackConversationReader implements ConversationReader {
       } catch (error) {
         if (options.signal.aborted) throw error;
         this.options.log.warn({ err: error, file: attachment.name }, 'slack: attachment download failed');
-        parts.push({ type: 'text', text: `[attachment ${attachment.name} could not be read]` });
+        parts.push({ type: 'text', text: `[attachment ${attachment.name} could not be read: ${this.skipReason(error)}]` });
       }
     }
     return parts;
   }
 
-  private async download(url: string, limit: number, signal: AbortSignal): Promise<{ data: Buffer; mediaType?: string }> {
-    const response = await fetch(url, { headers: this.authHeaders(url), signal, redirect: 'follow' });
-    const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim();
-    if (!response.ok) throw new Error(`file download answered ${response.status}`);
+  /** Only from Slack's file host, with the bot token, through fetch_url's address policy. */
+  private async download(
+    url: string,
+    limits: { maxBytes: number; overLimit: 'truncate' | 'refuse'; maxDeclaredBytes?: number },
+    signal: AbortSignal,
+  ): Promise<GuardedResponse & { mediaType?: string }> {
+    const response = await guardedFetch(url, {
+      policy: this.policy,
+      signal,
+      purpose: 'Slack file downloads',
+      // Every hop stays on the trusted origins, so the token never leaves them.
+      origins: this.options.trustedFileOrigins,
+      headers: () => ({ authorization: `Bearer ${this.options.botToken}` }),
+      ...limits,
+    });
+    const mediaType = response.contentType.split(';')[0]?.trim() || undefined;
+    if (response.statusCode !== 200) throw new Error(`file download answered ${response.statusCode}`);
     // Slack answers a sign-in page (HTML) when the token cannot see the file.
     if (mediaType === 'text/html') throw new Error('file download answered a sign-in page');
-    const data = Buffer.from(await response.arrayBuffer());
-    if (data.length > limit) throw new Error(`file larger than ${limit} bytes`);
-    return { data, mediaType };
+    return { ...response, ...(mediaType ? { mediaType } : {}) };
   }
 
-  private async downloadText(url: string, maxBytes: number, signal: AbortSignal): Promise<{ data: string; truncated: boolean }> {
-    const { data } = await this.download(url, Math.max(maxBytes * 4, 1024 * 1024), signal).catch(async (error: unknown) => {
-      if (error instanceof Error && error.message.startsWith('file larger')) {
-        // Too big to inline whole: read the head only.
-        const response = await fetch(url, { headers: { ...this.authHeaders(url), range: `bytes=0-${maxBytes - 1}` }, signal });
-        return { data: Buffer.from(await response.arrayBuffer()).subarray(0, maxBytes) };
-      }
-      throw error;
-    });
-    const truncated = data.length > maxBytes;
-    // Cut at a character boundary.
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, maxBytes)).replace(/\uFFFD$/, '');
-    return { data: text, truncated };
+  private fromSlack(url: string): boolean {
+    const origin = originOf(url);
+    return origin !== undefined && this.options.trustedFileOrigins.includes(origin);
   }
 
-  private authHeaders(url: string): Record<string, string> {
-    let origin: string;
-    try {
-      origin = new URL(url).origin;
-    } catch {
-      return {};
-    }
-    return this.options.trustedFileOrigins.includes(origin) ? { authorization: `Bearer ${this.options.botToken}` } : {};
+  private skipReason(error: unknown): string {
+    if (error instanceof BodyTooLargeError) return 'it is too large';
+    if (error instanceof FetchUrlRefusedError) return 'its address may not be reached';
+    return 'the download failed';
   }
 
   private async resolveNames(messages: SlackMessage[], botUserId: string | undefined, signal: AbortSignal): Promise<void> {

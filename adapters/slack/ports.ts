@@ -4,7 +4,7 @@ import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/ingress/index.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { SlackApprovals } from './approvals.ts';
-import { SlackConversationReader } from './context.ts';
+import { SlackConversationReader, slackFileOrigins } from './context.ts';
 import { MemoryStreamStateStore, type StreamStateStore } from './stream-state.ts';
 import { StreamingSwitch } from './streaming.ts';
 import { DEFAULT_SLACK_LIMITS, SlackSurface } from './surface.ts';
@@ -27,7 +27,7 @@ export interface SlackPortsOptions {
 export type SlackPorts = PlatformPorts & { readonly client: WebClient; close(): Promise<void> };
 
 export function createSlackPorts(
-  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_STREAMING'>,
+  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_STREAMING' | 'FETCH_URL_ALLOWLIST'>,
   log: Logger,
   options: SlackPortsOptions = {},
 ): SlackPorts {
@@ -55,14 +55,18 @@ export function createSlackPorts(
     return botUserId;
   };
 
-  const trustedFileOrigins = ['https://files.slack.com'];
-  if (config.SLACK_API_URL) trustedFileOrigins.push(new URL(config.SLACK_API_URL).origin);
-
   return {
     platform: 'slack',
     client,
     surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits: DEFAULT_SLACK_LIMITS }),
-    conversation: new SlackConversationReader({ client: reader, log: slackLog, botToken: config.SLACK_BOT_TOKEN, trustedFileOrigins, botUserId: resolveBotUserId }),
+    conversation: new SlackConversationReader({
+      client: reader,
+      log: slackLog,
+      botToken: config.SLACK_BOT_TOKEN,
+      trustedFileOrigins: slackFileOrigins(config.SLACK_API_URL),
+      addressAllowlist: config.FETCH_URL_ALLOWLIST,
+      botUserId: resolveBotUserId,
+    }),
     approvals: new SlackApprovals(client),
     async close() {
       await streams.clear();

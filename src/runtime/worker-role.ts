@@ -6,6 +6,7 @@ import { RedisChannelPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
+import { fencePorts } from '../worker/lease-fence.ts';
 import { RequestBudget } from '../worker/request-budget.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 import type { Core } from './core.ts';
@@ -37,7 +38,8 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
   const metrics = createMetricsRecorder();
   const processor = createChatProcessor({
     llm: core.llm,
-    platforms: new Map(platforms.map((ports) => [ports.platform, observePlatform(ports, metrics)])),
+    // Every write checks the job's lock first (a worker that lost it never writes again); metrics count what is written.
+    platforms: new Map(platforms.map((ports) => [ports.platform, observePlatform(fencePorts(ports), metrics)])),
     settings: core.settings,
     tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log, ...metrics.toolHooks }),
     // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.

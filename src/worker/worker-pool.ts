@@ -2,6 +2,7 @@ import { Worker, type Job, type Processor, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_QUEUE } from '../queue/queue-names.ts';
+import { JobLease, runWithJobLease } from './job-lease.ts';
 
 export interface WorkerPoolOptions {
   processor: Processor;
@@ -16,10 +17,31 @@ export interface WorkerPoolOptions {
   instances?: number;
   /** Answers in flight per Worker; streaming is I/O bound. @defaultValue 100 */
   concurrency?: number;
-  /** How long a job's lock lives without renewal; a crashed worker's job is recovered after it. @defaultValue 30_000 */
+  /**
+   * How long a job's lock lives without renewal. A crashed worker's answer resumes elsewhere about
+   * this long after the crash (plus up to two stalled-check intervals). Shorter recovers sooner but
+   * hands an answer over (and pays for its model request again) after a shorter Redis outage or
+   * event-loop stall. @defaultValue 6_000
+   */
   lockDurationMs?: number;
-  /** @defaultValue lockDurationMs */
+  /** How often running jobs' locks are renewed. @defaultValue lockDurationMs / 4 */
+  lockRenewMs?: number;
+  /**
+   * How often the queue is checked for jobs whose worker died. Only the first Worker of each pool
+   * checks: Redis runs at most one check per interval whatever the number of workers (a shared
+   * key gates it), and each check costs a scan of the active list. @defaultValue lockDurationMs / 4
+   */
   stalledIntervalMs?: number;
+  /**
+   * Times a job may be recovered from a dead worker before it fails for good (a job that keeps
+   * killing workers is not retried forever). @defaultValue 2
+   */
+  maxStalledCount?: number;
+  /**
+   * A platform write must start at least this long before the job's lock could expire, so it
+   * lands before another worker can take the answer over. @defaultValue lockDurationMs / 4
+   */
+  writeMarginMs?: number;
   log: Logger;
   /**
    * A job failed for good without its processor writing the outcome (it stalled too often, or its
@@ -30,22 +52,52 @@ export interface WorkerPoolOptions {
   telemetry?: Telemetry;
 }
 
+const DEFAULTS = {
+  instances: 4,
+  concurrency: 100,
+  lockDurationMs: 6_000,
+  maxStalledCount: 2,
+};
+
+/**
+ * A BullMQ Worker that tells each job's {@link JobLease} when its lock was renewed (or found gone).
+ * The time a renewal was *sent* plus the lock duration is a safe lower bound of the lock's life.
+ */
+class LeasedWorker extends Worker {
+  readonly leases = new Map<string, JobLease>();
+
+  override async extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<string[]> {
+    const sentAt = performance.now();
+    const failed = await super.extendJobLocks(jobIds, tokens, duration);
+    jobIds.forEach((jobId, index) => {
+      const lease = this.leases.get(tokens[index] ?? '');
+      if (!lease) return;
+      if (failed.includes(jobId)) lease.markLost();
+      else lease.renewed(sentAt, duration);
+    });
+    return failed;
+  }
+}
+
 export class WorkerPool {
   readonly workers: Worker[];
   private readonly log: Logger;
 
   constructor(options: WorkerPoolOptions) {
     this.log = options.log;
-    const lockDuration = options.lockDurationMs ?? 30_000;
-    this.workers = Array.from({ length: options.instances ?? 4 }, (_, index) => {
-      const worker = new Worker(CHAT_QUEUE, options.processor, {
+    const lockDuration = options.lockDurationMs ?? DEFAULTS.lockDurationMs;
+    const quarter = Math.max(100, Math.floor(lockDuration / 4));
+    const marginMs = options.writeMarginMs ?? quarter;
+    this.workers = Array.from({ length: options.instances ?? DEFAULTS.instances }, (_, index) => {
+      const worker: LeasedWorker = new LeasedWorker(CHAT_QUEUE, (job: Job, token?: string, signal?: AbortSignal) => this.process(worker, options.processor, job, token, signal, lockDuration, marginMs), {
         connection: options.connect(),
         prefix: options.prefix,
-        concurrency: options.concurrency ?? 100,
+        concurrency: options.concurrency ?? DEFAULTS.concurrency,
         lockDuration,
-        stalledInterval: options.stalledIntervalMs ?? lockDuration,
-        // A job that keeps killing workers is not retried forever.
-        maxStalledCount: 2,
+        lockRenewTime: options.lockRenewMs ?? quarter,
+        stalledInterval: options.stalledIntervalMs ?? quarter,
+        skipStalledCheck: index > 0,
+        maxStalledCount: options.maxStalledCount ?? DEFAULTS.maxStalledCount,
         autorun: false,
         name: `ofox-worker-${process.pid}-${index}`,
         telemetry: options.telemetry,
@@ -58,16 +110,35 @@ export class WorkerPool {
         }
       });
       worker.on('error', (error) => this.log.error({ err: error }, 'worker error'));
-      // Another worker will pick these jobs up as stalled: stop writing to their messages now.
-      worker.on('lockRenewalFailed', (jobIds) => {
-        for (const jobId of jobIds) {
-          this.log.warn({ jobId }, 'job lock lost; cancelling it here');
-          worker.cancelJob(jobId, 'lock lost');
-        }
-      });
       worker.on('stalled', (jobId) => this.log.warn({ jobId }, 'job stalled; it will be picked up again'));
       return worker;
     });
+  }
+
+  /** Runs the processor with the job's lease in reach of every platform write it makes. */
+  private async process(worker: LeasedWorker, processor: Processor, job: Job, token: string | undefined, signal: AbortSignal | undefined, lockDuration: number, marginMs: number): Promise<unknown> {
+    const jobId = job.id;
+    if (!token || !jobId) return processor(job, token, signal);
+    // The lock was set when the job was taken, no earlier than `processedOn` (stamped when the
+    // request was sent); without it, the first write confirms the lock first.
+    const takenAgoMs = job.processedOn ? Math.max(0, Date.now() - job.processedOn) : lockDuration;
+    const lease = new JobLease({
+      jobId,
+      expiresAt: performance.now() - takenAgoMs + lockDuration,
+      marginMs,
+      renew: () => worker.extendJobLocks([jobId], [token], lockDuration),
+      // Another worker will pick this job up as stalled: stop writing to its messages now.
+      onLost: () => {
+        this.log.warn({ jobId }, 'job lock lost; cancelling it here');
+        worker.cancelJob(jobId, 'lock lost');
+      },
+    });
+    worker.leases.set(token, lease);
+    try {
+      return await runWithJobLease(lease, () => processor(job, token, signal));
+    } finally {
+      worker.leases.delete(token);
+    }
   }
 
   start(): void {

@@ -1,10 +1,16 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordPorts, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { DiscordConversationReader } from '../../adapters/discord/context.ts';
+import { createDiscordRest } from '../../adapters/discord/rest.ts';
 import { silentLogger } from '../../src/observability/index.ts';
+import type { Attachment } from '../../src/queue/chat-job.ts';
 import { FakeDiscord } from '../fakes/discord/index.ts';
+import { reply } from '../fakes/ofox/index.ts';
+import { declareOnly, startFileServer, streamBody, type FileServer } from '../helpers/file-server.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { discordConfig } from './support/discord-config.ts';
+import { startDiscordStack } from './support/discord-stack.ts';
 import { discordJob } from './support/jobs.ts';
 
 let fake: FakeDiscord;
@@ -17,7 +23,9 @@ beforeEach(async () => {
   fake = await FakeDiscord.start();
   prefix = newTestPrefix('discord-context');
   redis = new Redis(testRedisUrl());
-  ports = createDiscordPorts(discordConfig(fake, testRedisUrl(), prefix), silentLogger(), { redis });
+  // The fake serves attachments from its own loopback origin (DISCORD_API_URL's), which the
+  // address policy reaches only because the allowlist names loopback, as a test must.
+  ports = createDiscordPorts(discordConfig(fake, testRedisUrl(), prefix, { FETCH_URL_ALLOWLIST: '127.0.0.1' }), silentLogger(), { redis });
 });
 
 afterEach(async () => {
@@ -162,5 +170,104 @@ describe('discord conversation reader', () => {
     expect(text).toContain('line one\nline two');
     expect(text).toContain('[truncated after 100 bytes]');
     expect(parts[2]).toEqual({ type: 'text', text: '[Attached file archive.zip (application/zip, 2 bytes) was not read]' });
+  });
+
+  it('reads no attachment from a loopback or foreign host, even with loopback allowlisted, and says so to the model', async () => {
+    const elsewhere = await startFileServer(streamBody(20));
+    try {
+      const attachments: Attachment[] = [
+        { kind: 'text', name: 'secret.txt', url: `${elsewhere.origin}/secret.txt`, mediaType: 'text/plain', sizeBytes: 20 },
+        { kind: 'image', name: 'inside.png', url: `${elsewhere.origin}/inside.png`, mediaType: 'image/png', sizeBytes: 4 },
+        { kind: 'text', name: 'notes.txt', url: 'https://files.example.net/notes.txt', mediaType: 'text/plain', sizeBytes: 20 },
+        { kind: 'text', name: 'plain.txt', url: 'http://cdn.discordapp.com/attachments/1/2/plain.txt', mediaType: 'text/plain', sizeBytes: 20 },
+      ];
+      const parts = await ports.conversation.attachments!(discordJob(fake, { attachments }), { signal, maxTextBytes: 1_000 });
+      expect(parts).toEqual([
+        { type: 'text', text: "[Attached file secret.txt was not read: it is not on Discord's file host]" },
+        { type: 'text', text: "[Attached file inside.png was not read: it is not on Discord's file host]" },
+        { type: 'text', text: "[Attached file notes.txt was not read: it is not on Discord's file host]" },
+        { type: 'text', text: "[Attached file plain.txt was not read: it is not on Discord's file host]" },
+      ]);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+});
+
+describe('attachment downloads from a trusted file host', () => {
+  let host: FileServer | undefined;
+  afterEach(async () => {
+    await host?.stop();
+    host = undefined;
+  });
+
+  function readerFor(server: FileServer, maxFileBytes = 1_000) {
+    return new DiscordConversationReader({
+      rest: createDiscordRest(discordConfig(fake, testRedisUrl(), prefix)),
+      log: silentLogger(),
+      botUserId: async () => fake.bot.id,
+      fileOrigins: [server.origin],
+      addressAllowlist: ['127.0.0.1'],
+      maxFileBytes,
+    });
+  }
+
+  const textFile = (url: string): Attachment => ({ kind: 'text', name: 'big.log', url, mediaType: 'text/plain' });
+
+  it('refuses a file whose Content-Length is over the cap before reading any of its body', async () => {
+    host = await startFileServer(declareOnly(50_000_000));
+    const parts = await readerFor(host).attachments(discordJob(fake, { attachments: [textFile(`${host.origin}/big.log`)] }), { signal, maxTextBytes: 100 });
+    expect(parts).toEqual([{ type: 'text', text: '[Attached file big.log was not read: it is larger than 1000 bytes]' }]);
+    expect(host.requests).toHaveLength(1);
+    expect(host.bodyBytesSent).toBe(0);
+  });
+
+  it('reads only the head of a file that declares no length, and hangs up on the rest', async () => {
+    host = await startFileServer(streamBody(1_000_000, { declare: false }));
+    const parts = await readerFor(host, 10_000_000).attachments(discordJob(fake, { attachments: [textFile(`${host.origin}/endless.log`)] }), { signal, maxTextBytes: 100 });
+    expect(parts).toEqual([{ type: 'text', text: `Attached file big.log:\n\`\`\`\n${'a'.repeat(100)}\n\`\`\`\n[truncated after 100 bytes]` }]);
+    await fake.waitFor(() => host!.closedResponses === 1, 'the download to hang up');
+    expect(host.bodyBytesSent).toBeLessThan(1_000_000);
+  });
+
+  it('does not follow a redirect off the trusted host', async () => {
+    const elsewhere = await startFileServer(streamBody(20));
+    try {
+      host = await startFileServer((_request, response) => response.writeHead(302, { location: `${elsewhere.origin}/secret.txt` }).end());
+      const parts = await readerFor(host).attachments(discordJob(fake, { attachments: [textFile(`${host.origin}/moved.log`)] }), { signal, maxTextBytes: 100 });
+      expect(parts).toEqual([{ type: 'text', text: '[Attached file big.log was not read: its address may not be reached]' }]);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+});
+
+describe('an attachment from elsewhere in a real conversation', () => {
+  it('is skipped with a note, never requested, and the answer still comes', async () => {
+    const elsewhere = await startFileServer(streamBody(20));
+    const stack = await startDiscordStack({ env: { FETCH_URL_ALLOWLIST: '127.0.0.1' } });
+    try {
+      const answer = 'I could not open that file, but here is what I know.';
+      stack.pipeline.fakeOfox.enqueue(reply(answer));
+      const url = `${elsewhere.origin}/secret.txt`;
+      const question = stack.fake.state.createMessage(
+        stack.fake.channel.id,
+        stack.fake.alice,
+        { content: `<@${stack.fake.bot.id}> what does this say?` },
+        { attachments: [{ id: '1', filename: 'secret.txt', size: 20, url, proxy_url: url, content_type: 'text/plain' }] },
+      );
+      const placeholder = await stack.fake.waitFor(
+        () => stack.fake.botMessagesIn(stack.fake.channel.id).find((message) => message.message_reference?.message_id === question.id),
+        'the placeholder',
+      );
+      await stack.fake.waitFor(() => stack.fake.message(placeholder.id)?.content === answer, 'the answer');
+      expect(stack.pipeline.fakeOfox.requests.at(-1)?.lastUserText).toBe("alice: what does this say?\n[Attached file secret.txt was not read: it is not on Discord's file host]");
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await stack.stop();
+      await elsewhere.stop();
+    }
   });
 });

@@ -1,8 +1,11 @@
+import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SlackConversationReader } from '../../adapters/slack/context.ts';
 import { createSlackPorts, type SlackPorts } from '../../adapters/slack/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
 import { FakeSlack } from '../fakes/slack/index.ts';
+import { declareOnly, startFileServer, streamBody, type FileServer } from '../helpers/file-server.ts';
 import { slackTestConfig } from './support.ts';
 
 let slack: FakeSlack;
@@ -17,7 +20,9 @@ beforeEach(async () => {
   slack = await new FakeSlack({ defaultRateLimits: false }).start();
   slack.addUser('UALICE', 'alice');
   slack.addUser('UBOB', 'bob');
-  ports = createSlackPorts(slackTestConfig(slack), silentLogger());
+  // The fake serves files from its own loopback origin (SLACK_API_URL's), which the address
+  // policy reaches only because the allowlist names loopback, as a test must.
+  ports = createSlackPorts(slackTestConfig(slack, { FETCH_URL_ALLOWLIST: '127.0.0.1' }), silentLogger());
 });
 
 afterEach(async () => {
@@ -92,9 +97,66 @@ describe('the conversation reader', () => {
     expect(parts[1]).toEqual({ type: 'text', text: 'File notes.md (first 10 bytes):\n```\nxxxxxxxxxx\n```' });
   });
 
-  it('never sends the bot token to other hosts', async () => {
-    const parts = await ports.conversation.attachments!(job({ attachments: [{ kind: 'image', name: 'x.png', url: 'http://127.0.0.1:9/elsewhere.png' }] }), { signal, maxTextBytes: 10 });
-    expect(parts[0]).toMatchObject({ type: 'text' });
+  it('downloads nothing from another host, loopback allowlisted or not, so the token never leaves Slack', async () => {
+    const elsewhere = await startFileServer(streamBody(4, { contentType: 'image/png' }));
+    try {
+      const parts = await ports.conversation.attachments!(
+        job({
+          attachments: [
+            { kind: 'image', name: 'x.png', url: `${elsewhere.origin}/files-pri/T1-F1/x.png`, mediaType: 'image/png', sizeBytes: 4 },
+            { kind: 'text', name: 'notes.md', url: 'https://files.example.net/notes.md', mediaType: 'text/markdown' },
+          ],
+        }),
+        { signal, maxTextBytes: 10 },
+      );
+      expect(parts).toEqual([
+        { type: 'text', text: "[attachment x.png could not be read: it is not on Slack's file host]" },
+        { type: 'text', text: "[attachment notes.md could not be read: it is not on Slack's file host]" },
+      ]);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+});
+
+describe('file downloads from the trusted file host', () => {
+  let host: FileServer | undefined;
+  afterEach(async () => {
+    await host?.stop();
+    host = undefined;
+  });
+
+  function readerFor(server: FileServer) {
+    return new SlackConversationReader({
+      client: new WebClient(undefined, { slackApiUrl: `${server.origin}/api/` }),
+      log: silentLogger(),
+      botToken: 'xoxb-test-token',
+      trustedFileOrigins: [server.origin],
+      addressAllowlist: ['127.0.0.1'],
+      botUserId: async () => 'UBOT',
+      maxImageBytes: 1_000,
+    });
+  }
+
+  const image = (url: string) => ({ kind: 'image' as const, name: 'big.png', url, mediaType: 'image/png' });
+
+  it('sends the bot token and refuses an image whose Content-Length is over the cap before reading any of its body', async () => {
+    host = await startFileServer(declareOnly(50_000_000, 'image/png'));
+    const parts = await readerFor(host).attachments(job({ attachments: [image(`${host.origin}/files-pri/T1-F1/big.png`)] }), { signal, maxTextBytes: 10 });
+    expect(parts).toEqual([{ type: 'text', text: '[attachment big.png could not be read: it is too large]' }]);
+    expect(host.requests).toEqual([{ path: '/files-pri/T1-F1/big.png', authorization: 'Bearer xoxb-test-token' }]);
+    expect(host.bodyBytesSent).toBe(0);
+  });
+
+  it('refuses an image that sends more than the cap without declaring its length, and hangs up', async () => {
+    host = await startFileServer(streamBody(1_000_000, { declare: false, contentType: 'image/png' }));
+    const parts = await readerFor(host).attachments(job({ attachments: [image(`${host.origin}/files-pri/T1-F2/big.png`)] }), { signal, maxTextBytes: 10 });
+    expect(parts).toEqual([{ type: 'text', text: '[attachment big.png could not be read: it is too large]' }]);
+    const deadline = Date.now() + 5_000;
+    while (host.closedResponses === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(host.closedResponses).toBe(1);
+    expect(host.bodyBytesSent).toBeLessThan(1_000_000);
   });
 });
 

@@ -3,7 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { CHAT_QUEUE } from '../../src/queue/queue-names.ts';
 import { createRedisConnection } from '../../src/queue/redis-connection.ts';
+import { chatJobSchema } from '../../src/queue/chat-job.ts';
+import { JobLeaseLostError } from '../../src/worker/job-lease.ts';
+import { fencePorts } from '../../src/worker/lease-fence.ts';
 import { WorkerPool } from '../../src/worker/worker-pool.ts';
+import { MemoryRecordingStore, RecordingPlatform } from '../fakes/recording-platform.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 
 const prefix = newTestPrefix('pool');
@@ -57,4 +61,131 @@ describe('the worker pool', () => {
     expect(attempts.get('transient')).toBe(2);
     await pool.stop(1_000, () => {});
   });
+});
+
+/** Keeps the event loop busy, as a long synchronous step or a GC pause would: no timer, no renewal runs. */
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+function recordingJob(channelId: string) {
+  return chatJobSchema.parse({ v: 1, eventId: channelId, platform: 'recording', workspaceId: 'w', channelId, userId: 'u', prompt: 'q', createdAt: Date.now() });
+}
+
+describe('writes fenced by the job lock', () => {
+  it('a worker whose event loop stalled past its lock writes nothing more and stops; the recovered run is the only writer after it', async () => {
+    const store = new MemoryRecordingStore();
+    const ports = fencePorts(new RecordingPlatform({ store }));
+    const runs: Array<{ secondWrite: string; aborted: boolean }> = [];
+    let finished = false;
+    const pool = new WorkerPool({
+      prefix,
+      connect,
+      instances: 1,
+      concurrency: 1,
+      lockDurationMs: 1_000,
+      log: silentLogger(),
+      processor: async (job: Job, _token?: string, signal?: AbortSignal) => {
+        const surface = ports.surfaceFor(recordingJob('stall'));
+        const ref = { id: 'answer', channelId: 'stall' };
+        if (runs.length === 0) {
+          await surface.edit(ref, 'first run, before the stall');
+          blockEventLoop(1_600);
+          const outcome = await surface.edit(ref, 'first run, after the stall').then(
+            () => 'written',
+            (error: unknown) => (error instanceof JobLeaseLostError ? 'refused: lock lost' : `refused: ${String(error)}`),
+          );
+          runs.push({ secondWrite: outcome, aborted: signal?.aborted ?? false });
+          throw new Error('lock lost');
+        }
+        await surface.edit(ref, 'recovered run');
+        runs.push({ secondWrite: 'n/a', aborted: signal?.aborted ?? false });
+        finished = true;
+        return job.id;
+      },
+    });
+    pool.start();
+    await queue.add('answer', {}, { jobId: 'stalled-writer' });
+    await until(() => finished, 15_000);
+    expect(runs).toEqual([
+      { secondWrite: 'refused: lock lost', aborted: true },
+      { secondWrite: 'n/a', aborted: false },
+    ]);
+    expect((await store.writes()).map((write) => write.text)).toEqual(['first run, before the stall', 'recovered run']);
+    await pool.stop(1_000, () => {});
+  });
+
+  it('a stall that leaves the lock alive but near its expiry holds the write until a renewal confirms it, then writes', async () => {
+    const store = new MemoryRecordingStore();
+    const ports = fencePorts(new RecordingPlatform({ store }));
+    let aborted: boolean | undefined;
+    const pool = new WorkerPool({
+      prefix,
+      connect,
+      instances: 1,
+      concurrency: 1,
+      // Renewed every ~100 ms; after a 1.4 s stall the lock has ~0.5 s left: alive, but inside the margin.
+      lockDurationMs: 2_000,
+      lockRenewMs: 100,
+      writeMarginMs: 1_000,
+      log: silentLogger(),
+      processor: async (job: Job, _token?: string, signal?: AbortSignal) => {
+        const surface = ports.surfaceFor(recordingJob('short-stall'));
+        const ref = { id: 'answer', channelId: 'short-stall' };
+        await surface.edit(ref, 'before the stall');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        blockEventLoop(1_400);
+        await surface.edit(ref, 'after the stall');
+        aborted = signal?.aborted;
+        return job.id;
+      },
+    });
+    pool.start();
+    await queue.add('answer', {}, { jobId: 'short-stall' });
+    await until(() => aborted !== undefined, 10_000);
+    expect(aborted).toBe(false);
+    expect((await store.writes()).map((write) => write.text)).toEqual(['before the stall', 'after the stall']);
+    const deadline = Date.now() + 5_000;
+    while ((await (await queue.getJob('short-stall'))!.getState()) !== 'completed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await (await queue.getJob('short-stall'))!.getState()).toBe('completed');
+    await pool.stop(1_000, () => {});
+  });
+
+  it('a job whose worker stalls past its lock twice is still resumed; a third time it fails for good, reported once', async () => {
+    const runs = new Map<string, number>();
+    const failedForGood: string[] = [];
+    const pool = new WorkerPool({
+      prefix,
+      connect,
+      instances: 1,
+      concurrency: 1,
+      lockDurationMs: 1_000,
+      log: silentLogger(),
+      processor: async (job: Job) => {
+        const run = (runs.get(job.id!) ?? 0) + 1;
+        runs.set(job.id!, run);
+        // A worker frozen past its lock is, to the queue, a worker that died.
+        if (job.data.stalls >= run) {
+          blockEventLoop(1_500);
+          throw new Error('lock lost');
+        }
+        return 'done';
+      },
+      onFailedForGood: async (job) => {
+        failedForGood.push(job.id!);
+      },
+    });
+    pool.start();
+    await queue.add('answer', { stalls: 2 }, { jobId: 'stalls-twice' });
+    await queue.add('answer', { stalls: 3 }, { jobId: 'stalls-thrice' });
+    await until(() => failedForGood.length === 1 && runs.get('stalls-twice') === 3, 30_000);
+    expect(await (await queue.getJob('stalls-twice'))!.getState()).toBe('completed');
+    expect(await (await queue.getJob('stalls-thrice'))!.getState()).toBe('failed');
+    expect(failedForGood).toEqual(['stalls-thrice']);
+    expect(Object.fromEntries(runs)).toEqual({ 'stalls-twice': 3, 'stalls-thrice': 3 });
+    await pool.stop(1_000, () => {});
+  }, 40_000);
 });
