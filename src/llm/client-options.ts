@@ -40,7 +40,11 @@ export interface LlmClientOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Injected for tests (jitter). @defaultValue `Math.random` */
   random?: () => number;
-  /** Told before every retry, for logs and metrics. @defaultValue none */
+  /**
+   * Called by the client before the wait of every retry (stream and model list alike). Nothing in
+   * the bot sets it yet: the worker logs retries from the stream's `retry` event, and the metrics
+   * issue will wire this to a retry counter. @defaultValue none
+   */
   onRetry?(info: RetryInfo): void;
   /** Connection pool to use. @defaultValue a client-owned undici `Agent` with `connectTimeoutMs` */
   dispatcher?: Dispatcher;

@@ -3,12 +3,8 @@ import type { Dispatcher } from 'undici';
 import { CallScope } from './call-scope.ts';
 import type { LlmClientOptions, RetryInfo } from './client-options.ts';
 import { LLM_CLIENT_DEFAULTS } from './client-options.ts';
-import { LlmBadRequestError } from './errors/bad-request-error.ts';
-import { classifyUpstreamError, extractUpstreamError } from './errors/classify-upstream-error.ts';
-import type { LlmError } from './errors/llm-error.ts';
-import { LlmMalformedStreamError } from './errors/malformed-stream-error.ts';
-import { LlmOverloadedError } from './errors/overloaded-error.ts';
-import { LlmRateLimitError } from './errors/rate-limit-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from './classify-upstream-error.ts';
+import { LlmError } from './errors.ts';
 import { parseRateLimitHeaders, parseRetryAfterMs } from './http/rate-limit-headers.ts';
 import { MODEL_LIST_LIMIT_BYTES, parseModelList } from './list-models.ts';
 import { decodeLlmStream } from './protocols/decode-llm-stream.ts';
@@ -74,8 +70,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 
 /**
  * Events pass through as they arrive (fastest first token). When an attempt fails and another
- * follows, a `retry` event tells the consumer to drop what this round showed; tool calls, usage
- * and finish come only at a stream's end, so a failed round seldom showed more than text.
+ * follows, a `retry` event tells the consumer to drop everything this attempt emitted: text and
+ * reasoning, and tool calls too (the Anthropic protocol emits each at its block's end, mid-stream).
  */
 async function* streamChat(context: ClientContext, request: ChatRequest, options: StreamOptions): AsyncGenerator<LlmEvent, void, undefined> {
   const protocol = selectProtocol(request.model, context.protocol);
@@ -118,7 +114,7 @@ async function* streamAttempt(
       const text = await attempt.text(ERROR_BODY_LIMIT_BYTES);
       const details = extractUpstreamError(text);
       if (details.message !== undefined || details.type !== undefined) throw classifyUpstreamError({ details, secrets: context.secrets });
-      throw new LlmMalformedStreamError('OfoxAI answered with JSON instead of an event stream');
+      throw new LlmError('OfoxAI answered with JSON instead of an event stream', { kind: 'malformed-stream' });
     }
     for await (const event of decodeLlmStream(attempt.bytes(), createStreamDecoder(protocol, context.secrets))) {
       // One network chunk can hold many events; after an abort or the deadline none more is shown.
@@ -165,7 +161,7 @@ async function listModels(context: ClientContext, signal: AbortSignal | undefine
 /** The wait before the next attempt, or undefined when this failure is final. */
 function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, attempt: number): number | undefined {
   if (!failure.retryable || attempt >= context.maxAttempts) return undefined;
-  const retryAfterMs = failure instanceof LlmRateLimitError || failure instanceof LlmOverloadedError ? failure.retryAfterMs : undefined;
+  const retryAfterMs = failure.kind === 'rate-limit' || failure.kind === 'overloaded' ? failure.retryAfterMs : undefined;
   const delayMs = backoffDelayMs({
     failedAttempts: attempt,
     baseMs: context.retryBaseMs,
@@ -188,7 +184,7 @@ async function sleepWithin(context: ClientContext, scope: CallScope, delayMs: nu
 
 async function responseError(context: ClientContext, attempt: HttpAttempt): Promise<LlmError> {
   const text = await attempt.text(ERROR_BODY_LIMIT_BYTES);
-  if (attempt.status < 400) return new LlmBadRequestError(`OfoxAI answered HTTP ${attempt.status}; check the base URL`, { status: attempt.status });
+  if (attempt.status < 400) return new LlmError(`OfoxAI answered HTTP ${attempt.status}; check the base URL`, { kind: 'bad-request' }, { status: attempt.status });
   return classifyUpstreamError({ status: attempt.status, headers: attempt.headers, details: extractUpstreamError(text), secrets: context.secrets });
 }
 

@@ -1,5 +1,5 @@
-import { classifyUpstreamError, extractUpstreamError } from '../errors/classify-upstream-error.ts';
-import { LlmStreamCutOffError } from '../errors/stream-cut-off-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from '../classify-upstream-error.ts';
+import { LlmError } from '../errors.ts';
 import { ToolCallTracker } from '../tool-call-tracker.ts';
 import type { SseMessage } from '../transport/sse-decoder.ts';
 import type { FinishReason, LlmEvent } from '../types.ts';
@@ -69,7 +69,7 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   }
 
   endWithoutMarker(): never {
-    throw new LlmStreamCutOffError('The OfoxAI stream ended before message_stop; the answer is incomplete');
+    throw new LlmError('The OfoxAI stream ended before message_stop; the answer is incomplete', { kind: 'stream-cut-off' });
   }
 
   #startBlock(index: number, block: Record<string, unknown> | undefined, out: LlmEvent[]): void {
@@ -133,7 +133,7 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
 
   #complete(out: LlmEvent[]): void {
     if (this.#finish === undefined) {
-      throw new LlmStreamCutOffError('The OfoxAI stream ended without a stop reason; the answer is incomplete');
+      throw new LlmError('The OfoxAI stream ended without a stop reason; the answer is incomplete', { kind: 'stream-cut-off' });
     }
     for (const index of [...this.#startInputs.keys()]) this.#stopBlock(index, out);
     out.push(...this.#tools.completeAll());

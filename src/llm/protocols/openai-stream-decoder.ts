@@ -1,5 +1,5 @@
-import { classifyUpstreamError, extractUpstreamError } from '../errors/classify-upstream-error.ts';
-import { LlmStreamCutOffError } from '../errors/stream-cut-off-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from '../classify-upstream-error.ts';
+import { LlmError } from '../errors.ts';
 import { ToolCallTracker } from '../tool-call-tracker.ts';
 import type { SseMessage } from '../transport/sse-decoder.ts';
 import type { FinishReason, LlmEvent } from '../types.ts';
@@ -63,7 +63,7 @@ export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
   }
 
   endWithoutMarker(): never {
-    throw new LlmStreamCutOffError('The OfoxAI stream ended before [DONE]; the answer is incomplete');
+    throw new LlmError('The OfoxAI stream ended before [DONE]; the answer is incomplete', { kind: 'stream-cut-off' });
   }
 
   #readDelta(delta: Record<string, unknown>, out: LlmEvent[]): void {
@@ -115,7 +115,7 @@ export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
 
   #complete(out: LlmEvent[]): void {
     if (this.#finish === undefined) {
-      throw new LlmStreamCutOffError('The OfoxAI stream ended without a finish reason; the answer is incomplete');
+      throw new LlmError('The OfoxAI stream ended without a finish reason; the answer is incomplete', { kind: 'stream-cut-off' });
     }
     const calls = this.#tools.completeAll();
     out.push(...calls);
