@@ -1,7 +1,7 @@
 import { Agent, errors } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config.ts';
-import type { LlmError} from '../../src/llm/index.ts';
+import type { LlmError } from '../../src/llm/index.ts';
 import { createLlmClient, llmClientOptionsFromConfig } from '../../src/llm/index.ts';
 import { ask, collect } from './support/collect.ts';
 

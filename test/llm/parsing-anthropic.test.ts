@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collect } from './support/collect.ts';
-import type { LlmError} from './support/decoders.ts';
+import type { LlmError } from './support/decoders.ts';
 import { anthropicParser } from './support/decoders.ts';
 import { ANTHROPIC_RICH, ANTHROPIC_RICH_EVENTS, anthropicSse } from './support/wire-samples.ts';
 

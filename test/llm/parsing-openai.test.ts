@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LlmError} from './support/decoders.ts';
+import type { LlmError } from './support/decoders.ts';
 import { openAiParser } from './support/decoders.ts';
 import { collect, streamOf } from './support/collect.ts';
 import { OPENAI_RICH, OPENAI_RICH_EVENTS, delta, openAiSse } from './support/wire-samples.ts';
