@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RateLimitInfo, RetryInfo , LlmError} from '../../src/llm/index.ts';
+import type { LlmError, RateLimitInfo, RetryInfo } from '../../src/llm/index.ts';
 import { backoffDelayMs } from '../../src/llm/index.ts';
 import type { FakeOfox } from '../fakes/ofox/index.ts';
 import { contextTooLong, disconnect, overloaded, rateLimited, serverError, startFakeOfox, text, wait } from '../fakes/ofox/index.ts';
