@@ -7,7 +7,8 @@ import { classifyUpstreamError, extractUpstreamError } from './classify-upstream
 import { LlmError } from './errors.ts';
 import { parseRateLimitHeaders, parseRetryAfterMs } from './http/rate-limit-headers.ts';
 import { MODEL_LIST_LIMIT_BYTES, parseModelList } from './list-models.ts';
-import { decodeLlmStream } from './protocols/decode-llm-stream.ts';
+import { decodeLlmStream, decodeMessages } from './protocols/decode-llm-stream.ts';
+import { jsonAnswerAsMessages } from './protocols/json-answer.ts';
 import type { HttpRequestSpec, RequestDefaults } from './protocols/http-request.ts';
 import { buildRequest, createStreamDecoder, selectProtocol } from './protocols/protocol.ts';
 import type { ProtocolChoice, WireProtocol } from './protocols/protocol.ts';
@@ -18,6 +19,8 @@ import type { AttemptTimeouts } from './transport/http-attempt.ts';
 import type { ChatRequest, LlmClient, LlmEvent, ModelInfo, RateLimitInfo, StreamOptions } from './types.ts';
 
 const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
+/** A whole answer sent as JSON instead of a stream: generous, as it holds every token of it. */
+const JSON_ANSWER_LIMIT_BYTES = 8 * 1024 * 1024;
 
 interface ClientContext {
   protocol: ProtocolChoice;
@@ -109,14 +112,19 @@ async function* streamAttempt(
     reportRateLimit(attempt.status, attempt.headers, onRateLimit);
     if (attempt.status < 200 || attempt.status >= 300) throw await responseError(context, attempt);
     const contentType = String(attempt.headers['content-type'] ?? '');
+    const decoder = createStreamDecoder(protocol, context.secrets);
     if (contentType.includes('application/json')) {
-      // Some gateways answer an error (or ignore `stream`) with a 200 JSON body.
-      const text = await attempt.text(ERROR_BODY_LIMIT_BYTES);
+      // Some gateways answer an error, or a whole answer (ignoring `stream`), with a 200 JSON body.
+      const text = await attempt.text(JSON_ANSWER_LIMIT_BYTES);
       const details = extractUpstreamError(text);
       if (details.message !== undefined || details.type !== undefined) throw classifyUpstreamError({ details, secrets: context.secrets });
-      throw new LlmError('OfoxAI answered with JSON instead of an event stream', { kind: 'malformed-stream' });
+      const messages = jsonAnswerAsMessages(protocol, parseJson(text));
+      if (messages === undefined) throw new LlmError('OfoxAI answered with JSON instead of an event stream', { kind: 'malformed-stream' });
+      yield* decodeMessages(messages, decoder);
+      complete = true;
+      return;
     }
-    for await (const event of decodeLlmStream(attempt.bytes(), createStreamDecoder(protocol, context.secrets))) {
+    for await (const event of decodeLlmStream(attempt.bytes(), decoder)) {
       // One network chunk can hold many events; after an abort or the deadline none more is shown.
       if (signal.aborted) throw signal.reason;
       yield event;
@@ -195,4 +203,12 @@ function reportRateLimit(status: number, headers: HttpAttempt['headers'], onRate
   const retryAfterMs = status === 429 ? parseRetryAfterMs(headers) : undefined;
   if (retryAfterMs !== undefined) onRateLimit({ ...info, retryAfterMs });
   else if (info !== undefined) onRateLimit(info);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

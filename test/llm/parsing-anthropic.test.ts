@@ -94,9 +94,14 @@ describe('the Messages stream parser', () => {
     expect(error).toMatchObject({ name: 'LlmError', kind: 'stream-cut-off' });
   });
 
-  it('treats message_stop without a stop reason as an incomplete answer', async () => {
-    const { error } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), { type: 'message_stop' }]));
-    expect(error).toMatchObject({ name: 'LlmError', kind: 'stream-cut-off' });
+  it('treats message_stop without a stop reason as a complete answer that stopped', async () => {
+    const { error, events } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), { type: 'message_stop' }]));
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'text', delta: 'Hello' },
+      { type: 'usage', inputTokens: 7, outputTokens: 1 },
+      { type: 'finish', reason: 'stop' },
+    ]);
   });
 
   it('fails with a malformed-stream error on a chunk that is not JSON', async () => {

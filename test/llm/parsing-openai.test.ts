@@ -140,10 +140,13 @@ describe('the Chat Completions stream parser', () => {
     expect(events).toEqual([{ type: 'text', delta: 'Hello' }]);
   });
 
-  it('treats [DONE] without any finish reason as an incomplete answer', async () => {
+  it('treats [DONE] without any finish reason as a complete answer that stopped', async () => {
     const { error, events } = await decode(openAiSse([delta({ content: 'Hello' })]));
-    expect(error).toMatchObject({ name: 'LlmError', kind: 'stream-cut-off' });
-    expect(events.some((event) => event.type === 'finish')).toBe(false);
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'text', delta: 'Hello' },
+      { type: 'finish', reason: 'stop' },
+    ]);
   });
 
   it('accepts a final [DONE] line without the blank line after it, but not a half line', async () => {

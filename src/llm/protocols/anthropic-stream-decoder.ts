@@ -18,7 +18,8 @@ const STOP_REASONS: Record<string, FinishReason> = {
 
 /**
  * Messages API events → events. A tool call is emitted at its `content_block_stop`; usage and the
- * finish reason at `message_stop`, the stream's end marker.
+ * finish reason at `message_stop`, the stream's end marker, which alone decides that the answer is
+ * complete (a gateway that leaves out `stop_reason` still ended the message).
  */
 export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   readonly #secrets: readonly string[];
@@ -26,6 +27,7 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   /** Input some gateways put whole into `content_block_start` instead of streaming it. */
   readonly #startInputs = new Map<number, string>();
   #finish: FinishReason | undefined;
+  #emittedToolCall = false;
   #inputTokens: number | undefined;
   #outputTokens: number | undefined;
 
@@ -117,7 +119,10 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
       this.#tools.update(index, { arguments: startInput });
     }
     const call = this.#tools.complete(index);
-    if (call !== undefined) out.push(call);
+    if (call !== undefined) {
+      this.#emittedToolCall = true;
+      out.push(call);
+    }
   }
 
   #readUsage(usage: Record<string, unknown> | undefined): void {
@@ -132,14 +137,14 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   }
 
   #complete(out: LlmEvent[]): void {
-    if (this.#finish === undefined) {
-      throw new LlmError('The OfoxAI stream ended without a stop reason; the answer is incomplete', { kind: 'stream-cut-off' });
-    }
     for (const index of [...this.#startInputs.keys()]) this.#stopBlock(index, out);
-    out.push(...this.#tools.completeAll());
+    const calls = this.#tools.completeAll();
+    if (calls.length > 0) this.#emittedToolCall = true;
+    out.push(...calls);
     if (this.#inputTokens !== undefined || this.#outputTokens !== undefined) {
       out.push({ type: 'usage', inputTokens: this.#inputTokens ?? 0, outputTokens: this.#outputTokens ?? 0 });
     }
-    out.push({ type: 'finish', reason: this.#finish });
+    // No stop reason before `message_stop`: the message still ended; what it asked for decides.
+    out.push({ type: 'finish', reason: this.#finish ?? (this.#emittedToolCall ? 'tool-calls' : 'stop') });
   }
 }
