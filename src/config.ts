@@ -53,7 +53,7 @@ export const configSchema = z.object({
   OFOX_MAX_OUTPUT_TOKENS: int(4096, 1),
   OFOX_CONNECT_TIMEOUT_MS: int(10_000, 1),
   OFOX_FIRST_BYTE_TIMEOUT_MS: int(60_000, 1),
-  OFOX_IDLE_TIMEOUT_MS: int(60_000, 1),
+  OFOX_IDLE_TIMEOUT_MS: int(25_000, 1),
   OFOX_DEADLINE_MS: int(600_000, 1),
   OFOX_MAX_ATTEMPTS: int(4, 1),
   OFOX_RETRY_BASE_MS: int(500, 1),

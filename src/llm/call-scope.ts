@@ -28,6 +28,11 @@ export class CallScope {
     else this.#callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
   }
 
+  /** Ends the call with `reason` (a call-wide clock ran out); whatever is in flight fails with it. */
+  abort(reason: LlmError): void {
+    this.#controller.abort(reason);
+  }
+
   remainingMs(): number {
     return this.#deadlineAt - performance.now();
   }

@@ -4,7 +4,7 @@ import { CallScope } from './call-scope.ts';
 import type { LlmClientOptions, RetryInfo } from './client-options.ts';
 import { LLM_CLIENT_DEFAULTS } from './client-options.ts';
 import { classifyUpstreamError, extractUpstreamError } from './classify-upstream-error.ts';
-import { LlmError } from './errors.ts';
+import { LlmError, timeoutError } from './errors.ts';
 import { parseRateLimitHeaders, parseRetryAfterMs } from './http/rate-limit-headers.ts';
 import { MODEL_LIST_LIMIT_BYTES, parseModelList } from './list-models.ts';
 import { decodeLlmStream, decodeMessages } from './protocols/decode-llm-stream.ts';
@@ -15,6 +15,7 @@ import type { ProtocolChoice, WireProtocol } from './protocols/protocol.ts';
 import { backoffDelayMs } from './retry/backoff.ts';
 import { abortableSleep } from './retry/sleep.ts';
 import { HttpAttempt } from './transport/http-attempt.ts';
+import { SilenceClock } from './transport/silence-clock.ts';
 import type { AttemptTimeouts } from './transport/http-attempt.ts';
 import type { ChatRequest, LlmClient, LlmEvent, ModelInfo, RateLimitInfo, StreamOptions } from './types.ts';
 
@@ -27,6 +28,8 @@ interface ClientContext {
   defaults: RequestDefaults;
   timeouts: AttemptTimeouts;
   deadlineMs: number;
+  stallBudgetMs: number;
+  slowNoticeMs: number;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -55,6 +58,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       idleTimeoutMs: options.idleTimeoutMs ?? LLM_CLIENT_DEFAULTS.idleTimeoutMs,
     },
     deadlineMs: options.deadlineMs ?? LLM_CLIENT_DEFAULTS.deadlineMs,
+    stallBudgetMs: options.stallBudgetMs ?? LLM_CLIENT_DEFAULTS.stallBudgetMs,
+    slowNoticeMs: options.slowNoticeMs ?? LLM_CLIENT_DEFAULTS.slowNoticeMs,
     maxAttempts: Math.max(1, options.maxAttempts ?? LLM_CLIENT_DEFAULTS.maxAttempts),
     retryBaseMs: options.retryBaseMs ?? LLM_CLIENT_DEFAULTS.retryBaseMs,
     retryMaxMs: options.retryMaxMs ?? LLM_CLIENT_DEFAULTS.retryMaxMs,
@@ -80,21 +85,32 @@ async function* streamChat(context: ClientContext, request: ChatRequest, options
   const protocol = selectProtocol(request.model, context.protocol);
   const spec = buildRequest(protocol, request, context.defaults);
   const scope = new CallScope({ callerSignal: options.signal, deadlineMs: context.deadlineMs, secrets: context.secrets });
+  const onSlow = options.onSlow;
+  const silence = new SilenceClock({
+    budgetMs: context.stallBudgetMs,
+    slowAfterMs: context.slowNoticeMs,
+    onExhausted: (budgetMs) => scope.abort(timeoutError('stall', budgetMs)),
+    onSlow: onSlow && ((silentMs) => onSlow({ silentMs })),
+  });
+  silence.resume();
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        yield* streamAttempt(context, protocol, spec, scope.signal, options.onRateLimit);
+        yield* streamAttempt(context, protocol, spec, scope.signal, silence, options.onRateLimit);
         return;
       } catch (error) {
         const failure = scope.explain(error);
-        const delayMs = planRetry(context, scope, failure, attempt);
+        const delayMs = planRetry(context, scope, failure, attempt, silence);
         if (delayMs === undefined) throw failure;
         context.onRetry?.({ attempt, delayMs, error: failure });
+        silence.pause();
         yield { type: 'retry', attempt, delayMs, reason: failure.message };
+        silence.resume();
         await sleepWithin(context, scope, delayMs);
       }
     }
   } finally {
+    silence.stop();
     scope.dispose();
   }
 }
@@ -104,6 +120,7 @@ async function* streamAttempt(
   protocol: WireProtocol,
   spec: HttpRequestSpec,
   signal: AbortSignal,
+  silence: SilenceClock,
   onRateLimit: ((info: RateLimitInfo) => void) | undefined,
 ): AsyncGenerator<LlmEvent, void, undefined> {
   const attempt = await HttpAttempt.open({ method: 'POST', ...spec }, { dispatcher: context.dispatcher, signal, timeouts: context.timeouts });
@@ -120,18 +137,35 @@ async function* streamAttempt(
       if (details.message !== undefined || details.type !== undefined) throw classifyUpstreamError({ details, secrets: context.secrets });
       const messages = jsonAnswerAsMessages(protocol, parseJson(text));
       if (messages === undefined) throw new LlmError('OfoxAI answered with JSON instead of an event stream', { kind: 'malformed-stream' });
-      yield* decodeMessages(messages, decoder);
+      for (const event of decodeMessages(messages, decoder)) {
+        silence.progressed();
+        silence.pause();
+        yield event;
+        silence.resume();
+      }
       complete = true;
       return;
     }
-    for await (const event of decodeLlmStream(attempt.bytes(), decoder)) {
+    for await (const event of decodeLlmStream(heard(attempt.bytes(), silence), decoder)) {
       // One network chunk can hold many events; after an abort or the deadline none more is shown.
       if (signal.aborted) throw signal.reason;
+      // The consumer's time with an event is not the model's silence.
+      silence.progressed();
+      silence.pause();
       yield event;
+      silence.resume();
     }
     complete = true;
   } finally {
     attempt.dispose(complete);
+  }
+}
+
+/** The body's bytes, each telling the silence clock that the model is still there. */
+async function* heard(bytes: AsyncIterable<Uint8Array>, silence: SilenceClock): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of bytes) {
+    silence.heard();
+    yield chunk;
   }
 }
 
@@ -167,7 +201,7 @@ async function listModels(context: ClientContext, signal: AbortSignal | undefine
 }
 
 /** The wait before the next attempt, or undefined when this failure is final. */
-function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, attempt: number): number | undefined {
+function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, attempt: number, silence?: SilenceClock): number | undefined {
   if (!failure.retryable || attempt >= context.maxAttempts) return undefined;
   const retryAfterMs = failure.kind === 'rate-limit' || failure.kind === 'overloaded' ? failure.retryAfterMs : undefined;
   const delayMs = backoffDelayMs({
@@ -177,8 +211,10 @@ function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, 
     random: context.random,
     retryAfterMs,
   });
-  // Waiting past the deadline only to be cut off there helps nobody: fail now with the real cause.
-  return delayMs < scope.remainingMs() ? delayMs : undefined;
+  // Waiting past the deadline (or the stall budget) only to be cut off there helps nobody: fail
+  // now with the real cause.
+  const remainingMs = Math.min(scope.remainingMs(), silence?.remainingMs() ?? Infinity);
+  return delayMs < remainingMs ? delayMs : undefined;
 }
 
 async function sleepWithin(context: ClientContext, scope: CallScope, delayMs: number): Promise<void> {

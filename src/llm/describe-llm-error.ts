@@ -35,6 +35,8 @@ function describe(error: LlmError): string {
           return `The model did not start answering within ${seconds} s; try again shortly.`;
         case 'idle':
           return `The model stopped answering for ${seconds} s; try again.`;
+        case 'stall':
+          return `The model sent nothing for ${seconds} s, even after retrying; try again later or pick another model.`;
         case 'deadline':
           return `The answer took longer than ${seconds} s and was stopped.`;
       }

@@ -4,8 +4,11 @@
  * `kind` and read `retryable`; nothing else needs to be known about the wire.
  */
 
-/** Which of the client's clocks ran out. */
-export type TimeoutPhase = 'connect' | 'first-byte' | 'idle' | 'deadline';
+/**
+ * Which of the client's clocks ran out: one attempt's (`connect`, `first-byte`, `idle`), or the
+ * call's (`stall`: the model's silence summed over attempts; `deadline`: the whole call).
+ */
+export type TimeoutPhase = 'connect' | 'first-byte' | 'idle' | 'stall' | 'deadline';
 
 /** What went wrong, with the facts that kind carries. */
 export type LlmErrorDetails =
@@ -29,7 +32,7 @@ export type LlmErrorDetails =
   | { kind: 'server' }
   /** The stream stopped before the protocol's end marker (`[DONE]`, `message_stop`): a fragment. */
   | { kind: 'stream-cut-off' }
-  /** One of the client's clocks ran out. The overall deadline is final; the others describe one attempt. */
+  /** One of the client's clocks ran out. The call's clocks (stall, deadline) are final; the others describe one attempt. */
   | { kind: 'timeout'; phase: TimeoutPhase; timeoutMs: number }
   /** A failure inside the client that fits no kind above (a bug, not the gateway). */
   | { kind: 'unexpected' };
@@ -54,7 +57,7 @@ function isRetryableKind(details: LlmErrorDetails): boolean {
     case 'stream-cut-off':
       return true;
     case 'timeout':
-      return details.phase !== 'deadline';
+      return details.phase !== 'deadline' && details.phase !== 'stall';
     case 'abort':
     case 'auth':
     case 'bad-request':
@@ -115,6 +118,8 @@ function describePhase(phase: TimeoutPhase): string {
       return 'sent no first byte';
     case 'idle':
       return 'stream went silent';
+    case 'stall':
+      return 'model stayed silent across attempts';
     case 'deadline':
       return 'request exceeded its overall deadline';
   }
