@@ -146,7 +146,8 @@ async function* streamAttempt(
       complete = true;
       return;
     }
-    for await (const event of decodeLlmStream(heard(attempt.bytes(), silence), decoder)) {
+    // Every chunk, keep-alives included, tells the silence clock that the model is still there.
+    for await (const event of decodeLlmStream(attempt.bytes(() => silence.heard()), decoder)) {
       // One network chunk can hold many events; after an abort or the deadline none more is shown.
       if (signal.aborted) throw signal.reason;
       // The consumer's time with an event is not the model's silence.
@@ -158,14 +159,6 @@ async function* streamAttempt(
     complete = true;
   } finally {
     attempt.dispose(complete);
-  }
-}
-
-/** The body's bytes, each telling the silence clock that the model is still there. */
-async function* heard(bytes: AsyncIterable<Uint8Array>, silence: SilenceClock): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of bytes) {
-    silence.heard();
-    yield chunk;
   }
 }
 

@@ -89,8 +89,8 @@ export class HttpAttempt {
     }
   }
 
-  /** The body's bytes as they arrive, under the first-byte and idle clocks. */
-  async *bytes(): AsyncGenerator<Uint8Array, void, undefined> {
+  /** The body's bytes as they arrive, under the first-byte and idle clocks; `onChunk` hears each arrival. */
+  async *bytes(onChunk?: () => void): AsyncGenerator<Uint8Array, void, undefined> {
     const iterator = this.#body[Symbol.asyncIterator]();
     let first = true;
     while (true) {
@@ -108,6 +108,7 @@ export class HttpAttempt {
         return;
       }
       first = false;
+      onChunk?.();
       yield next.value;
     }
   }
