@@ -104,6 +104,12 @@ describe('the Messages stream parser', () => {
     ]);
   });
 
+  it('takes a message_stop event with empty data as the end marker it is', async () => {
+    const { error, events } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), ...stop('end_turn').slice(0, -1), 'event: message_stop\ndata:\n\n']));
+    expect(error).toBeUndefined();
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
+  });
+
   it('fails with a malformed-stream error on a chunk that is not JSON', async () => {
     const { error } = await decode(anthropicSse([start, 'event: content_block_delta\ndata: {"type":"content_block_delta",\n\n']));
     expect(error).toMatchObject({ name: 'LlmError', kind: 'malformed-stream' });

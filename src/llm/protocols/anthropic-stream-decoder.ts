@@ -37,7 +37,12 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
 
   message(message: SseMessage, out: LlmEvent[]): boolean {
     const data = message.data.trim();
-    if (data === '') return false;
+    if (data === '') {
+      // A gateway that names the end marker but sends no data still ended the message.
+      if (message.event !== 'message_stop') return false;
+      this.#complete(out);
+      return true;
+    }
     const chunk = parseChunk(data, this.#secrets);
     const type = typeof chunk.type === 'string' ? chunk.type : message.event;
     switch (type) {
