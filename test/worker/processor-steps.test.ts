@@ -11,7 +11,7 @@ import { buildAnswerRequest, loadSettings } from '../../src/worker/answer-contex
 import { classifyFailure, readableError, settleFailure, type FailureState } from '../../src/worker/answer-failure.ts';
 import { openAnswerMessage } from '../../src/worker/answer-message.ts';
 import { EMPTY_ANSWER_TEXT, finishAnswer, finishNote, recordUsage } from '../../src/worker/finish-answer.ts';
-import { createChatProcessor, type AnswerJob, type CancelWatcher, type ChatProcessorDeps } from '../../src/worker/processor.ts';
+import { answer, createChatProcessor, type AnswerJob, type CancelWatcher, type ChatProcessorDeps } from '../../src/worker/processor.ts';
 import { readJob } from '../../src/worker/read-job.ts';
 import type { FakeOfox } from '../fakes/ofox/index.ts';
 import { stall, startFakeOfox, text } from '../fakes/ofox/index.ts';
@@ -245,6 +245,14 @@ describe('settling a failure', () => {
     expect(await finalWrites(data)).toEqual([]);
   });
 
+  it('a refusal by the platform ends the job with the reason and writes nothing more', async () => {
+    const { data, settle } = await context();
+    const refusal = Object.assign(new Error('Missing Access'), { permanent: true });
+    const result = await settleFailure({ kind: 'refused', reason: 'the chat platform refused the message: Missing Access', refusal }, refusal, settle);
+    expect(result).toEqual({ outcome: 'error', chars: 0, rounds: 1, messages: [data.placeholder], error: 'the chat platform refused the message: Missing Access' });
+    expect(await finalWrites(data)).toEqual([]);
+  });
+
   it('a lost lock writes nothing more and rethrows', async () => {
     const { data, settle } = await context();
     const error = new Error('lock lost');
@@ -273,6 +281,18 @@ describe('a whole chat job with in-memory ports', () => {
     };
     return { deps: built, usageRecords, cancels, shutdown };
   }
+
+  it('the answer step fails with the carried settings error, and notes when a tool ran', async () => {
+    const data = await jobData();
+    const failure = new Error('redis down');
+    const view = { setBody: () => {}, setTools: () => {}, setNotice: () => {} };
+    const base = { data, jobId: 'j', ports: platform, signal: new AbortController().signal, view, log };
+    const { deps: built } = deps(new ScriptedLlm([[call('c', 'calculator'), done('tool-calls')], [say('Done.'), done()]]));
+    await expect(answer(built, { ...base, settings: { ok: false, error: failure }, progress: { toolsRan: false } })).rejects.toBe(failure);
+    const progress = { toolsRan: false };
+    expect(await answer(built, { ...base, settings: { ok: true, settings: { tools: {} } }, progress })).toMatchObject({ text: 'Done.', rounds: 2, model: 'openai/gpt-4o' });
+    expect(progress.toolsRan).toBe(true);
+  });
 
   it('answers, records usage and leaves the feedback buttons', async () => {
     const data = await jobData();
