@@ -31,6 +31,8 @@ export interface FailureState {
   attemptsLeft: number;
   /** A tool ran: a new attempt would start from the first round and run it again. */
   toolsRan: boolean;
+  /** The model's answer is complete, and paid for: a new attempt would pay for it again. */
+  answered: boolean;
 }
 
 /** Decides what a failed answer does; pure, in order of precedence. */
@@ -40,8 +42,11 @@ export function classifyFailure(error: unknown, state: FailureState): FailureAct
   if (state.cancelled) return { kind: 'stopped' };
   if (state.shuttingDown) return { kind: 'shutdown' };
   // A retry starts over from the first round; once tools have run (perhaps approved, perhaps with
-  // side effects) that would run them again, so such an answer ends with the error instead.
-  if (isInfrastructureError(error) && state.attemptsLeft > 0 && !state.toolsRan) return { kind: 'retry-job', attemptsLeft: state.attemptsLeft };
+  // side effects) that would run them again, and once the model has answered it would pay for the
+  // answer twice, so such an answer ends with the error instead.
+  if (isInfrastructureError(error) && state.attemptsLeft > 0 && !state.toolsRan && !state.answered) {
+    return { kind: 'retry-job', attemptsLeft: state.attemptsLeft };
+  }
   return { kind: 'show-error', reason: readableError(error) };
 }
 

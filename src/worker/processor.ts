@@ -70,7 +70,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // "Typing…" until the first token (platforms clear it on the next post or after a few seconds).
     void surface.typing?.().catch(() => {});
 
-    const progress = { rounds: 0, toolsRan: false };
+    const progress = { rounds: 0, toolsRan: false, answered: false };
     const started = performance.now();
     const done = (outcome: ChatAnswerResult['outcome']): void => {
       answersTotal.inc({ platform: data.platform, outcome });
@@ -79,8 +79,9 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     try {
       const result = await answer(deps, { data, jobId, ports, settings, signal, view: message, log, progress });
       progress.rounds = result.rounds;
-      const refs = await finishAnswer(message, result, { jobId, maxRounds: deps.defaults.maxRounds });
-      await recordUsage(deps.usage, data, result, log);
+      progress.answered = true;
+      // The answer is paid for whether or not its final write lands, so usage does not wait on it.
+      const [refs] = await Promise.all([finishAnswer(message, result, { jobId, maxRounds: deps.defaults.maxRounds }), recordUsage(deps.usage, data, result, log)]);
       log.info(
         { rounds: result.rounds, chars: result.text.length, model: result.model, inputTokens: result.inputTokens, outputTokens: result.outputTokens },
         'answer complete',
@@ -95,6 +96,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         shuttingDown: deps.shutdownSignal.aborted,
         attemptsLeft: (job.opts.attempts ?? 1) - job.attemptsMade - 1,
         toolsRan: progress.toolsRan,
+        answered: progress.answered,
       });
       const result = await settleFailure(action, error, { message, job, token, rounds: progress.rounds, log });
       done(result.outcome);

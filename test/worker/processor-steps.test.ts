@@ -188,7 +188,7 @@ describe('the finish step', () => {
 });
 
 describe('classifying a failure', () => {
-  const calm: FailureState = { lockLost: false, refusal: undefined, cancelled: false, shuttingDown: false, attemptsLeft: 2, toolsRan: false };
+  const calm: FailureState = { lockLost: false, refusal: undefined, cancelled: false, shuttingDown: false, attemptsLeft: 2, toolsRan: false, answered: false };
   const llmError = new LlmError('OfoxAI HTTP 401', { kind: 'auth' }, { status: 401 });
 
   it.each([
@@ -199,6 +199,7 @@ describe('classifying a failure', () => {
     ['an infrastructure error with attempts left', calm, new Error('ECONNRESET'), { kind: 'retry-job', attemptsLeft: 2 }],
     ['an infrastructure error on the last attempt', { ...calm, attemptsLeft: 0 }, new Error('ECONNRESET'), { kind: 'show-error', reason: 'something went wrong on our side; please try again' }],
     ['an infrastructure error after a tool ran', { ...calm, toolsRan: true }, new Error('ECONNRESET'), { kind: 'show-error', reason: 'something went wrong on our side; please try again' }],
+    ['an infrastructure error after the model answered (never paid twice)', { ...calm, answered: true }, new Error('ECONNRESET'), { kind: 'show-error', reason: 'something went wrong on our side; please try again' }],
     ['a model error', calm, llmError, { kind: 'show-error', reason: "OfoxAI rejected the bot's API key (401); an admin needs to check OFOX_API_KEY." }],
   ] as const)('%s', (_name, state, error, action) => {
     expect(classifyFailure(error, state)).toMatchObject(action);
@@ -310,6 +311,25 @@ describe('a whole chat job with in-memory ports', () => {
     const { job } = fakeJob(data, { attempts: 1 });
     expect(await createChatProcessor(built)(job)).toMatchObject({ outcome: 'error', error: 'something went wrong on our side; please try again' });
     expect((await shown(data))?.text).toBe('_⚠️ error: something went wrong on our side; please try again_');
+  });
+
+  it('a final write that keeps failing does not run the model again: usage is recorded and the job ends', async () => {
+    const data = await jobData();
+    const failingFinal = {
+      ...platform,
+      platform: 'recording',
+      conversation: platform.conversation,
+      surfaceFor: (job: ChatJob) => {
+        const surface = platform.surfaceFor(job);
+        return { ...surface, edit: (ref, text, options) => (options?.final ? Promise.reject(new Error('503 Service Unavailable')) : surface.edit(ref, text, options)) } satisfies typeof surface;
+      },
+    };
+    const llm = new ScriptedLlm([[say('A paid answer.'), usage(50, 7), done()]]);
+    const { deps: built, usageRecords } = deps(llm, { platforms: new Map([['recording', failingFinal]]) });
+    const result = await createChatProcessor(built)(fakeJob(data, { attempts: 3 }).job);
+    expect(result).toMatchObject({ outcome: 'error', error: 'something went wrong on our side; please try again' });
+    expect(llm.requests).toHaveLength(1);
+    expect(usageRecords).toEqual([expect.objectContaining({ requests: 1, inputTokens: 50, outputTokens: 7 })]);
   });
 
   it('a stop mid-answer ends with the stopped mark', async () => {
