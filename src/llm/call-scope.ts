@@ -1,7 +1,5 @@
-import { LlmAbortError } from './errors/abort-error.ts';
-import { LlmError } from './errors/llm-error.ts';
-import { scrubSecret } from './errors/scrub-secret.ts';
-import { LlmTimeoutError } from './errors/timeout-error.ts';
+import { LlmError, abortError, timeoutError } from './errors.ts';
+import { scrubSecret } from './scrub-secret.ts';
 
 /**
  * The lifetime of one client call across all its attempts: the caller's signal and the overall
@@ -15,7 +13,7 @@ export class CallScope {
   readonly #callerSignal: AbortSignal | undefined;
   readonly #secrets: readonly string[];
   readonly #onCallerAbort = (): void => {
-    this.#controller.abort(new LlmAbortError({ cause: this.#callerSignal?.reason }));
+    this.#controller.abort(abortError({ cause: this.#callerSignal?.reason }));
   };
 
   constructor(options: { callerSignal?: AbortSignal | undefined; deadlineMs: number; secrets: readonly string[] }) {
@@ -23,11 +21,16 @@ export class CallScope {
     this.#secrets = options.secrets;
     this.#callerSignal = options.callerSignal;
     this.#deadlineAt = performance.now() + options.deadlineMs;
-    this.#timer = setTimeout(() => this.#controller.abort(new LlmTimeoutError('deadline', options.deadlineMs)), options.deadlineMs);
+    this.#timer = setTimeout(() => this.#controller.abort(timeoutError('deadline', options.deadlineMs)), options.deadlineMs);
     // An abandoned iterator must not keep the process alive until the deadline.
     this.#timer.unref();
     if (this.#callerSignal?.aborted) this.#onCallerAbort();
     else this.#callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  /** Ends the call with `reason` (a call-wide clock ran out); whatever is in flight fails with it. */
+  abort(reason: LlmError): void {
+    this.#controller.abort(reason);
   }
 
   remainingMs(): number {
@@ -39,7 +42,7 @@ export class CallScope {
     let result: LlmError;
     if (this.signal.aborted && this.signal.reason instanceof LlmError) result = this.signal.reason;
     else if (error instanceof LlmError) result = error;
-    else result = new LlmError(`OfoxAI client failure: ${error instanceof Error ? error.message : String(error)}`, { retryable: false, cause: error });
+    else result = new LlmError(`OfoxAI client failure: ${error instanceof Error ? error.message : String(error)}`, { kind: 'unexpected' }, { cause: error });
     const scrubbed = scrubSecret(result.message, this.#secrets);
     if (scrubbed !== result.message) {
       result.message = scrubbed;

@@ -22,8 +22,18 @@ export interface LlmClientOptions {
   connectTimeoutMs?: number;
   /** From sending the request to the first body byte (headers included). @defaultValue 60_000 */
   firstByteTimeoutMs?: number;
-  /** Longest silence between two body chunks; keep-alive comments count as life. @defaultValue 60_000 */
+  /** Longest silence between two body chunks of one attempt, which is then retried; keep-alive comments count as life. @defaultValue 25_000 */
   idleTimeoutMs?: number;
+  /**
+   * Longest the model may stay silent in one call, summed over its attempts and the waits between
+   * them, since it last sent a byte (the consumer's time with an event does not count). Then the
+   * call ends with a `stall` timeout; a retry whose wait alone would outlast it fails at once with
+   * its own error. Bounds a stalled stream: idle timeout, retries, and a readable end within it.
+   * @defaultValue 90_000
+   */
+  stallBudgetMs?: number;
+  /** Silence without an event after which `StreamOptions.onSlow` is told. @defaultValue 10_000 */
+  slowNoticeMs?: number;
   /** One call, all attempts and waits between them included. @defaultValue 600_000 */
   deadlineMs?: number;
   /** Attempts per call, the first included. @defaultValue 4 */
@@ -40,7 +50,11 @@ export interface LlmClientOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Injected for tests (jitter). @defaultValue `Math.random` */
   random?: () => number;
-  /** Told before every retry, for logs and metrics. @defaultValue none */
+  /**
+   * Called by the client before the wait of every retry (stream and model list alike). Nothing in
+   * the bot sets it yet: the worker logs retries from the stream's `retry` event, and the metrics
+   * issue will wire this to a retry counter. @defaultValue none
+   */
   onRetry?(info: RetryInfo): void;
   /** Connection pool to use. @defaultValue a client-owned undici `Agent` with `connectTimeoutMs` */
   dispatcher?: Dispatcher;
@@ -50,7 +64,9 @@ export const LLM_CLIENT_DEFAULTS = {
   protocol: 'auto',
   connectTimeoutMs: 10_000,
   firstByteTimeoutMs: 60_000,
-  idleTimeoutMs: 60_000,
+  idleTimeoutMs: 25_000,
+  stallBudgetMs: 90_000,
+  slowNoticeMs: 10_000,
   deadlineMs: 600_000,
   maxAttempts: 4,
   retryBaseMs: 500,

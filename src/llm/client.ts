@@ -3,31 +3,33 @@ import type { Dispatcher } from 'undici';
 import { CallScope } from './call-scope.ts';
 import type { LlmClientOptions, RetryInfo } from './client-options.ts';
 import { LLM_CLIENT_DEFAULTS } from './client-options.ts';
-import { LlmBadRequestError } from './errors/bad-request-error.ts';
-import { classifyUpstreamError, extractUpstreamError } from './errors/classify-upstream-error.ts';
-import type { LlmError } from './errors/llm-error.ts';
-import { LlmMalformedStreamError } from './errors/malformed-stream-error.ts';
-import { LlmOverloadedError } from './errors/overloaded-error.ts';
-import { LlmRateLimitError } from './errors/rate-limit-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from './classify-upstream-error.ts';
+import { LlmError, timeoutError } from './errors.ts';
 import { parseRateLimitHeaders, parseRetryAfterMs } from './http/rate-limit-headers.ts';
 import { MODEL_LIST_LIMIT_BYTES, parseModelList } from './list-models.ts';
-import { decodeLlmStream } from './protocols/decode-llm-stream.ts';
+import { decodeLlmStream, decodeMessages } from './protocols/decode-llm-stream.ts';
+import { jsonAnswerAsMessages } from './protocols/json-answer.ts';
 import type { HttpRequestSpec, RequestDefaults } from './protocols/http-request.ts';
 import { buildRequest, createStreamDecoder, selectProtocol } from './protocols/protocol.ts';
 import type { ProtocolChoice, WireProtocol } from './protocols/protocol.ts';
 import { backoffDelayMs } from './retry/backoff.ts';
 import { abortableSleep } from './retry/sleep.ts';
 import { HttpAttempt } from './transport/http-attempt.ts';
+import { SilenceClock } from './transport/silence-clock.ts';
 import type { AttemptTimeouts } from './transport/http-attempt.ts';
 import type { ChatRequest, LlmClient, LlmEvent, ModelInfo, RateLimitInfo, StreamOptions } from './types.ts';
 
 const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
+/** A whole answer sent as JSON instead of a stream: generous, as it holds every token of it. */
+const JSON_ANSWER_LIMIT_BYTES = 8 * 1024 * 1024;
 
 interface ClientContext {
   protocol: ProtocolChoice;
   defaults: RequestDefaults;
   timeouts: AttemptTimeouts;
   deadlineMs: number;
+  stallBudgetMs: number;
+  slowNoticeMs: number;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -56,6 +58,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       idleTimeoutMs: options.idleTimeoutMs ?? LLM_CLIENT_DEFAULTS.idleTimeoutMs,
     },
     deadlineMs: options.deadlineMs ?? LLM_CLIENT_DEFAULTS.deadlineMs,
+    stallBudgetMs: options.stallBudgetMs ?? LLM_CLIENT_DEFAULTS.stallBudgetMs,
+    slowNoticeMs: options.slowNoticeMs ?? LLM_CLIENT_DEFAULTS.slowNoticeMs,
     maxAttempts: Math.max(1, options.maxAttempts ?? LLM_CLIENT_DEFAULTS.maxAttempts),
     retryBaseMs: options.retryBaseMs ?? LLM_CLIENT_DEFAULTS.retryBaseMs,
     retryMaxMs: options.retryMaxMs ?? LLM_CLIENT_DEFAULTS.retryMaxMs,
@@ -74,28 +78,39 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 
 /**
  * Events pass through as they arrive (fastest first token). When an attempt fails and another
- * follows, a `retry` event tells the consumer to drop what this round showed; tool calls, usage
- * and finish come only at a stream's end, so a failed round seldom showed more than text.
+ * follows, a `retry` event tells the consumer to drop everything this attempt emitted: text and
+ * reasoning, and tool calls too (the Anthropic protocol emits each at its block's end, mid-stream).
  */
 async function* streamChat(context: ClientContext, request: ChatRequest, options: StreamOptions): AsyncGenerator<LlmEvent, void, undefined> {
   const protocol = selectProtocol(request.model, context.protocol);
   const spec = buildRequest(protocol, request, context.defaults);
   const scope = new CallScope({ callerSignal: options.signal, deadlineMs: context.deadlineMs, secrets: context.secrets });
+  const onSlow = options.onSlow;
+  const silence = new SilenceClock({
+    budgetMs: context.stallBudgetMs,
+    slowAfterMs: context.slowNoticeMs,
+    onExhausted: (budgetMs) => scope.abort(timeoutError('stall', budgetMs)),
+    onSlow: onSlow && ((silentMs) => onSlow({ silentMs })),
+  });
+  silence.resume();
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        yield* streamAttempt(context, protocol, spec, scope.signal, options.onRateLimit);
+        yield* streamAttempt(context, protocol, spec, scope.signal, silence, options.onRateLimit);
         return;
       } catch (error) {
         const failure = scope.explain(error);
-        const delayMs = planRetry(context, scope, failure, attempt);
+        const delayMs = planRetry(context, scope, failure, attempt, silence);
         if (delayMs === undefined) throw failure;
         context.onRetry?.({ attempt, delayMs, error: failure });
+        silence.pause();
         yield { type: 'retry', attempt, delayMs, reason: failure.message };
+        silence.resume();
         await sleepWithin(context, scope, delayMs);
       }
     }
   } finally {
+    silence.stop();
     scope.dispose();
   }
 }
@@ -105,6 +120,7 @@ async function* streamAttempt(
   protocol: WireProtocol,
   spec: HttpRequestSpec,
   signal: AbortSignal,
+  silence: SilenceClock,
   onRateLimit: ((info: RateLimitInfo) => void) | undefined,
 ): AsyncGenerator<LlmEvent, void, undefined> {
   const attempt = await HttpAttempt.open({ method: 'POST', ...spec }, { dispatcher: context.dispatcher, signal, timeouts: context.timeouts });
@@ -113,17 +129,32 @@ async function* streamAttempt(
     reportRateLimit(attempt.status, attempt.headers, onRateLimit);
     if (attempt.status < 200 || attempt.status >= 300) throw await responseError(context, attempt);
     const contentType = String(attempt.headers['content-type'] ?? '');
+    const decoder = createStreamDecoder(protocol, context.secrets);
     if (contentType.includes('application/json')) {
-      // Some gateways answer an error (or ignore `stream`) with a 200 JSON body.
-      const text = await attempt.text(ERROR_BODY_LIMIT_BYTES);
+      // Some gateways answer an error, or a whole answer (ignoring `stream`), with a 200 JSON body.
+      const text = await attempt.text(JSON_ANSWER_LIMIT_BYTES);
       const details = extractUpstreamError(text);
       if (details.message !== undefined || details.type !== undefined) throw classifyUpstreamError({ details, secrets: context.secrets });
-      throw new LlmMalformedStreamError('OfoxAI answered with JSON instead of an event stream');
+      const messages = jsonAnswerAsMessages(protocol, parseJson(text));
+      if (messages === undefined) throw new LlmError('OfoxAI answered with JSON instead of an event stream', { kind: 'malformed-stream' });
+      for (const event of decodeMessages(messages, decoder)) {
+        silence.progressed();
+        silence.pause();
+        yield event;
+        silence.resume();
+      }
+      complete = true;
+      return;
     }
-    for await (const event of decodeLlmStream(attempt.bytes(), createStreamDecoder(protocol, context.secrets))) {
+    // Every chunk, keep-alives included, tells the silence clock that the model is still there.
+    for await (const event of decodeLlmStream(attempt.bytes(() => silence.heard()), decoder)) {
       // One network chunk can hold many events; after an abort or the deadline none more is shown.
       if (signal.aborted) throw signal.reason;
+      // The consumer's time with an event is not the model's silence.
+      silence.progressed();
+      silence.pause();
       yield event;
+      silence.resume();
     }
     complete = true;
   } finally {
@@ -163,9 +194,9 @@ async function listModels(context: ClientContext, signal: AbortSignal | undefine
 }
 
 /** The wait before the next attempt, or undefined when this failure is final. */
-function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, attempt: number): number | undefined {
+function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, attempt: number, silence?: SilenceClock): number | undefined {
   if (!failure.retryable || attempt >= context.maxAttempts) return undefined;
-  const retryAfterMs = failure instanceof LlmRateLimitError || failure instanceof LlmOverloadedError ? failure.retryAfterMs : undefined;
+  const retryAfterMs = failure.kind === 'rate-limit' || failure.kind === 'overloaded' ? failure.retryAfterMs : undefined;
   const delayMs = backoffDelayMs({
     failedAttempts: attempt,
     baseMs: context.retryBaseMs,
@@ -173,8 +204,10 @@ function planRetry(context: ClientContext, scope: CallScope, failure: LlmError, 
     random: context.random,
     retryAfterMs,
   });
-  // Waiting past the deadline only to be cut off there helps nobody: fail now with the real cause.
-  return delayMs < scope.remainingMs() ? delayMs : undefined;
+  // Waiting past the deadline (or the stall budget) only to be cut off there helps nobody: fail
+  // now with the real cause.
+  const remainingMs = Math.min(scope.remainingMs(), silence?.remainingMs() ?? Infinity);
+  return delayMs < remainingMs ? delayMs : undefined;
 }
 
 async function sleepWithin(context: ClientContext, scope: CallScope, delayMs: number): Promise<void> {
@@ -188,7 +221,7 @@ async function sleepWithin(context: ClientContext, scope: CallScope, delayMs: nu
 
 async function responseError(context: ClientContext, attempt: HttpAttempt): Promise<LlmError> {
   const text = await attempt.text(ERROR_BODY_LIMIT_BYTES);
-  if (attempt.status < 400) return new LlmBadRequestError(`OfoxAI answered HTTP ${attempt.status}; check the base URL`, { status: attempt.status });
+  if (attempt.status < 400) return new LlmError(`OfoxAI answered HTTP ${attempt.status}; check the base URL`, { kind: 'bad-request' }, { status: attempt.status });
   return classifyUpstreamError({ status: attempt.status, headers: attempt.headers, details: extractUpstreamError(text), secrets: context.secrets });
 }
 
@@ -199,4 +232,12 @@ function reportRateLimit(status: number, headers: HttpAttempt['headers'], onRate
   const retryAfterMs = status === 429 ? parseRetryAfterMs(headers) : undefined;
   if (retryAfterMs !== undefined) onRateLimit({ ...info, retryAfterMs });
   else if (info !== undefined) onRateLimit(info);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

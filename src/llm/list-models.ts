@@ -1,5 +1,5 @@
-import { classifyUpstreamError, extractUpstreamError } from './errors/classify-upstream-error.ts';
-import { LlmServerError } from './errors/server-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from './classify-upstream-error.ts';
+import { LlmError } from './errors.ts';
 import type { ModelInfo } from './types.ts';
 
 export const MODEL_LIST_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -11,10 +11,10 @@ export function parseModelList(text: string, status: number, secrets: readonly s
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new LlmServerError('OfoxAI returned an unreadable model list', { status, cause: error });
+    throw new LlmError('OfoxAI returned an unreadable model list', { kind: 'server' }, { status, cause: error });
   }
   const data = (body as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) throw new LlmServerError('OfoxAI returned a model list without `data`', { status });
+  if (!Array.isArray(data)) throw new LlmError('OfoxAI returned a model list without `data`', { kind: 'server' }, { status });
   const models: ModelInfo[] = [];
   for (const item of data) {
     if (item === null || typeof item !== 'object') continue;

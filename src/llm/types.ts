@@ -75,6 +75,12 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Called with every response's rate-limit headers, so the shared budget can adapt. */
   onRateLimit?: (info: RateLimitInfo) => void;
+  /**
+   * Called once the model has produced no event for the client's `slowNoticeMs` (waiting for a
+   * first byte, a stalled stream, retries after it), and again after each later event that is
+   * followed by such a silence; the next event means it is answering again.
+   */
+  onSlow?: (info: { silentMs: number }) => void;
 }
 
 export interface ModelInfo {

@@ -9,8 +9,8 @@ import type { ApprovalOutcome, ApprovalPrompt } from '../tools/approval/approval
 export type { ApprovalOutcome, ApprovalPrompt } from '../tools/approval/approval-types.ts';
 
 /**
- * What a platform adapter hands the worker. `src/main.ts` builds one per platform and the worker
- * picks it by `job.platform`, so the worker never imports an adapter.
+ * What a platform adapter hands the worker. The composition root (`src/cli/roles.ts`) builds one
+ * per platform and the worker picks it by `job.platform`, so the worker never imports an adapter.
  */
 
 export interface ConversationReader {

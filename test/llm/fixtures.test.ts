@@ -4,8 +4,8 @@ import type { FakeOfox } from '../fakes/ofox/index.ts';
 import { raw, startFakeOfox } from '../fakes/ofox/index.ts';
 import { ask, clientFor, collect, reasoningOf, textOf } from './support/collect.ts';
 
-// Recorded by other projects from live gateways; see the folder's README for where each came from.
-const FIXTURES = new URL('../../../shared/fixtures/sse/', import.meta.url);
+// Recorded by other projects from live gateways; test/fixtures/sse/README.md says where each came from.
+const FIXTURES = new URL('../fixtures/sse/', import.meta.url);
 
 let fake: FakeOfox;
 beforeAll(async () => {

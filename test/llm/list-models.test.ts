@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlmAuthError } from '../../src/llm/index.ts';
 import type { FakeOfox } from '../fakes/ofox/index.ts';
 import { startFakeOfox } from '../fakes/ofox/index.ts';
 import { clientFor } from './support/collect.ts';
@@ -27,6 +26,6 @@ describe('listing models', () => {
   });
 
   it('fails with an auth error for a wrong key', async () => {
-    await expect(clientFor(fake, { apiKey: 'wrong' }).listModels()).rejects.toBeInstanceOf(LlmAuthError);
+    await expect(clientFor(fake, { apiKey: 'wrong' }).listModels()).rejects.toMatchObject({ name: 'LlmError', kind: 'auth' });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collect } from './support/collect.ts';
-import { LlmAuthError, LlmMalformedStreamError, LlmOverloadedError, LlmStreamCutOffError, anthropicParser } from './support/decoders.ts';
+import type { LlmError } from './support/decoders.ts';
+import { anthropicParser } from './support/decoders.ts';
 import { ANTHROPIC_RICH, ANTHROPIC_RICH_EVENTS, anthropicSse } from './support/wire-samples.ts';
 
 const decode = (sse: string) => collect(anthropicParser.decode(sse));
@@ -82,25 +83,36 @@ describe('the Messages stream parser', () => {
       anthropicSse([start, ...textBlock(0, 'Hel'), { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]),
     );
     expect(overloaded.events).toEqual([{ type: 'text', delta: 'Hel' }]);
-    expect(overloaded.error).toBeInstanceOf(LlmOverloadedError);
-    expect((overloaded.error as LlmOverloadedError).retryable).toBe(true);
+    expect(overloaded.error).toMatchObject({ name: 'LlmError', kind: 'overloaded' });
+    expect((overloaded.error as LlmError).retryable).toBe(true);
     const auth = await decode(anthropicSse([{ type: 'error', error: { type: 'authentication_error', message: 'bad key' } }]));
-    expect(auth.error).toBeInstanceOf(LlmAuthError);
+    expect(auth.error).toMatchObject({ name: 'LlmError', kind: 'auth' });
   });
 
   it('treats a stream without message_stop as cut off', async () => {
     const { error } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), { type: 'message_delta', delta: { stop_reason: 'end_turn' } }]));
-    expect(error).toBeInstanceOf(LlmStreamCutOffError);
+    expect(error).toMatchObject({ name: 'LlmError', kind: 'stream-cut-off' });
   });
 
-  it('treats message_stop without a stop reason as an incomplete answer', async () => {
-    const { error } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), { type: 'message_stop' }]));
-    expect(error).toBeInstanceOf(LlmStreamCutOffError);
+  it('treats message_stop without a stop reason as a complete answer that stopped', async () => {
+    const { error, events } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), { type: 'message_stop' }]));
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'text', delta: 'Hello' },
+      { type: 'usage', inputTokens: 7, outputTokens: 1 },
+      { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
+  it('takes a message_stop event with empty data as the end marker it is', async () => {
+    const { error, events } = await decode(anthropicSse([start, ...textBlock(0, 'Hello'), ...stop('end_turn').slice(0, -1), 'event: message_stop\ndata:\n\n']));
+    expect(error).toBeUndefined();
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
   });
 
   it('fails with a malformed-stream error on a chunk that is not JSON', async () => {
     const { error } = await decode(anthropicSse([start, 'event: content_block_delta\ndata: {"type":"content_block_delta",\n\n']));
-    expect(error).toBeInstanceOf(LlmMalformedStreamError);
+    expect(error).toMatchObject({ name: 'LlmError', kind: 'malformed-stream' });
   });
 
   it('dispatches on the data type even when a gateway leaves out the event names', async () => {

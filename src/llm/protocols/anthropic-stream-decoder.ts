@@ -1,5 +1,5 @@
-import { classifyUpstreamError, extractUpstreamError } from '../errors/classify-upstream-error.ts';
-import { LlmStreamCutOffError } from '../errors/stream-cut-off-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from '../classify-upstream-error.ts';
+import { LlmError } from '../errors.ts';
 import { ToolCallTracker } from '../tool-call-tracker.ts';
 import type { SseMessage } from '../transport/sse-decoder.ts';
 import type { FinishReason, LlmEvent } from '../types.ts';
@@ -18,7 +18,8 @@ const STOP_REASONS: Record<string, FinishReason> = {
 
 /**
  * Messages API events → events. A tool call is emitted at its `content_block_stop`; usage and the
- * finish reason at `message_stop`, the stream's end marker.
+ * finish reason at `message_stop`, the stream's end marker, which alone decides that the answer is
+ * complete (a gateway that leaves out `stop_reason` still ended the message).
  */
 export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   readonly #secrets: readonly string[];
@@ -26,6 +27,7 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   /** Input some gateways put whole into `content_block_start` instead of streaming it. */
   readonly #startInputs = new Map<number, string>();
   #finish: FinishReason | undefined;
+  #emittedToolCall = false;
   #inputTokens: number | undefined;
   #outputTokens: number | undefined;
 
@@ -35,7 +37,12 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
 
   message(message: SseMessage, out: LlmEvent[]): boolean {
     const data = message.data.trim();
-    if (data === '') return false;
+    if (data === '') {
+      // A gateway that names the end marker but sends no data still ended the message.
+      if (message.event !== 'message_stop') return false;
+      this.#complete(out);
+      return true;
+    }
     const chunk = parseChunk(data, this.#secrets);
     const type = typeof chunk.type === 'string' ? chunk.type : message.event;
     switch (type) {
@@ -69,7 +76,7 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   }
 
   endWithoutMarker(): never {
-    throw new LlmStreamCutOffError('The OfoxAI stream ended before message_stop; the answer is incomplete');
+    throw new LlmError('The OfoxAI stream ended before message_stop; the answer is incomplete', { kind: 'stream-cut-off' });
   }
 
   #startBlock(index: number, block: Record<string, unknown> | undefined, out: LlmEvent[]): void {
@@ -117,7 +124,10 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
       this.#tools.update(index, { arguments: startInput });
     }
     const call = this.#tools.complete(index);
-    if (call !== undefined) out.push(call);
+    if (call !== undefined) {
+      this.#emittedToolCall = true;
+      out.push(call);
+    }
   }
 
   #readUsage(usage: Record<string, unknown> | undefined): void {
@@ -132,14 +142,14 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   }
 
   #complete(out: LlmEvent[]): void {
-    if (this.#finish === undefined) {
-      throw new LlmStreamCutOffError('The OfoxAI stream ended without a stop reason; the answer is incomplete');
-    }
     for (const index of [...this.#startInputs.keys()]) this.#stopBlock(index, out);
-    out.push(...this.#tools.completeAll());
+    const calls = this.#tools.completeAll();
+    if (calls.length > 0) this.#emittedToolCall = true;
+    out.push(...calls);
     if (this.#inputTokens !== undefined || this.#outputTokens !== undefined) {
       out.push({ type: 'usage', inputTokens: this.#inputTokens ?? 0, outputTokens: this.#outputTokens ?? 0 });
     }
-    out.push({ type: 'finish', reason: this.#finish });
+    // No stop reason before `message_stop`: the message still ended; what it asked for decides.
+    out.push({ type: 'finish', reason: this.#finish ?? (this.#emittedToolCall ? 'tool-calls' : 'stop') });
   }
 }

@@ -1,4 +1,5 @@
 import { SseDecoder } from '../transport/sse-decoder.ts';
+import type { SseMessage } from '../transport/sse-decoder.ts';
 import type { LlmEvent } from '../types.ts';
 import type { ProtocolStreamDecoder } from './stream-decoder.ts';
 
@@ -26,6 +27,18 @@ export async function* decodeLlmStream(bytes: AsyncIterable<Uint8Array>, decoder
       yield* out;
       out.length = 0;
     }
+    if (complete) return;
+  }
+  decoder.endWithoutMarker();
+}
+
+/** Whole messages (an answer that came as one JSON body, replayed) → events, with the same end rule. */
+export function* decodeMessages(messages: readonly SseMessage[], decoder: ProtocolStreamDecoder): Generator<LlmEvent, void, undefined> {
+  const out: LlmEvent[] = [];
+  for (const message of messages) {
+    const complete = decoder.message(message, out);
+    yield* out;
+    out.length = 0;
     if (complete) return;
   }
   decoder.endWithoutMarker();

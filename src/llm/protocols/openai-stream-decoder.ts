@@ -1,5 +1,5 @@
-import { classifyUpstreamError, extractUpstreamError } from '../errors/classify-upstream-error.ts';
-import { LlmStreamCutOffError } from '../errors/stream-cut-off-error.ts';
+import { classifyUpstreamError, extractUpstreamError } from '../classify-upstream-error.ts';
+import { LlmError } from '../errors.ts';
 import { ToolCallTracker } from '../tool-call-tracker.ts';
 import type { SseMessage } from '../transport/sse-decoder.ts';
 import type { FinishReason, LlmEvent } from '../types.ts';
@@ -24,7 +24,9 @@ const FINISH_REASONS: Record<string, FinishReason> = {
 /**
  * Chat Completions chunks → events. Text and reasoning pass straight through; tool calls, usage
  * and the finish reason are held until `[DONE]`, so a stream cut off before it has shown none of
- * them (a retried round rarely has tool calls to take back).
+ * them (a retried round rarely has tool calls to take back). `[DONE]` alone decides that the
+ * answer is complete: gateways that route to many providers do not all send a finish reason, and
+ * calling such an answer cut off would pay for it again.
  */
 export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
   readonly #secrets: readonly string[];
@@ -63,7 +65,7 @@ export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
   }
 
   endWithoutMarker(): never {
-    throw new LlmStreamCutOffError('The OfoxAI stream ended before [DONE]; the answer is incomplete');
+    throw new LlmError('The OfoxAI stream ended before [DONE]; the answer is incomplete', { kind: 'stream-cut-off' });
   }
 
   #readDelta(delta: Record<string, unknown>, out: LlmEvent[]): void {
@@ -114,14 +116,13 @@ export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
   }
 
   #complete(out: LlmEvent[]): void {
-    if (this.#finish === undefined) {
-      throw new LlmStreamCutOffError('The OfoxAI stream ended without a finish reason; the answer is incomplete');
-    }
     const calls = this.#tools.completeAll();
     out.push(...calls);
     if (this.#usage !== undefined) out.push({ type: 'usage', ...this.#usage });
-    // Some providers report `stop` after tool calls; the calls are what the agent loop must act on.
-    const reason = this.#finish === 'stop' && calls.length > 0 ? 'tool-calls' : this.#finish;
+    // No finish reason before `[DONE]` is a plain stop. Some providers report `stop` after tool
+    // calls; the calls are what the agent loop must act on.
+    const finish = this.#finish ?? 'stop';
+    const reason = finish === 'stop' && calls.length > 0 ? 'tool-calls' : finish;
     out.push({ type: 'finish', reason });
   }
 }

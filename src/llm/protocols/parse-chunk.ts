@@ -1,5 +1,5 @@
-import { LlmMalformedStreamError } from '../errors/malformed-stream-error.ts';
-import { scrubSecret } from '../errors/scrub-secret.ts';
+import { LlmError } from '../errors.ts';
+import { scrubSecret } from '../scrub-secret.ts';
 
 /** Parses one SSE data payload; anything but a JSON object is a malformed stream. */
 export function parseChunk(data: string, secrets: readonly string[]): Record<string, unknown> {
@@ -7,10 +7,10 @@ export function parseChunk(data: string, secrets: readonly string[]): Record<str
   try {
     value = JSON.parse(data);
   } catch (error) {
-    throw new LlmMalformedStreamError(`OfoxAI sent an unparseable stream chunk: ${snippet(data, secrets)}`, { cause: error });
+    throw new LlmError(`OfoxAI sent an unparseable stream chunk: ${snippet(data, secrets)}`, { kind: 'malformed-stream' }, { cause: error });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new LlmMalformedStreamError(`OfoxAI sent a stream chunk that is not an object: ${snippet(data, secrets)}`);
+    throw new LlmError(`OfoxAI sent a stream chunk that is not an object: ${snippet(data, secrets)}`, { kind: 'malformed-stream' });
   }
   return value as Record<string, unknown>;
 }

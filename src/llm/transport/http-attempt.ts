@@ -1,9 +1,6 @@
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { LlmError } from '../errors/llm-error.ts';
-import { LlmNetworkError } from '../errors/network-error.ts';
-import { LlmStreamCutOffError } from '../errors/stream-cut-off-error.ts';
-import { LlmTimeoutError } from '../errors/timeout-error.ts';
+import { LlmError, timeoutError } from '../errors.ts';
 import type { HeaderBag } from '../http/rate-limit-headers.ts';
 import { StallWatchdog } from './stall-watchdog.ts';
 
@@ -65,7 +62,7 @@ export class HttpAttempt {
     if (options.signal.aborted) forward();
     else options.signal.addEventListener('abort', forward, { once: true });
     const release = (): void => options.signal.removeEventListener('abort', forward);
-    const watchdog = new StallWatchdog((phase, limitMs) => controller.abort(new LlmTimeoutError(phase, limitMs)));
+    const watchdog = new StallWatchdog((phase, limitMs) => controller.abort(timeoutError(phase, limitMs)));
     // The first-byte clock covers everything up to the first body byte: headers alone prove little.
     watchdog.wait('first-byte', options.timeouts.firstByteTimeoutMs);
     try {
@@ -92,8 +89,8 @@ export class HttpAttempt {
     }
   }
 
-  /** The body's bytes as they arrive, under the first-byte and idle clocks. */
-  async *bytes(): AsyncGenerator<Uint8Array, void, undefined> {
+  /** The body's bytes as they arrive, under the first-byte and idle clocks; `onChunk` hears each arrival. */
+  async *bytes(onChunk?: () => void): AsyncGenerator<Uint8Array, void, undefined> {
     const iterator = this.#body[Symbol.asyncIterator]();
     let first = true;
     while (true) {
@@ -111,6 +108,7 @@ export class HttpAttempt {
         return;
       }
       first = false;
+      onChunk?.();
       yield next.value;
     }
   }
@@ -149,8 +147,8 @@ function translate(error: unknown, signal: AbortSignal, stage: 'request' | 'body
   if (signal.aborted && signal.reason instanceof LlmError) return signal.reason;
   if (error instanceof LlmError) return error;
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new LlmTimeoutError('connect', timeouts.connectTimeoutMs, { cause: error });
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return timeoutError('connect', timeouts.connectTimeoutMs, { cause: error });
   const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-  if (stage === 'body') return new LlmStreamCutOffError(`The OfoxAI stream broke off (${detail}); the answer is incomplete`, { cause: error });
-  return new LlmNetworkError(`Could not reach OfoxAI (${detail})`, { cause: error });
+  if (stage === 'body') return new LlmError(`The OfoxAI stream broke off (${detail}); the answer is incomplete`, { kind: 'stream-cut-off' }, { cause: error });
+  return new LlmError(`Could not reach OfoxAI (${detail})`, { kind: 'network' }, { cause: error });
 }

@@ -1,4 +1,4 @@
-import type { TimeoutPhase } from '../errors/timeout-error.ts';
+import type { TimeoutPhase } from '../errors.ts';
 
 /**
  * Measures only the time spent waiting on the network: the clock runs while the transport awaits

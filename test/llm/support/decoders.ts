@@ -2,7 +2,7 @@ import { createStreamDecoder, decodeLlmStream } from '../../../src/llm/index.ts'
 import type { LlmEvent, WireProtocol } from '../../../src/llm/index.ts';
 import { streamOf } from './collect.ts';
 
-export * from '../../../src/llm/errors/index.ts';
+export { LlmError } from '../../../src/llm/index.ts';
 
 function decoderFor(protocol: WireProtocol) {
   return {

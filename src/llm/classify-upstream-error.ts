@@ -1,13 +1,7 @@
-import { parseRetryAfterMs } from '../http/rate-limit-headers.ts';
-import type { HeaderBag } from '../http/rate-limit-headers.ts';
-import { LlmAuthError } from './auth-error.ts';
-import { LlmBadRequestError } from './bad-request-error.ts';
-import { LlmContextTooLongError } from './context-too-long-error.ts';
-import type { LlmError } from './llm-error.ts';
-import { LlmOverloadedError } from './overloaded-error.ts';
-import { LlmRateLimitError } from './rate-limit-error.ts';
+import { LlmError } from './errors.ts';
+import { parseRetryAfterMs } from './http/rate-limit-headers.ts';
+import type { HeaderBag } from './http/rate-limit-headers.ts';
 import { scrubSecret } from './scrub-secret.ts';
-import { LlmServerError } from './server-error.ts';
 
 export interface UpstreamErrorDetails {
   message?: string;
@@ -66,24 +60,24 @@ export function classifyUpstreamError(input: ClassifyInput): LlmError {
     : undefined;
   const numericCode = typeof details.code === 'number' ? details.code : undefined;
   const status = input.status ?? (numericCode !== undefined && numericCode >= 400 && numericCode < 600 ? numericCode : undefined);
-  const kind = `${details.type ?? ''} ${typeof details.code === 'string' ? details.code : ''}`.toLowerCase();
+  const upstreamKind = `${details.type ?? ''} ${typeof details.code === 'string' ? details.code : ''}`.toLowerCase();
   const where = status === undefined ? 'OfoxAI stream error' : `OfoxAI HTTP ${status}`;
   const message = upstreamMessage ? `${where}: ${upstreamMessage}` : where;
   const base = { status, upstreamMessage };
-  const contextTooLong = CONTEXT_TOO_LONG.test(kind) || (upstreamMessage !== undefined && CONTEXT_TOO_LONG.test(upstreamMessage));
+  const contextTooLong = CONTEXT_TOO_LONG.test(upstreamKind) || (upstreamMessage !== undefined && CONTEXT_TOO_LONG.test(upstreamMessage));
 
-  if (status === 401 || status === 403 || /authentication|permission|invalid_api_key/.test(kind)) {
-    return new LlmAuthError(message, base);
+  if (status === 401 || status === 403 || /authentication|permission|invalid_api_key/.test(upstreamKind)) {
+    return new LlmError(message, { kind: 'auth' }, base);
   }
   const retryAfter = (rateLimited: boolean) => (input.headers ? parseRetryAfterMs(input.headers, input.now, { rateLimited }) : undefined);
-  if (status === 429 || /rate_limit/.test(kind)) return new LlmRateLimitError(message, { ...base, retryAfterMs: retryAfter(true) });
-  if (status === 529 || /overloaded/.test(kind)) return new LlmOverloadedError(message, { ...base, retryAfterMs: retryAfter(false) });
-  if (contextTooLong && (status === undefined || (status >= 400 && status < 500))) return new LlmContextTooLongError(message, base);
-  if (status !== undefined && status >= 500) return new LlmServerError(message, base);
-  if (status === 408 || status === 409 || status === 425) return new LlmServerError(message, base);
-  if (status !== undefined && status >= 400) return new LlmBadRequestError(message, base);
-  if (/invalid_request|not_found|request_too_large/.test(kind)) return new LlmBadRequestError(message, base);
-  return new LlmServerError(message, base);
+  if (status === 429 || /rate_limit/.test(upstreamKind)) return new LlmError(message, { kind: 'rate-limit', retryAfterMs: retryAfter(true) }, base);
+  if (status === 529 || /overloaded/.test(upstreamKind)) return new LlmError(message, { kind: 'overloaded', retryAfterMs: retryAfter(false) }, base);
+  if (contextTooLong && (status === undefined || (status >= 400 && status < 500))) return new LlmError(message, { kind: 'context-too-long' }, base);
+  if (status !== undefined && status >= 500) return new LlmError(message, { kind: 'server' }, base);
+  if (status === 408 || status === 409 || status === 425) return new LlmError(message, { kind: 'server' }, base);
+  if (status !== undefined && status >= 400) return new LlmError(message, { kind: 'bad-request' }, base);
+  if (/invalid_request|not_found|request_too_large/.test(upstreamKind)) return new LlmError(message, { kind: 'bad-request' }, base);
+  return new LlmError(message, { kind: 'server' }, base);
 }
 
 function truncate(text: string, max: number): string {

@@ -1,2 +1,0 @@
-export { parseDurationMs, parseRateLimitHeaders, parseRetryAfterMs } from './rate-limit-headers.ts';
-export type { HeaderBag } from './rate-limit-headers.ts';
