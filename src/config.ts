@@ -29,6 +29,32 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A `host:port` list (Redis Sentinel or Cluster nodes); a missing port means 6379 (26379 is not guessed). */
+const hostList = (name: string) =>
+  z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const nodes: Array<{ host: string; port: number }> = [];
+      for (const item of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+        const match = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(item);
+        const port = match?.[2] === undefined ? 6379 : Number(match[2]);
+        if (!match || port < 1 || port > 65_535) {
+          context.addIssue({ code: 'custom', message: `"${item}" is not host:port (expected e.g. ${name === 'REDIS_SENTINELS' ? '10.0.0.5:26379' : '10.0.0.5:7000'})` });
+          continue;
+        }
+        nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+      }
+      return nodes;
+    });
+
+/** Redis Cluster hashes only what is between the first `{` and the next `}`, when that is not empty. */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
 const url = (fallback: string) => z.url().default(fallback).transform((value) => value.replace(/\/+$/, ''));
 const optionalUrl = z
   .string()
@@ -63,7 +89,27 @@ export const configSchema = z.object({
 
   // Redis and the queue
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().min(1).default('ofox'),
+  /**
+   * Every key starts with `${prefix}:`. The braces are a Redis Cluster hash tag: every key (BullMQ's
+   * included) hashes to one slot, so multi-key scripts work on a cluster. Set `ofox` to keep the keys
+   * of a deployment that started before the default changed (single Redis or Sentinel only).
+   */
+  REDIS_KEY_PREFIX: z.string().min(1).default('{ofox}'),
+
+  // --- Redis topology (Sentinel / Cluster). Unset: the single Redis at REDIS_URL. ---
+  /** `host:port,host:port`: the sentinels to ask for the master; turns on Sentinel mode. */
+  REDIS_SENTINELS: hostList('REDIS_SENTINELS'),
+  /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z.string().trim().min(1).default('mymaster'),
+  /** `host:port,host:port`: some nodes of a Redis Cluster (the rest are discovered); turns on Cluster mode. */
+  REDIS_CLUSTER_NODES: hostList('REDIS_CLUSTER_NODES'),
+  /** Password of the Redis data nodes in Sentinel and Cluster mode (REDIS_URL carries its own). */
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  /** Password of the sentinels themselves, when they require one. */
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  // --- end of Redis topology ---
+
   WORKER_INSTANCES: int(4, 1),
   WORKER_CONCURRENCY: int(100, 1),
   JOB_ATTEMPTS: int(3, 1),
@@ -90,6 +136,42 @@ export const configSchema = z.object({
   DISCORD_ADMIN_ROLE_IDS: list,
   DISCORD_THREAD_PER_CONVERSATION: bool(false),
 
+  // --- Discord sharding (adapters/discord/sharding.ts). Unset: one process holds every shard. ---
+  /** Total shards of the bot across every gateway process: a number, or `auto` (Discord's recommendation). */
+  DISCORD_SHARD_COUNT: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const text = value?.trim().toLowerCase() ?? '';
+      if (text === '') return undefined;
+      if (text === 'auto') return 'auto' as const;
+      if (!/^\d+$/.test(text) || Number(text) < 1) {
+        context.addIssue({ code: 'custom', message: `"${value}" is not a shard count (a whole number of at least 1, or auto)` });
+        return z.NEVER;
+      }
+      return Number(text);
+    }),
+  /** The shards this process holds: ids and ranges, e.g. `0-3,6`. Unset: every shard. */
+  DISCORD_SHARD_IDS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const ids = new Set<number>();
+      for (const part of value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)) {
+        const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+        const first = Number(match?.[1]);
+        const last = match?.[2] === undefined ? first : Number(match[2]);
+        if (!match || last < first || last - first > 100_000) {
+          context.addIssue({ code: 'custom', message: `"${part}" is not a shard id or a range like 0-3` });
+          continue;
+        }
+        for (let id = first; id <= last; id += 1) ids.add(id);
+      }
+      return [...ids].sort((left, right) => left - right);
+    }),
+  // --- end of Discord sharding ---
+
   // Slack
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -100,12 +182,39 @@ export const configSchema = z.object({
   SLACK_ADMIN_USER_IDS: list,
   SLACK_THREAD_FOLLOWUPS: bool(true),
   PORT: int(3000, 0),
+}).superRefine((config, context) => {
+  // Redis topology and Discord sharding: rules that span variables.
+  if (config.REDIS_SENTINELS.length > 0 && config.REDIS_CLUSTER_NODES.length > 0) {
+    context.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both' });
+  }
+  if (config.REDIS_CLUSTER_NODES.length > 0 && !hasHashTag(config.REDIS_KEY_PREFIX)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['REDIS_KEY_PREFIX'],
+      message: `"${config.REDIS_KEY_PREFIX}" has no hash tag; on a Redis Cluster every key must share one slot, so use braces, e.g. {${config.REDIS_KEY_PREFIX.replace(/[{}]/g, '')}}`,
+    });
+  }
+  const count = config.DISCORD_SHARD_COUNT;
+  if (typeof count === 'number' && config.DISCORD_SHARD_IDS?.some((id) => id >= count)) {
+    context.addIssue({ code: 'custom', path: ['DISCORD_SHARD_IDS'], message: `shard ids run from 0 to ${count - 1} when DISCORD_SHARD_COUNT is ${count}` });
+  }
+  if (config.DISCORD_SHARD_IDS !== undefined && count === undefined) {
+    context.addIssue({ code: 'custom', path: ['DISCORD_SHARD_COUNT'], message: 'required with DISCORD_SHARD_IDS (a number, or auto)' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type Role = 'start' | 'gateway' | 'worker' | 'ask' | 'register-commands' | 'doctor';
 
-const SECRET_KEYS = ['OFOX_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+const SECRET_KEYS = [
+  'OFOX_API_KEY',
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+] as const;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

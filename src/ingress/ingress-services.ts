@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { claimEvent } from '../queue/event-claims.ts';
 import { requestCancel } from '../queue/cancel-bus.ts';
@@ -6,7 +6,7 @@ import type { ChatProducer } from '../queue/producer.ts';
 import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
 
 export interface IngressServicesDeps {
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   producer: ChatProducer;
   runCommand(command: CommandInvocation): Promise<CommandReply>;

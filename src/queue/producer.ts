@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CHAT_QUEUE } from './queue-names.ts';
 import { chatJobSchema, jobIdFor, type ChatJob, type ChatJobInput } from './chat-job.ts';
 
 export interface ChatProducerOptions {
-  connection: Redis;
+  connection: Redis | Cluster;
   /** BullMQ key prefix. @defaultValue 'ofox' */
   prefix?: string;
   /** Attempts per job when a worker fails outright (stream errors are retried inside one attempt). @defaultValue 3 */

@@ -1,12 +1,12 @@
 import { Worker, type Job, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_QUEUE } from '../queue/queue-names.ts';
 
 export interface WorkerPoolOptions {
   processor: Processor;
   /** One connection per Worker: each blocks on Redis while it waits for jobs. */
-  connect: () => Redis;
+  connect: () => Redis | Cluster;
   /** BullMQ key prefix. */
   prefix: string;
   /**
