@@ -8,6 +8,7 @@ import { onInteraction } from './interactions.ts';
 import { InteractionTokenStore } from './interaction-tokens.ts';
 import { onMessage } from './message-events.ts';
 import { discordRestOptions } from './rest.ts';
+import { discordShardOptions } from './sharding.ts';
 
 /**
  * The gateway role: a discord.js client with only the intents it needs, turning messages and
@@ -48,6 +49,8 @@ export async function startDiscordIngress(config: Config, services: IngressServi
         return new SimpleShardingStrategy(manager);
       },
     },
+    // DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS: which shards this gateway process holds.
+    ...(await discordShardOptions(config)),
     ...options.clientOptions,
   });
   const context: IngressContext = {
