@@ -43,10 +43,14 @@ export async function describeRedisTopology(
 async function probe<T>(target: string | (RedisNode & { username?: string | undefined; password?: string | undefined }), timeoutMs: number, run: (redis: Redis) => Promise<T>): Promise<T> {
   const options = { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false };
   const redis = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...withoutUndefined(target) });
-  redis.on('error', () => {});
+  // ioredis rejects with "Connection is closed."; the socket's own error says why (ECONNREFUSED, NOAUTH…).
+  let cause: Error | undefined;
+  redis.on('error', (error: Error) => (cause ??= error));
   try {
     await redis.connect();
     return await run(redis);
+  } catch (error) {
+    throw cause ?? error;
   } finally {
     redis.disconnect();
   }
