@@ -92,5 +92,14 @@ describe.skipIf(topologySkipReason !== undefined)('with Redis Sentinel', () => {
     const messages = await platform.messages();
     expect(messages).toHaveLength(1);
     expect(messages[0]!.text).toBe(words);
+
+    // doctor now sees the promoted replica as master, and no replica left to fail over to.
+    const report = await describeRedisTopology(pipeline.config);
+    expect(report.lines.slice(1)).toEqual([
+      `master: 127.0.0.1:${group.replica.port} (flags master)`,
+      'replicas: 0 online of 1',
+      'sentinels: 3 of 3 answer, quorum 2',
+      'failover: not possible (no replica online)',
+    ]);
   }, 60_000);
 });
