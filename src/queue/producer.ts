@@ -23,6 +23,9 @@ export class ChatProducer {
 
   constructor(options: ChatProducerOptions) {
     this.queue = new Queue(CHAT_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'ofox' });
+    // Connection errors (a Redis restart, a Sentinel failover) reach callers as rejected enqueues;
+    // without a listener BullMQ prints each one with its stack to stderr.
+    this.queue.on('error', () => {});
     this.attempts = options.attempts ?? 3;
     this.keepCompleted = options.keepCompleted ?? 1_000;
     this.keepFailed = options.keepFailed ?? 5_000;
