@@ -29,8 +29,8 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-/** A `host:port` list (Redis Sentinel or Cluster nodes); a missing port means 6379 (26379 is not guessed). */
-const hostList = (name: string) =>
+/** A `host:port` list (Redis Sentinel or Cluster nodes); a missing port means the service's usual one. */
+const hostList = (name: string, defaultPort: number) =>
   z
     .string()
     .default('')
@@ -38,7 +38,7 @@ const hostList = (name: string) =>
       const nodes: Array<{ host: string; port: number }> = [];
       for (const item of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
         const match = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(item);
-        const port = match?.[2] === undefined ? 6379 : Number(match[2]);
+        const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
         if (!match || port < 1 || port > 65_535) {
           context.addIssue({ code: 'custom', message: `"${item}" is not host:port (expected e.g. ${name === 'REDIS_SENTINELS' ? '10.0.0.5:26379' : '10.0.0.5:7000'})` });
           continue;
@@ -97,12 +97,12 @@ export const configSchema = z.object({
   REDIS_KEY_PREFIX: z.string().min(1).default('{ofox}'),
 
   // --- Redis topology (Sentinel / Cluster). Unset: the single Redis at REDIS_URL. ---
-  /** `host:port,host:port`: the sentinels to ask for the master; turns on Sentinel mode. */
-  REDIS_SENTINELS: hostList('REDIS_SENTINELS'),
+  /** `host:port,host:port` (port 26379 when left out): the sentinels to ask for the master; turns on Sentinel mode. */
+  REDIS_SENTINELS: hostList('REDIS_SENTINELS', 26_379),
   /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
   REDIS_SENTINEL_NAME: z.string().trim().min(1).default('mymaster'),
-  /** `host:port,host:port`: some nodes of a Redis Cluster (the rest are discovered); turns on Cluster mode. */
-  REDIS_CLUSTER_NODES: hostList('REDIS_CLUSTER_NODES'),
+  /** `host:port,host:port` (port 6379 when left out): some nodes of a Redis Cluster (the rest are discovered); turns on Cluster mode. */
+  REDIS_CLUSTER_NODES: hostList('REDIS_CLUSTER_NODES', 6_379),
   /** Password of the Redis data nodes in Sentinel and Cluster mode (REDIS_URL carries its own). */
   REDIS_USERNAME: optionalString,
   REDIS_PASSWORD: optionalString,

@@ -201,7 +201,7 @@ export class RedisChannelPacer implements ChannelPacer {
     this.localUntil = this.clock.now() + this.retryRedisAfterMs;
     if (this.degraded) return;
     this.degraded = true;
-    this.log.warn({ error: describeError(error) }, 'channel pacing falls back to this process: Redis | Cluster is unavailable');
+    this.log.warn({ error: describeError(error) }, 'channel pacing falls back to this process: Redis is unavailable');
   }
 
   private recovered(): void {

@@ -28,7 +28,7 @@ describe('Redis topology settings', () => {
   });
 
   it('REDIS_SENTINELS turns on Sentinel mode, with the master name and passwords', () => {
-    const config = load({ REDIS_SENTINELS: '10.0.0.5:26379, 10.0.0.6:26380,[::1]:26381', REDIS_SENTINEL_NAME: 'bot', REDIS_PASSWORD: 'data-secret', REDIS_SENTINEL_PASSWORD: 'sentinel-secret' });
+    const config = load({ REDIS_SENTINELS: '10.0.0.5, 10.0.0.6:26380,[::1]:26381', REDIS_SENTINEL_NAME: 'bot', REDIS_PASSWORD: 'data-secret', REDIS_SENTINEL_PASSWORD: 'sentinel-secret' });
     expect(redisTopologyFromConfig(config)).toEqual({
       mode: 'sentinel',
       sentinels: [
