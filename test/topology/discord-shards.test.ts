@@ -4,22 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDiscordPorts, type DiscordPorts } from '../../adapters/discord/index.ts';
 import { shardForGuild } from '../../adapters/discord/sharding.ts';
+import { silentLogger } from '../../src/observability/index.ts';
 import { FakeDiscord } from '../fakes/discord/index.ts';
 import type { WireChannel, WireMessage } from '../fakes/discord/wire.ts';
-import { reply, startFakeOfox, type FakeOfox } from '../fakes/ofox/index.ts';
-import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
+import { reply } from '../fakes/ofox/index.ts';
+import { startPipeline, type Pipeline } from '../helpers/pipeline.ts';
+import { testRedisUrl } from '../helpers/redis.ts';
 
 /**
- * Two gateway processes (`ofox-bot gateway`), one holding shard 0 and one shard 1 of two, and one
- * worker process, against a fake Discord that routes each guild's events to its shard and direct
- * messages to shard 0: every mention is answered exactly once, and a dropped shard resumes.
+ * Two gateway processes (`ofox-bot gateway`), one holding shard 0 and one shard 1 of two, and the
+ * real worker role in this process, against a fake Discord that routes each guild's events to its
+ * shard and direct messages to shard 0: every mention is answered exactly once, and a dropped shard
+ * resumes.
  */
 
 const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const prefix = newTestPrefix('shards');
 
-let ofox: FakeOfox;
+let pipeline: Pipeline;
+let ports: DiscordPorts | undefined;
 let discord: FakeDiscord;
 const processes: Array<{ name: string; child: ChildProcess; output: string }> = [];
 /** #general of a guild on shard 0 and of a guild on shard 1. */
@@ -35,17 +39,16 @@ async function until<T>(read: () => T | undefined | Promise<T | undefined>, what
   }
 }
 
-function launch(name: string, role: 'gateway' | 'worker', env: Record<string, string>): { name: string; child: ChildProcess; output: string } {
+function launch(name: string, role: 'gateway', env: Record<string, string>): { name: string; child: ChildProcess; output: string } {
   const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', mainScript, role], {
     cwd: mkdtempSync(join(tmpdir(), 'ofox-shards-')),
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'info',
-      OFOX_API_KEY: 'shard-key',
-      OFOX_BASE_URL: ofox.openaiBaseUrl,
+      OFOX_API_KEY: pipeline.config.OFOX_API_KEY!,
+      OFOX_BASE_URL: pipeline.fakeOfox.openaiBaseUrl,
       REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: prefix,
-      WORKER_INSTANCES: '1',
+      REDIS_KEY_PREFIX: pipeline.prefix,
       SHUTDOWN_GRACE_MS: '1000',
       HEALTH_PORT: '0',
       DISCORD_TOKEN: discord.token,
@@ -75,8 +78,6 @@ async function answeredOnce(question: WireMessage): Promise<WireMessage> {
 }
 
 beforeAll(async () => {
-  ofox = await startFakeOfox({ apiKey: 'shard-key' });
-  ofox.respond(() => reply('Answer from a shard.'));
   discord = await FakeDiscord.start({ heartbeatIntervalMs: 1_000 });
   // Guild ids are snowflakes: add guilds until both shards have one (a new millisecond flips the shard).
   for (const shard of [0, 1]) {
@@ -89,17 +90,20 @@ beforeAll(async () => {
     }
     channels.push(channel);
   }
+  pipeline = await startPipeline({
+    env: { DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_API_URL: discord.apiUrl },
+    ports: (core) => [(ports = createDiscordPorts(core.config, silentLogger(), { redis: core.redis }))],
+  });
+  pipeline.fakeOfox.respond(() => reply('Answer from a shard.'));
   const gateways = [0, 1].map((shard) => launch(`gateway shard ${shard}`, 'gateway', { DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: String(shard) }));
-  launch('worker', 'worker', {});
   for (const gateway of gateways) await until(() => gateway.output.includes('ofox-bot is running'), `${gateway.name} to start`, 80_000);
-  await until(() => processes[2]!.output.includes('ofox-bot is running'), 'the worker to start', 80_000);
-}, 150_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const entry of processes) if (entry.child.exitCode === null) entry.child.kill('SIGKILL');
-  await ofox?.close();
+  await pipeline?.stop();
+  await ports?.close();
   await discord?.stop();
-  await deleteKeys(prefix);
 });
 
 describe('two gateway processes, one shard each', () => {
@@ -117,7 +121,7 @@ describe('two gateway processes, one shard each', () => {
     await answeredOnce(first);
     await answeredOnce(second);
     expect(discord.gateway.deliveries.filter((entry) => entry.id === first.id || entry.id === second.id).map((entry) => entry.shard)).toEqual([0, 1]);
-    expect(ofox.requests.filter((request) => JSON.stringify(request.body).includes('hello shard'))).toHaveLength(2);
+    expect(pipeline.fakeOfox.requests.filter((request) => JSON.stringify(request.body).includes('hello shard'))).toHaveLength(2);
   });
 
   it('a direct message arrives on shard 0 and is answered once', async () => {
