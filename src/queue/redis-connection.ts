@@ -80,10 +80,11 @@ export function createRedisConnection(target: string | RedisTopology, role: Redi
  * else per node (`redisOptions`, where BullMQ also looks for `maxRetriesPerRequest: null`).
  */
 function clusterOptions(options: RedisOptions, topology: Extract<RedisTopology, { mode: 'cluster' }>): ClusterOptions {
-  const { retryStrategy, enableOfflineQueue, host: _host, port: _port, path: _path, sentinels: _sentinels, readOnly: _readOnly, ...perNode } = options;
+  const { retryStrategy, enableOfflineQueue, lazyConnect, host: _host, port: _port, path: _path, sentinels: _sentinels, readOnly: _readOnly, ...perNode } = options;
   return {
     clusterRetryStrategy: (times) => (retryStrategy ? retryStrategy(times) : retry(times)),
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
     retryDelayOnFailover: REDIS_CONNECTION_DEFAULTS.clusterFailoverRetryMs,
     retryDelayOnClusterDown: REDIS_CONNECTION_DEFAULTS.clusterFailoverRetryMs,
     // Every read goes to the slot's master: the pacer and the claims must read what was just written.

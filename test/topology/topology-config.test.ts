@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordShardOptions, shardForGuild } from '../../adapters/discord/sharding.ts';
 import { ConfigError, loadConfig, redactConfig, secretValues, type Config } from '../../src/config.ts';
+import { Cluster, Redis } from 'ioredis';
+import { createRedisConnection } from '../../src/queue/redis-connection.ts';
 import { describeRedisTopology } from '../../src/queue/redis-topology-report.ts';
 import { redisTopologyFromConfig } from '../../src/queue/redis-topology.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
@@ -69,6 +71,34 @@ describe('Redis topology settings', () => {
 
   it('a prefix without a hash tag is fine on a single Redis (existing deployments keep their keys)', () => {
     expect(load({ REDIS_KEY_PREFIX: 'ofox' }).REDIS_KEY_PREFIX).toBe('ofox');
+  });
+});
+
+describe('createRedisConnection per mode', () => {
+  const cluster = { mode: 'cluster' as const, nodes: [{ host: '127.0.0.1', port: 7000 }], password: 'pw' };
+
+  it('a cluster gives BullMQ what it checks: maxRetriesPerRequest null per node for workers and subscribers', () => {
+    for (const role of ['worker', 'subscriber'] as const) {
+      const client = createRedisConnection(cluster, role, { lazyConnect: true });
+      expect(client).toBeInstanceOf(Cluster);
+      expect((client as Cluster).options.redisOptions).toMatchObject({ maxRetriesPerRequest: null, password: 'pw', connectionName: `ofox-bot:${role}` });
+      expect((client as Cluster).options.scaleReads).toBe('master');
+      client.disconnect();
+    }
+  });
+
+  it('a cluster producer fails fast: no offline queue, one retry per command', () => {
+    const client = createRedisConnection(cluster, 'producer', { lazyConnect: true }) as Cluster;
+    expect(client.options.enableOfflineQueue).toBe(false);
+    expect(client.options.redisOptions?.maxRetriesPerRequest).toBe(1);
+    client.disconnect();
+  });
+
+  it('Sentinel mode asks the sentinels for the named master and verifies its role', () => {
+    const client = createRedisConnection({ mode: 'sentinel', sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'bot', sentinelPassword: 's' }, 'worker', { lazyConnect: true });
+    expect(client).toBeInstanceOf(Redis);
+    expect((client as Redis).options).toMatchObject({ name: 'bot', role: 'master', sentinelPassword: 's', failoverDetector: true, enableReadyCheck: true, maxRetriesPerRequest: null });
+    client.disconnect();
   });
 });
 
