@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientOptions } from 'discord.js';
+import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../../src/config.ts';
 import { discordApiBase } from './rest.ts';
 
@@ -8,8 +10,10 @@ import { discordApiBase } from './rest.ts';
  * Discord sends a guild's events to shard `(guild_id >> 22) % shard_count` and direct messages to
  * shard 0. discord.js identifies the shards it holds through @discordjs/ws, whose identify
  * throttler reads `session_start_limit.max_concurrency` from `GET /gateway/bot` and spaces the
- * identifies of shards with the same `shard_id % max_concurrency` five seconds apart; it resumes
- * a dropped shard's session (RESUME) and identifies afresh only when Discord refuses that.
+ * identifies of shards with the same `shard_id % max_concurrency` five seconds apart — within one
+ * process. {@link RedisIdentifyThrottler} extends that spacing to every gateway process through
+ * Redis. discord.js resumes a dropped shard's session (RESUME) and identifies afresh only when
+ * Discord refuses that.
  */
 
 export type ShardConfig = Pick<Config, 'DISCORD_SHARD_COUNT' | 'DISCORD_SHARD_IDS' | 'DISCORD_TOKEN' | 'DISCORD_API_URL'>;
@@ -75,4 +79,68 @@ export async function fetchGatewayBot(config: Pick<Config, 'DISCORD_TOKEN' | 'DI
   const body = (await response.json()) as Partial<GatewayBotInfo>;
   if (typeof body.shards !== 'number' || body.shards < 1) throw new ShardConfigError("DISCORD_SHARD_COUNT=auto: Discord's /gateway/bot did not say how many shards to use");
   return { shards: body.shards, session_start_limit: { max_concurrency: body.session_start_limit?.max_concurrency ?? 1 } };
+}
+
+type BuildIdentifyThrottler = NonNullable<NonNullable<ClientOptions['ws']>['buildIdentifyThrottler']>;
+type IdentifyThrottler = Awaited<ReturnType<BuildIdentifyThrottler>>;
+
+export const IDENTIFY_DEFAULTS = {
+  /** Discord lets one shard per `max_concurrency` bucket identify every 5 s. @defaultValue 5_000 */
+  spacingMs: 5_000,
+  /** How often a waiting process asks whether the bucket is free again. @defaultValue 250 */
+  pollMs: 250,
+} as const;
+
+/**
+ * Identify spacing shared by every gateway process: the bucket's key in Redis, set with NX for
+ * `spacingMs`, is the identify slot itself — the process that sets it identifies now, the others
+ * wait for it to expire. Written here because discord.js's own throttler only knows its process.
+ * When Redis cannot be reached it spaces identifies within this process, as discord.js would.
+ */
+export class RedisIdentifyThrottler implements IdentifyThrottler {
+  readonly #redis: Pick<Redis | Cluster, 'set'>;
+  readonly #prefix: string;
+  readonly #maxConcurrency: number;
+  readonly #spacingMs: number;
+  readonly #pollMs: number;
+  /** Bucket → when this process may next identify in it, for when Redis is away. */
+  readonly #localNext = new Map<number, number>();
+
+  constructor(redis: Pick<Redis | Cluster, 'set'>, prefix: string, maxConcurrency: number, options: { spacingMs?: number; pollMs?: number } = {}) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#maxConcurrency = Math.max(1, Math.floor(maxConcurrency));
+    this.#spacingMs = options.spacingMs ?? IDENTIFY_DEFAULTS.spacingMs;
+    this.#pollMs = options.pollMs ?? IDENTIFY_DEFAULTS.pollMs;
+  }
+
+  async waitForIdentify(shardId: number, signal: AbortSignal): Promise<void> {
+    const bucket = shardId % this.#maxConcurrency;
+    const key = `${this.#prefix}:discord:identify:${bucket}`;
+    for (;;) {
+      signal.throwIfAborted();
+      let acquired: boolean;
+      try {
+        acquired = (await this.#redis.set(key, String(shardId), 'PX', this.#spacingMs, 'NX')) === 'OK';
+      } catch {
+        await this.#waitLocally(bucket, signal);
+        return;
+      }
+      if (acquired) return;
+      // Jitter, so processes waiting on one bucket do not ask in lockstep.
+      await sleep(this.#pollMs + Math.random() * this.#pollMs, undefined, { signal });
+    }
+  }
+
+  async #waitLocally(bucket: number, signal: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.#localNext.get(bucket) ?? 0);
+    this.#localNext.set(bucket, at + this.#spacingMs);
+    if (at > now) await sleep(at - now, undefined, { signal });
+  }
+}
+
+/** `ws.buildIdentifyThrottler` for discord.js: max_concurrency from `GET /gateway/bot`, spacing in Redis. */
+export function sharedIdentifyThrottler(redis: Pick<Redis | Cluster, 'set'>, prefix: string): BuildIdentifyThrottler {
+  return async (manager) => new RedisIdentifyThrottler(redis, prefix, (await manager.fetchGatewayInformation()).session_start_limit.max_concurrency);
 }

@@ -107,12 +107,15 @@ afterAll(async () => {
 });
 
 describe('two gateway processes, one shard each', () => {
-  it('each process identifies its own shard of two, with the shard count Discord routes by', () => {
+  it('each process identifies its own shard of two, with the shard count Discord routes by, one identify per 5 s', () => {
     expect(discord.gateway.identified.map((entry) => entry.shard).sort()).toEqual([
       [0, 2],
       [1, 2],
     ]);
     expect(discord.gateway.connectedShards().sort()).toEqual(['0/2', '1/2']);
+    // The fake says max_concurrency 1: two processes still identify 5 s apart (spacing shared in Redis).
+    const [first, second] = discord.gateway.identified.map((entry) => entry.at).sort((a, b) => a - b);
+    expect(second! - first!).toBeGreaterThanOrEqual(4_900);
   });
 
   it('a mention in a guild of shard 0 and one in a guild of shard 1 are each answered exactly once', async () => {

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discordShardOptions, shardForGuild } from '../../adapters/discord/sharding.ts';
+import { discordShardOptions, RedisIdentifyThrottler, shardForGuild } from '../../adapters/discord/sharding.ts';
 import { ConfigError, loadConfig, redactConfig, secretValues, type Config } from '../../src/config.ts';
 import { Cluster, Redis } from 'ioredis';
 import { createRedisConnection } from '../../src/queue/redis-connection.ts';
 import { describeRedisTopology } from '../../src/queue/redis-topology-report.ts';
 import { redisTopologyFromConfig } from '../../src/queue/redis-topology.ts';
-import { testRedisUrl } from '../helpers/redis.ts';
+import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 
 /** The variables of issue 15, read and refused the way a person needs them to be. */
 
@@ -165,6 +165,47 @@ describe('discordShardOptions', () => {
     expect(shardForGuild(undefined, 16)).toBe(0);
     expect(shardForGuild(String((5n << 22n) | 123n), 4)).toBe(1);
     expect(shardForGuild('81384788765712384', 2)).toBe(Number((81384788765712384n >> 22n) % 2n));
+  });
+});
+
+describe('RedisIdentifyThrottler', () => {
+  it('spaces identifies of one max_concurrency bucket across processes, and lets other buckets go at once', async () => {
+    const prefix = newTestPrefix('identify');
+    const redis = new Redis(testRedisUrl());
+    try {
+      // Two gateway processes' throttlers, max_concurrency 2: shards 0 and 2 share a bucket, 1 does not.
+      const [first, second] = [0, 1].map(() => new RedisIdentifyThrottler(redis, prefix, 2, { spacingMs: 400, pollMs: 20 }));
+      const signal = new AbortController().signal;
+      const started = performance.now();
+      await first!.waitForIdentify(0, signal);
+      const afterFirst = performance.now() - started;
+      await second!.waitForIdentify(1, signal);
+      const otherBucket = performance.now() - started;
+      await second!.waitForIdentify(2, signal);
+      const sameBucket = performance.now() - started;
+      expect(afterFirst).toBeLessThan(200);
+      expect(otherBucket).toBeLessThan(200);
+      expect(sameBucket).toBeGreaterThanOrEqual(400);
+      // An identify for a shard already destroyed gives up instead of taking the slot.
+      const aborted = new AbortController();
+      aborted.abort(new Error('shard destroyed'));
+      await expect(first!.waitForIdentify(1, aborted.signal)).rejects.toThrow('shard destroyed');
+    } finally {
+      redis.disconnect();
+      await deleteKeys(prefix);
+    }
+  });
+
+  it('spaces identifies within the process when Redis is unreachable', async () => {
+    const broken = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    broken.on('error', () => {});
+    const throttler = new RedisIdentifyThrottler(broken, '{x}', 1, { spacingMs: 300 });
+    const signal = new AbortController().signal;
+    const started = performance.now();
+    await throttler.waitForIdentify(0, signal);
+    await throttler.waitForIdentify(1, signal);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    broken.disconnect();
   });
 });
 
