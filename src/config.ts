@@ -30,6 +30,32 @@ export const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A `host:port` list (Redis Sentinel or Cluster nodes); a missing port means the service's usual one. */
+const hostList = (name: string, defaultPort: number) =>
+  z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const nodes: Array<{ host: string; port: number }> = [];
+      for (const item of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+        const match = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(item);
+        const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
+        if (!match || port < 1 || port > 65_535) {
+          context.addIssue({ code: 'custom', message: `"${item}" is not host:port (expected e.g. ${name === 'REDIS_SENTINELS' ? '10.0.0.5:26379' : '10.0.0.5:7000'})` });
+          continue;
+        }
+        nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+      }
+      return nodes;
+    });
+
+/** Redis Cluster hashes only what is between the first `{` and the next `}`, when that is not empty. */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
 export const url = (fallback: string) => z.url().default(fallback).transform((value) => value.replace(/\/+$/, ''));
 export const optionalUrl = z
   .string()
@@ -65,7 +91,27 @@ export const coreConfigShape = {
 
   // Redis and the queue
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().min(1).default('ofox'),
+  /**
+   * Every key starts with `${prefix}:`. The braces are a Redis Cluster hash tag: every key (BullMQ's
+   * included) hashes to one slot, so multi-key scripts work on a cluster. Set `ofox` to keep the keys
+   * of a deployment that started before the default changed (single Redis or Sentinel only).
+   */
+  REDIS_KEY_PREFIX: z.string().min(1).default('{ofox}'),
+
+  // --- Redis topology (Sentinel / Cluster). Unset: the single Redis at REDIS_URL. ---
+  /** `host:port,host:port` (port 26379 when left out): the sentinels to ask for the master; turns on Sentinel mode. */
+  REDIS_SENTINELS: hostList('REDIS_SENTINELS', 26_379),
+  /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z.string().trim().min(1).default('mymaster'),
+  /** `host:port,host:port` (port 6379 when left out): some nodes of a Redis Cluster (the rest are discovered); turns on Cluster mode. */
+  REDIS_CLUSTER_NODES: hostList('REDIS_CLUSTER_NODES', 6_379),
+  /** Password of the Redis data nodes in Sentinel and Cluster mode (REDIS_URL carries its own). */
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  /** Password of the sentinels themselves, when they require one. */
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  // --- end of Redis topology ---
+
   WORKER_INSTANCES: int(4, 1),
   WORKER_CONCURRENCY: int(100, 1),
   JOB_ATTEMPTS: int(3, 1),
@@ -152,7 +198,24 @@ export function buildConfigSchema(platforms: readonly PlatformConfigPart[] = reg
     }
     shape = { ...shape, ...platform.configShape };
   }
-  return z.object(shape).transform((value) => value as Config);
+  return z
+    .object(shape)
+    .superRefine((value, context) => coreConfigRules(value as CoreConfig, context))
+    .transform((value) => value as Config);
+}
+
+/** Rules that span several core variables (the Redis topology). */
+function coreConfigRules(config: CoreConfig, context: z.RefinementCtx): void {
+  if (config.REDIS_SENTINELS.length > 0 && config.REDIS_CLUSTER_NODES.length > 0) {
+    context.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both' });
+  }
+  if (config.REDIS_CLUSTER_NODES.length > 0 && !hasHashTag(config.REDIS_KEY_PREFIX)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['REDIS_KEY_PREFIX'],
+      message: `"${config.REDIS_KEY_PREFIX}" has no hash tag; on a Redis Cluster every key must share one slot, so use braces, e.g. {${config.REDIS_KEY_PREFIX.replace(/[{}]/g, '')}}`,
+    });
+  }
 }
 
 /** The schema of the registered platforms, built when used (so registration order does not matter). */
@@ -160,7 +223,7 @@ export const configSchema = {
   parse: (input: unknown): Config => buildConfigSchema().parse(input),
 };
 
-const CORE_SECRET_KEYS = ['OFOX_API_KEY', 'ADMIN_TOKEN'] as const;
+const CORE_SECRET_KEYS = ['OFOX_API_KEY', 'ADMIN_TOKEN', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'] as const;
 
 function secretKeysOf(platforms: readonly PlatformConfigPart[]): string[] {
   return [...CORE_SECRET_KEYS, ...platforms.flatMap((platform) => platform.secretKeys)];

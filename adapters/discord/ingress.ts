@@ -8,6 +8,7 @@ import { onInteraction } from './interactions.ts';
 import { InteractionTokenStore } from './interaction-tokens.ts';
 import { onMessage } from './message-events.ts';
 import { discordRestOptions } from './rest.ts';
+import { discordShardOptions, sharedIdentifyThrottler } from './sharding.ts';
 
 /**
  * The gateway role: a discord.js client with only the intents it needs, turning messages and
@@ -47,7 +48,11 @@ export async function startDiscordIngress(config: Config, services: IngressServi
         manager.options.compression = null;
         return new SimpleShardingStrategy(manager);
       },
+      // Identifies spaced by max_concurrency across every gateway process, not just this one.
+      buildIdentifyThrottler: sharedIdentifyThrottler(options.redis, options.keyPrefix ?? config.REDIS_KEY_PREFIX),
     },
+    // DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS: which shards this gateway process holds.
+    ...(await discordShardOptions(config)),
     ...options.clientOptions,
   });
   const context: IngressContext = {

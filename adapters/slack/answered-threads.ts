@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Threads the bot has answered in, so a reply there without a new @mention is a follow-up
@@ -13,10 +13,10 @@ export interface AnsweredThreads {
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
 export class RedisAnsweredThreads implements AnsweredThreads {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly ttlSeconds: number;
-  constructor(redis: Redis, options: { prefix: string; ttlSeconds?: number }) {
+  constructor(redis: Redis | Cluster, options: { prefix: string; ttlSeconds?: number }) {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * What has been appended to each native stream, so the next snapshot appends only the difference.
@@ -48,10 +48,10 @@ export class MemoryStreamStateStore implements StreamStateStore {
 
 /** Shared by every worker; entries expire after an hour (Slack ends streams long before). */
 export class RedisStreamStateStore implements StreamStateStore {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly ttlSeconds: number;
-  constructor(redis: Redis, options: { prefix: string; ttlSeconds?: number }) {
+  constructor(redis: Redis | Cluster, options: { prefix: string; ttlSeconds?: number }) {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ttlSeconds = options.ttlSeconds ?? 3600;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { claimEvent } from '../queue/event-claims.ts';
 import { requestCancel } from '../queue/cancel-bus.ts';
@@ -8,7 +8,7 @@ import type { PlaceholderPacer } from './placeholder-pacer.ts';
 import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
 
 export interface IngressServicesDeps {
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   producer: ChatProducer;
   runCommand(command: CommandInvocation): Promise<CommandReply>;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** @defaultValue an hour: long enough for any answer to notice it was stopped. */
 const CANCEL_TTL_SECONDS = 3_600;
@@ -15,7 +15,7 @@ function flagKey(prefix: string, jobId: string): string {
  * Publishes a stop request. BullMQ's own cancelJob only reaches the local process; this reaches
  * whichever worker process runs the job, and the flag covers a job that has not started yet.
  */
-export async function requestCancel(redis: Redis, prefix: string, jobId: string): Promise<void> {
+export async function requestCancel(redis: Redis | Cluster, prefix: string, jobId: string): Promise<void> {
   await redis.set(flagKey(prefix, jobId), '1', 'EX', CANCEL_TTL_SECONDS);
   await redis.publish(channel(prefix), jobId);
 }
@@ -23,12 +23,12 @@ export async function requestCancel(redis: Redis, prefix: string, jobId: string)
 /** One subscription per worker process, fanning stop requests out to the jobs it runs. */
 export class CancelListener {
   private readonly controllers = new Map<string, AbortController>();
-  private readonly subscriber: Redis;
-  private readonly client: Redis;
+  private readonly subscriber: Redis | Cluster;
+  private readonly client: Redis | Cluster;
   private readonly prefix: string;
   private ready: Promise<unknown> | undefined;
 
-  constructor(options: { subscriber: Redis; client: Redis; prefix: string }) {
+  constructor(options: { subscriber: Redis | Cluster; client: Redis | Cluster; prefix: string }) {
     this.subscriber = options.subscriber;
     this.client = options.client;
     this.prefix = options.prefix;

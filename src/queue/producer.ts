@@ -1,10 +1,10 @@
 import { Queue, type Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CHAT_QUEUE } from './queue-names.ts';
 import { chatJobSchema, jobIdFor, type ChatJob, type ChatJobInput } from './chat-job.ts';
 
 export interface ChatProducerOptions {
-  connection: Redis;
+  connection: Redis | Cluster;
   /** BullMQ key prefix. @defaultValue 'ofox' */
   prefix?: string;
   /** Attempts per job when a worker fails outright (stream errors are retried inside one attempt). @defaultValue 3 */
@@ -28,6 +28,9 @@ export class ChatProducer {
 
   constructor(options: ChatProducerOptions) {
     this.queue = new Queue(CHAT_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'ofox', telemetry: options.telemetry });
+    // Connection errors (a Redis restart, a Sentinel failover) reach callers as rejected enqueues;
+    // without a listener BullMQ prints each one with its stack to stderr.
+    this.queue.on('error', () => {});
     this.attempts = options.attempts ?? 3;
     this.keepCompleted = options.keepCompleted ?? 1_000;
     this.keepFailed = options.keepFailed ?? 5_000;

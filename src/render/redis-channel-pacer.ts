@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ChannelBudget, ChannelPacer } from './channel-pacer.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { LocalChannelPacer } from './local-channel-pacer.ts';
@@ -89,7 +89,7 @@ const PACE_SCRIPT_SHA = createHash('sha1').update(PACE_SCRIPT).digest('hex');
 
 export interface RedisChannelPacerOptions {
   /** A connected (or lazily connecting) ioredis client; the pacer never closes it. */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Keys are `${prefix}:pace:${channelKey}`. */
   prefix: string;
   /** A reservation Redis has not answered in this long is made locally instead. @defaultValue 250 */
@@ -114,7 +114,7 @@ class PaceTimeoutError extends Error {
  * paces locally rather than stall answers, and says so once (and once more when Redis is back).
  */
 export class RedisChannelPacer implements ChannelPacer {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly retryRedisAfterMs: number;

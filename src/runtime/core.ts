@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { createCommandService } from '../commands/index.ts';
 import { createIngressServices, type IngressGate, type IngressServices, type PlaceholderPacer } from '../ingress/index.ts';
@@ -7,7 +6,7 @@ import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
 import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
-import { ChatProducer, createRedisConnection } from '../queue/index.ts';
+import { ChatProducer, createRedisConnection, redisTopologyFromConfig, type RedisClient } from '../queue/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
 import { UsageStore } from '../usage/index.ts';
@@ -20,7 +19,7 @@ export interface Core {
   config: Config;
   log: Logger;
   /** General-purpose connection (settings, usage, claims, pacing, approvals, budget). */
-  redis: Redis;
+  redis: RedisClient;
   producer: ChatProducer;
   llm: LlmClient;
   settings: SettingsStore;
@@ -29,7 +28,7 @@ export interface Core {
   tools: ToolRuntime;
   ingress: IngressServices;
   /** Opens another connection of the given kind on the same Redis, closed with the core. */
-  connect(role: 'worker' | 'subscriber' | 'client'): Redis;
+  connect(role: 'worker' | 'subscriber' | 'client'): RedisClient;
   close(): Promise<void>;
 }
 
@@ -49,9 +48,10 @@ export interface CoreOptions {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { config, log } = options;
   const prefix = config.REDIS_KEY_PREFIX;
-  const connections: Redis[] = [];
-  const connect = (role: 'worker' | 'subscriber' | 'client' | 'producer'): Redis => {
-    const connection = createRedisConnection(config.REDIS_URL, role);
+  const topology = redisTopologyFromConfig(config);
+  const connections: RedisClient[] = [];
+  const connect = (role: 'worker' | 'subscriber' | 'client' | 'producer'): RedisClient => {
+    const connection = createRedisConnection(topology, role);
     connections.push(connection);
     return connection;
   };

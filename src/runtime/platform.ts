@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import type { Config, PlatformConfigPart } from '../config.ts';
 import type { IngressServices } from '../ingress/services.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -28,7 +28,7 @@ export interface PlatformRuntime {
   config: Config;
   log: Logger;
   /** The general-purpose connection (claims, tokens, stream states, answered threads). */
-  redis: Redis;
+  redis: RedisClient;
   ingress: IngressServices;
 }
 

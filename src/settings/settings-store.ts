@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { SettingsValidationError } from './settings-validation-error.ts';
 import type { ResolvedSettings, ScopedSettings, SettingsReader, SettingsScope } from './types.ts';
 
@@ -14,7 +14,7 @@ export interface SettingsPatch {
 export type SettingsField = 'model' | 'persona' | 'tools';
 
 export interface SettingsStoreOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** REDIS_KEY_PREFIX. */
   prefix: string;
 }
@@ -30,7 +30,7 @@ const TOOL_FIELD = 'tool:';
  * value it does not set from its workspace; tool toggles merge name by name.
  */
 export class SettingsStore implements SettingsReader {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
 
   constructor(options: SettingsStoreOptions) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { UsageReader, UsageRecord, UsageReport, UsageTotals } from './types.ts';
 
 /** @defaultValue 90 days of history per key. */
@@ -10,10 +10,10 @@ function isoDay(date: Date): string {
 
 /** Daily counters in Redis hashes: one per user and one per channel, expiring after the retention. */
 export class UsageStore implements UsageReader {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
 
-  constructor(options: { redis: Redis; prefix: string }) {
+  constructor(options: { redis: Redis | Cluster; prefix: string }) {
     this.redis = options.redis;
     this.prefix = options.prefix;
   }

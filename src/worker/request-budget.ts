@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RateLimitInfo } from '../llm/types.ts';
 import { abortableSleep } from '../llm/index.ts';
 
@@ -46,7 +46,7 @@ const RESERVE_SHA = sha1(RESERVE);
 const BLOCK_UNTIL_SHA = sha1(BLOCK_UNTIL);
 
 /** EVALSHA first (one hash on the wire per job), the full script only when Redis has not cached it. */
-async function runScript(redis: Redis, script: string, sha: string, key: string, ...args: Array<string | number>): Promise<unknown> {
+async function runScript(redis: Redis | Cluster, script: string, sha: string, key: string, ...args: Array<string | number>): Promise<unknown> {
   try {
     return await redis.evalsha(sha, 1, key, ...args);
   } catch (error) {
@@ -56,7 +56,7 @@ async function runScript(redis: Redis, script: string, sha: string, key: string,
 }
 
 export interface RequestBudgetOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   /** Requests per minute for the whole team. */
   requestsPerMinute: number;
@@ -68,7 +68,7 @@ export interface RequestBudgetOptions {
 }
 
 export class RequestBudget {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly key: string;
   private requestsPerMinute: number;
   private readonly configuredPerMinute: number;

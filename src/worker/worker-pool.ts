@@ -1,5 +1,5 @@
 import { Worker, type Job, type Processor, type Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_QUEUE } from '../queue/queue-names.ts';
 import { JobLease, runWithJobLease } from './job-lease.ts';
@@ -7,7 +7,7 @@ import { JobLease, runWithJobLease } from './job-lease.ts';
 export interface WorkerPoolOptions {
   processor: Processor;
   /** One connection per Worker: each blocks on Redis while it waits for jobs. */
-  connect: () => Redis;
+  connect: () => Redis | Cluster;
   /** BullMQ key prefix. */
   prefix: string;
   /**

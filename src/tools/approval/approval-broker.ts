@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { ApprovalClick, ApprovalClickResult, ApprovalOutcome, ApprovalPrompt } from './approval-types.ts';
 
 export interface ApprovalBrokerOptions {
   /** A normal (non-subscriber) connection; the broker duplicates it for its subscription. */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Key prefix shared by every process (REDIS_KEY_PREFIX). */
   prefix: string;
   /** TOOL_APPROVAL_TIMEOUT_MS. @defaultValue 120_000 */
@@ -58,12 +58,12 @@ const OUTCOME_WORDS: Record<ApprovalOutcome, string> = {
  * click arrives in the gateway process and decides. Redis holds the record and carries the news.
  */
 export class ApprovalBroker {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #channel: string;
-  #subscriber: Redis | undefined;
+  #subscriber: Redis | Cluster | undefined;
   #subscribed: Promise<void> | undefined;
   readonly #waiters = new Map<string, Set<(outcome: ApprovalOutcome) => void>>();
 
@@ -192,7 +192,8 @@ export class ApprovalBroker {
 
   #subscribe(): Promise<void> {
     if (this.#subscribed) return this.#subscribed;
-    const subscriber = this.#redis.duplicate();
+    // The two duplicate() signatures differ (a cluster takes startup nodes); both keep the options.
+    const subscriber = this.#redis instanceof Cluster ? this.#redis.duplicate() : this.#redis.duplicate();
     this.#subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
       const space = message.lastIndexOf(' ');

@@ -213,6 +213,12 @@ export class FakeDiscord {
     return this.state.addTextChannel(this.guild.id, name);
   }
 
+  /** Another guild the bot is in (before the gateway connects, so READY lists it); its #general channel. */
+  addGuild(name: string): { guild: WireGuild; channel: WireChannel } {
+    const { guild, channel } = this.state.addGuild(name, this.alice.id);
+    return { guild, channel };
+  }
+
   /** The next `count` message writes (channel or webhook, create or edit) get a 429, whatever the buckets say. */
   rateLimitNext(count: number, retryAfterMs = 500): void {
     this.#context.forced429 = { remaining: count, retryAfterMs };

@@ -7,6 +7,8 @@ import { Intent, type WireGuild, type WireUser } from './wire.ts';
 /**
  * The gateway half of the fake: Hello → Identify → READY → GUILD_CREATE, heartbeats and ACKs,
  * RESUME with replay of what was missed, and dispatches with per-session sequence numbers.
+ * Sharding as Discord does it: Identify's `shard: [id, count]` picks the session's guilds
+ * (`(guild_id >> 22) % count`), a guild's events go only to its shard, direct messages to shard 0.
  * JSON encoding only: a client asking for zlib-stream compression is refused with close code 4000
  * so a misconfigured client fails loudly instead of hanging.
  */
@@ -26,8 +28,25 @@ export interface DispatchScope {
   withoutContent?: unknown;
 }
 
+/** The shard a guild's events arrive on; events without a guild (direct messages) arrive on shard 0. */
+export function shardForGuild(guildId: string | undefined, shardCount: number): number {
+  if (guildId === undefined) return 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** The guild an event belongs to: `guild_id`, or the guild itself for GUILD_CREATE / UPDATE / DELETE. */
+function guildOf(type: string, data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const record = data as { guild_id?: unknown; id?: unknown };
+  if (typeof record.guild_id === 'string') return record.guild_id;
+  if ((type === 'GUILD_CREATE' || type === 'GUILD_UPDATE' || type === 'GUILD_DELETE') && typeof record.id === 'string') return record.id;
+  return undefined;
+}
+
 interface Session {
   id: string;
+  /** `[shard id, shard count]` from Identify. */
+  shard: [number, number];
   intents: number;
   sequence: number;
   socket: WebSocket | undefined;
@@ -43,6 +62,10 @@ export class FakeGateway {
   readonly #sessions = new Map<string, Session>();
   /** Every opcode a client sent, for assertions (identify count, resumes, heartbeats). */
   readonly received: { op: number; at: number }[] = [];
+  /** Every Identify, with its shard: the order and spacing show how the client respected max_concurrency. */
+  readonly identified: { shard: [number, number]; at: number }[] = [];
+  /** Every dispatch and the shard it went to (`id` is the payload's id, e.g. the message id). */
+  readonly deliveries: { type: string; id: string | undefined; shard: number }[] = [];
   url = '';
 
   constructor(host: GatewayHost) {
@@ -81,21 +104,28 @@ export class FakeGateway {
           ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
           break;
         case 2: {
-          const data = (payload.d ?? {}) as { token?: string; intents?: number };
+          const data = (payload.d ?? {}) as { token?: string; intents?: number; shard?: [number, number] };
           if (data.token !== this.#host.token && data.token !== `Bot ${this.#host.token}`) {
             ws.close(4004, 'Authentication failed.');
             return;
           }
-          session = { id: randomBytes(16).toString('hex'), intents: data.intents ?? 0, sequence: 0, socket: ws, missed: [] };
+          const shard = data.shard ?? [0, 1];
+          if (!Number.isInteger(shard[0]) || !Number.isInteger(shard[1]) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+            ws.close(4010, 'Invalid shard.');
+            return;
+          }
+          this.identified.push({ shard: [shard[0], shard[1]], at: Date.now() });
+          session = { id: randomBytes(16).toString('hex'), shard: [shard[0], shard[1]], intents: data.intents ?? 0, sequence: 0, socket: ws, missed: [] };
           this.#sessions.set(session.id, session);
-          const guilds = this.#host.guilds();
+          const [shardId, shardCount] = session.shard;
+          const guilds = this.#host.guilds().filter((guild) => shardForGuild(guild.id, shardCount) === shardId);
           this.#send(session, 'READY', {
             v: 10,
             user: this.#host.botUser(),
             guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
             session_id: session.id,
             resume_gateway_url: this.url,
-            shard: [0, 1],
+            shard: session.shard,
             application: { id: this.#host.applicationId, flags: 0 },
             private_channels: [],
             relationships: [],
@@ -141,10 +171,14 @@ export class FakeGateway {
     else if (session.missed.length < MAX_MISSED) session.missed.push(frame);
   }
 
-  /** Sends an event to every identified session whose intents allow it. */
+  /** Sends an event to every identified session on the event's shard whose intents allow it. */
   dispatch(type: string, data: unknown, scope: DispatchScope = {}): void {
+    const guildId = guildOf(type, data);
     for (const session of this.#sessions.values()) {
+      if (shardForGuild(guildId, session.shard[1]) !== session.shard[0]) continue;
       if (scope.intent !== undefined && (session.intents & scope.intent) === 0) continue;
+      const id = (data as { id?: unknown } | null)?.id;
+      this.deliveries.push({ type, id: typeof id === 'string' ? id : undefined, shard: session.shard[0] });
       const hidden = scope.withoutContent !== undefined && (session.intents & Intent.MessageContent) === 0;
       this.#send(session, type, hidden ? scope.withoutContent : data);
     }
@@ -155,13 +189,20 @@ export class FakeGateway {
     return [...this.#sessions.values()].map((session) => session.intents);
   }
 
+  /** The shards of the sessions that currently have a socket, as `id/count`. */
+  connectedShards(): string[] {
+    return [...this.#sessions.values()].filter((session) => session.socket !== undefined).map((session) => `${session.shard[0]}/${session.shard[1]}`);
+  }
+
   connectedSessions(): number {
     return [...this.#sessions.values()].filter((session) => session.socket !== undefined).length;
   }
 
-  /** Closes every socket with a resumable code; clients are expected to RESUME. */
-  dropConnections(code = 4000): void {
-    for (const session of this.#sessions.values()) session.socket?.close(code, 'Simulated disconnect');
+  /** Closes every socket (or only one shard's) with a resumable code; clients are expected to RESUME. */
+  dropConnections(code = 4000, shardId?: number): void {
+    for (const session of this.#sessions.values()) {
+      if (shardId === undefined || session.shard[0] === shardId) session.socket?.close(code, 'Simulated disconnect');
+    }
   }
 
   async close(): Promise<void> {
