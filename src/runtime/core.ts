@@ -54,7 +54,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     return connection;
   };
   const redis = connect('client');
-  const producer = new ChatProducer({ connection: connect('producer'), prefix, attempts: config.JOB_ATTEMPTS });
+  const producerConnection = connect('producer');
+  const producer = new ChatProducer({ connection: producerConnection, prefix, attempts: config.JOB_ATTEMPTS });
   const llm = createLlmClient(llmClientOptionsFromConfig(config));
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
@@ -78,6 +79,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log: log.child({ role: 'ingress' }),
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
+    outbox: { producerConnection, maxEntries: config.INGRESS_OUTBOX_MAX, maxAgeMs: config.INGRESS_OUTBOX_MAX_AGE_MS },
   });
 
   return {
