@@ -157,6 +157,26 @@ describe('Discord mentions while Redis is down', () => {
   }, 60_000);
 });
 
+describe('a Discord /ask while Redis is down', () => {
+  it('is deferred at once (Discord wants an answer within 3 s) and answered in that reply once Redis is back', async () => {
+    const { fake, pipeline } = await discordStack();
+    await outage(pipeline);
+    const interaction = fake.slashCommand({ name: 'ask', options: { prompt: 'explain CRDTs' } });
+    await until(() => fake.interaction(interaction.id)?.callbackType === 5, 'the deferral', 5_000);
+    expect(fake.interaction(interaction.id)?.acknowledgedAfterMs).toBeLessThan(3_000);
+    await sleep(1_000);
+    expect(outboxOf(pipeline).size).toBe(1);
+
+    await recovery(pipeline);
+    await pipeline.waitForJob(jobIdFor('discord', interaction.id), 30_000);
+    const recorded = fake.interaction(interaction.id);
+    expect(fake.message(recorded?.responseMessageId ?? '')?.content).toBe('Answer to: alice: explain CRDTs');
+    // One deferral: the waiting step made it and the placeholder step reused it.
+    expect(fake.requestsTo('POST', new RegExp(`^/interactions/${interaction.id}/`))).toHaveLength(1);
+    expect(await jobCount(pipeline)).toBe(1);
+  }, 60_000);
+});
+
 describe('a Slack event while Redis is down', () => {
   let slack: FakeSlack | undefined;
   let pipeline: Pipeline | undefined;
