@@ -121,6 +121,12 @@ export const coreConfigShape = {
    * and checked for stalls every quarter of it; see src/worker/worker-pool.ts).
    */
   JOB_LOCK_MS: int(6_000, 1_000),
+  /** Requests the gateway keeps while Redis is unreachable; the next one is told to ask again. 0 keeps none. */
+  INGRESS_OUTBOX_MAX: int(1_000, 0),
+  /** A request waiting for Redis longer than this is told to ask again. */
+  INGRESS_OUTBOX_MAX_AGE_MS: int(120_000, 1_000),
+  /** On SIGTERM, requests still waiting for Redis get this long to run before they are told to ask again. */
+  INGRESS_OUTBOX_DRAIN_MS: int(5_000, 0),
   MAX_TOOL_ROUNDS: int(8, 1),
   CONTEXT_TOKEN_BUDGET: int(12_000, 256),
   ATTACHMENT_TEXT_MAX_BYTES: int(100_000, 0),

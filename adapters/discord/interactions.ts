@@ -61,15 +61,25 @@ async function onAsk(context: IngressContext, interaction: ChatInputCommandInter
 /** The deferred reply is `/ask`'s placeholder: due within 3 s, so it never waits for the pacer. */
 function askPorts(context: IngressContext, interaction: ChatInputCommandInteraction, isPrivate: boolean): IngressPorts {
   return {
+    // Redis is unreachable and the request waits: the interaction must still be answered within
+    // 3 s, so it is deferred now ("Ofox is thinking…"); the placeholder below then reuses it.
+    waiting: {
+      key: () => `discord-interaction:${interaction.id}`,
+      async show() {
+        if (!interaction.deferred && !interaction.replied) await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
+      },
+    },
     placeholder: {
       channelKey: () => undefined,
       required: true,
       async post() {
+        const extra = { kind: 'interaction', interactionId: interaction.id };
+        if (interaction.deferred) return { id: await deferredReplyId(context, interaction, isPrivate), channelId: interaction.channelId, extra };
         const response = await interaction.deferReply({ ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}), withResponse: true });
         return {
           id: response.interaction.responseMessageId ?? response.resource?.message?.id ?? (await deferredReplyId(context, interaction, isPrivate)),
           channelId: interaction.channelId,
-          extra: { kind: 'interaction', interactionId: interaction.id },
+          extra,
         };
       },
     },

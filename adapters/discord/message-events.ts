@@ -12,6 +12,9 @@ import { botIdOf, isForbidden, NO_PINGS, notifyByDirectMessage, type IngressCont
 
 type Trigger = 'mention' | 'reply' | 'thread' | 'dm';
 
+/** Discord shows typing for about 10 s; renewing a little earlier keeps it steady. */
+const TYPING_RENEW_MS = 8_000;
+
 export async function onMessage(context: IngressContext, message: Message): Promise<void> {
   const trigger = await triggerOf(context, message);
   if (!trigger) return;
@@ -76,6 +79,15 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
       if (placeholderComing) return;
       const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
       if (channel?.isSendable()) await channel.sendTyping();
+    },
+    // Redis is unreachable and the request waits: typing says so without a message, renewed
+    // before Discord's ~10 s fade for as long as it waits (once per channel, by the outbox).
+    waiting: {
+      key: () => `discord:${message.channelId}`,
+      renewEveryMs: TYPING_RENEW_MS,
+      async show() {
+        if (message.channel.isSendable()) await message.channel.sendTyping();
+      },
     },
     placeholder: {
       channelKey: (inbound) => `discord:${inbound.threadId ?? inbound.channelId}`,

@@ -127,6 +127,8 @@ async function failPlaceholder(client: WebClient, placeholder: MessageRef, text:
 
 const ENQUEUE_FAILED_TEXT = 'Sorry, I could not start on that. Please try again.';
 
+const WAITING_TEXT = '⏳ Your request is waiting: I will start on it as soon as I can.';
+
 /**
  * Without a placeholder (assistant threads have none; or posting it failed), the failure is a new
  * message in the thread, so the person is not left waiting; an assistant's status is cleared.
@@ -150,6 +152,12 @@ function portsFor(context: IngressContext, client: WebClient, trigger: Trigger, 
       await trigger.onClaimed?.().catch((error: unknown) => log.warn({ err: error }, 'slack: onClaimed failed'));
       // Follow-ups in this thread need no new mention from now on.
       await context.answered.remember(trigger.channel, threadTs).catch((error: unknown) => log.warn({ err: error }, 'slack: could not remember thread'));
+    },
+    // Redis is unreachable (events are refused then, so this is an `/ask` or a race): a private
+    // note says the request waits, once, spending no message budget in the channel.
+    waiting: {
+      key: () => `slack:${trigger.eventId}`,
+      show: () => ephemeral(context, client, { channel: trigger.channel, user: trigger.user, text: WAITING_TEXT, threadTs }),
     },
     // Assistant threads have none: their status line is the acknowledgment.
     ...(trigger.assistantThread

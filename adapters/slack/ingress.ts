@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { HTTPModuleFunctions, HTTPReceiver, type App } from '@slack/bolt';
 import type { Config } from '../../src/config.ts';
 import { createIngressPipeline, type IngressServices } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
@@ -9,6 +9,7 @@ import { MemoryAnsweredThreads, type AnsweredThreads } from './answered-threads.
 import { createAnswer, guarded, promptOf, type IngressContext, type Trigger } from './answer.ts';
 import { createAssistant } from './assistant.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { RefusingApp, SlackEventRefused, type RefusingAppOptions } from './refusing-app.ts';
 import { registerSlashCommand } from './commands.ts';
 import { ANSWERABLE_SUBTYPES, fromBot, teamOf, type MessageEventShape } from './message-events.ts';
 import { StreamingSwitch } from './streaming.ts';
@@ -18,7 +19,8 @@ import { slackApiUrl } from './web-client.ts';
  * The gateway role for Slack: a Bolt app on the HTTP receiver (`/slack/events`; Bolt verifies the
  * signature and refuses timestamps older than five minutes) or Socket Mode when SLACK_APP_TOKEN is
  * set. Handlers only validate, claim, post the placeholder and enqueue (`answer.ts`); Bolt acks
- * events before they run, and commands and buttons ack first.
+ * events before they run, and commands and buttons ack first. While Redis is unreachable, events
+ * that would become requests are refused instead, so Slack redelivers them (`refusing-app.ts`).
  */
 
 export type SlackIngressConfig = Pick<
@@ -65,13 +67,32 @@ export async function startSlackIngress(config: SlackIngressConfig, services: In
   const clientOptions = { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
   const logger = boltLogger(context.log);
 
+  // While Redis is unreachable, events that would become requests are refused so Slack redelivers them.
+  const outbox = services.outbox;
+  const refusal: RefusingAppOptions = {
+    mayAccept: () => outbox === undefined || outbox.available(),
+    onRefused: (event) => context.log.warn(event, 'slack: Redis is unreachable; refused the event so that Slack redelivers it'),
+  };
   let app: App;
   if (config.SLACK_APP_TOKEN) {
-    app = new App({ token: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger });
+    app = new RefusingApp({ token: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger }, refusal);
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is required for the HTTP receiver');
-    const receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: '/slack/events', signatureVerification: true, processBeforeResponse: false, logger });
-    app = new App({ token: config.SLACK_BOT_TOKEN, receiver, clientOptions, logger });
+    const receiver = new HTTPReceiver({
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      endpoints: '/slack/events',
+      signatureVerification: true,
+      processBeforeResponse: false,
+      logger,
+      // A refusal is already logged: answer 503 without Bolt's "unhandled error" line.
+      processEventErrorHandler: async (args) => {
+        if (!(args.error instanceof SlackEventRefused)) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+        args.response.writeHead(503);
+        args.response.end();
+        return true;
+      },
+    });
+    app = new RefusingApp({ token: config.SLACK_BOT_TOKEN, receiver, clientOptions, logger }, refusal);
   }
 
   const answer = createAnswer(context);

@@ -5,6 +5,9 @@ import type { TerminalSurface } from './surface.ts';
 /** What the terminal says when the question could not be queued (Redis away, most likely). */
 export const TERMINAL_FAILED_TEXT = 'Could not start on that question: is Redis running? (see `ofox-bot doctor`)';
 
+/** Drawn while Redis is unreachable and the question waits for it (replaced by the answer). */
+export const TERMINAL_WAITING_TEXT = 'Waiting for Redis…';
+
 /**
  * `ofox-bot ask`: one question from the person at the terminal, through the same ingress pipeline
  * as every platform (claim, gate, placeholder, job, enqueue). The placeholder is drawn in place and
@@ -23,6 +26,10 @@ export function askInTerminal(services: IngressServices, surface: TerminalSurfac
     trigger: 'ask',
   };
   return createIngressPipeline({ services }).accept(inbound, {
+    waiting: {
+      key: () => surface.channelKey,
+      show: async () => void (await surface.create(TERMINAL_WAITING_TEXT)),
+    },
     placeholder: {
       channelKey: () => surface.channelKey,
       post: () => surface.create('…'),

@@ -34,7 +34,12 @@ export async function runRole(role: 'start' | 'gateway' | 'worker', config: Conf
   log.info({ role, platforms: platforms.map((platform) => platform.name) }, 'ofox-bot is running');
 
   onShutdownSignal(log, async () => {
-    // Stop listening first so nothing new arrives, then let running answers finish.
+    // Requests waiting for Redis first: they run if Redis answers within the drain time, the rest
+    // are told to ask again. This comes before the platform clients stop, because stopping them
+    // also ends their REST access (discord.js drops its token), and an event Discord delivers
+    // meanwhile is still answered or refused readably instead of being lost with the session.
+    await core.ingress.outbox?.close(config.INGRESS_OUTBOX_DRAIN_MS);
+    // Then stop listening so nothing new arrives, and let running answers finish.
     for (const started of ingress) await started.stop().catch((error: unknown) => log.warn({ err: error }, 'ingress did not stop cleanly'));
     await workers?.stop(config.SHUTDOWN_GRACE_MS);
     for (const port of ports) await port.close().catch(() => {});

@@ -6,3 +6,5 @@ export * from './ingress-ports.ts';
 export * from './ingress-pipeline.ts';
 export * from './placeholder-pacer.ts';
 export * from './job-types.ts';
+export * from './outbox.ts';
+export * from './outbox-availability.ts';

@@ -21,6 +21,12 @@ export interface IngressPorts {
    * platform, or the pacer said no). A failure is logged, never thrown.
    */
   acknowledge?(inbound: Inbound, placeholderComing: boolean): Promise<void>;
+  /**
+   * Redis is unreachable and the request waits in the outbox: show the asker that it waits, without
+   * spending message budget where the platform allows (typing, a deferral, a private note).
+   * @defaultValue nothing is shown
+   */
+  waiting?: WaitingPort;
   /** The message shown until the worker's first text; absent where the acknowledgment is enough. */
   placeholder?: PlaceholderPort;
   /**
@@ -59,4 +65,13 @@ export interface PlaceholderPort {
   required?: boolean;
   /** Someone had already queued this event: remove what this attempt posted. @defaultValue leave it */
   discard?(placeholder: MessageRef): Promise<void>;
+}
+
+export interface WaitingPort {
+  /** Requests with the same key share one indication (Discord's typing is per channel). */
+  key(inbound: Inbound): string;
+  /** Shown again this often while a request with the key waits (typing fades after ~10 s). @defaultValue shown once */
+  renewEveryMs?: number;
+  /** A failure is logged, never thrown. */
+  show(inbound: Inbound): Promise<void>;
 }

@@ -4,6 +4,8 @@ import { claimEvent } from '../queue/event-claims.ts';
 import { requestCancel } from '../queue/cancel-bus.ts';
 import type { ChatProducer } from '../queue/producer.ts';
 import type { IngressGate } from './gate.ts';
+import { connectionsReady } from './outbox-availability.ts';
+import { IngressOutbox, type OutboxOptions } from './outbox.ts';
 import type { PlaceholderPacer } from './placeholder-pacer.ts';
 import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
 
@@ -18,12 +20,29 @@ export interface IngressServicesDeps {
   gate?: IngressGate;
   /** @defaultValue ALWAYS_POST_PLACEHOLDER */
   placeholderPacer?: PlaceholderPacer;
+  /**
+   * The outbox's limits; Redis counts as reachable while `redis` and the producer's connection are
+   * ready. @defaultValue no outbox
+   */
+  outbox?: Pick<OutboxOptions, 'maxEntries' | 'maxAgeMs' | 'checkEveryMs'> & { producerConnection: Redis | Cluster };
 }
 
 /** The gateway role's services, backed by Redis and the chat queue. */
 export function createIngressServices(deps: IngressServicesDeps): IngressServices {
+  const { outbox } = deps;
   return {
     log: deps.log,
+    ...(outbox
+      ? {
+          outbox: new IngressOutbox({
+            log: deps.log,
+            available: connectionsReady(deps.redis, outbox.producerConnection),
+            ...(outbox.maxEntries !== undefined ? { maxEntries: outbox.maxEntries } : {}),
+            ...(outbox.maxAgeMs !== undefined ? { maxAgeMs: outbox.maxAgeMs } : {}),
+            ...(outbox.checkEveryMs !== undefined ? { checkEveryMs: outbox.checkEveryMs } : {}),
+          }),
+        }
+      : {}),
     ...(deps.gate ? { gate: deps.gate } : {}),
     ...(deps.placeholderPacer ? { placeholderPacer: deps.placeholderPacer } : {}),
     claimEvent: (platform, eventId) => claimEvent(deps.redis, deps.prefix, platform, eventId),

@@ -3,6 +3,7 @@ import type { ChatJobInput } from '../queue/chat-job.ts';
 import type { CommandInvocation, CommandReply } from '../commands/types.ts';
 import type { ApprovalClick, ApprovalClickResult } from '../tools/approval/approval-types.ts';
 import type { IngressGate } from './gate.ts';
+import type { IngressOutbox } from './outbox.ts';
 import type { PlaceholderPacer } from './placeholder-pacer.ts';
 
 export type { CommandInvocation, CommandReply } from '../commands/types.ts';
@@ -26,6 +27,11 @@ export interface IngressServices {
   readonly gate?: IngressGate;
   /** Asked before each placeholder. @defaultValue ALWAYS_POST_PLACEHOLDER */
   readonly placeholderPacer?: PlaceholderPacer;
+  /**
+   * Where accepted requests wait while Redis is unreachable (the gateway role has one; shutdown
+   * drains it). @defaultValue none: a Redis failure fails the request at once
+   */
+  readonly outbox?: IngressOutbox;
   /**
    * Claims a platform event id once (Redis SET NX with a day's expiry). Ingress calls it before
    * posting a placeholder, so a redelivered event neither posts nor enqueues twice.

@@ -56,7 +56,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     return connection;
   };
   const redis = connect('client');
-  const producer = new ChatProducer({ connection: connect('producer'), prefix, attempts: config.JOB_ATTEMPTS, telemetry: bullmqTelemetry() });
+  const producerConnection = connect('producer');
+  const producer = new ChatProducer({ connection: producerConnection, prefix, attempts: config.JOB_ATTEMPTS, telemetry: bullmqTelemetry() });
   // Metrics subscribe to the client's callbacks and wrap its contract; the client imports none.
   const metrics = createMetricsRecorder();
   const llm = observeLlm(createLlmClient({ ...llmClientOptionsFromConfig(config), onRetry: metrics.llmHooks.onRetry }), metrics.llmHooks);
@@ -83,6 +84,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log: log.child({ role: 'ingress' }),
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
+    outbox: { producerConnection, maxEntries: config.INGRESS_OUTBOX_MAX, maxAgeMs: config.INGRESS_OUTBOX_MAX_AGE_MS },
   });
 
   return {
