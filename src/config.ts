@@ -77,6 +77,12 @@ export const configSchema = z.object({
   /** Health and metrics HTTP port; 0 turns it off. */
   HEALTH_PORT: int(9464, 0),
 
+  // First run and operations (firstrun): where the health server listens, and how logs look.
+  /** Bind address of the health server, e.g. `127.0.0.1` to keep it local; unset: every interface. */
+  HEALTH_HOST: optionalString,
+  /** `json` (one object per line) or `pretty` (readable); `auto`: pretty on a terminal unless NODE_ENV=production. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+
   // Tools
   OFOX_BOT_CONFIG: optionalString,
   FETCH_URL_ALLOWLIST: list,

@@ -1,24 +1,38 @@
 #!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
-import { assertRoleConfig, ConfigError, loadConfig, secretValues, type Config, type Role } from './config.ts';
-import { createLogger } from './observability/logger.ts';
+import { assertRoleConfig, loadConfig, redactUrl, secretValues, type Config, type Role } from './config.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { reserveHealthServer } from './observability/health-server.ts';
+import { stateDirectory } from './runtime/embedded-redis.ts';
 import { runAsk } from './cli/ask.ts';
-import { runDoctor } from './cli/doctor.ts';
+import { parseCommandLine } from './cli/command-line.ts';
+import { loadDoctorConfig, runDoctor } from './cli/doctor.ts';
+import { printDoctorReport } from './cli/doctor-report.ts';
+import { packageVersion } from './cli/package-version.ts';
+import { chooseRedis } from './cli/redis-choice.ts';
 import { runRole } from './cli/roles.ts';
+import { describeStartupError } from './cli/startup-errors.ts';
 import { registerDiscordCommands } from '../adapters/discord/index.ts';
 
-const USAGE = `Usage: ofox-bot <command>
+/** Set once the logger exists: failures after that also become one structured log line. */
+let activeLog: Logger | undefined;
+/** For messages about Redis, once chosen (redacted). */
+let redisForMessages: string | undefined;
 
-  start               gateways and workers in one process
-  gateway             platform adapters only (Discord gateway, Slack receiver)
-  worker              workers only (stream answers, run tools, edit messages)
-  ask "question"      try the whole pipeline in this terminal
-  register-commands   register Discord slash commands (DISCORD_GUILD_ID: one guild, at once)
-  doctor              check configuration, Redis, OfoxAI and platform tokens
+function fail(error: unknown): never {
+  const failure = describeStartupError(error, { redisUrl: redisForMessages });
+  activeLog?.fatal({ err: error }, failure.message);
+  activeLog?.flush?.();
+  process.stderr.write(`${failure.message}\n`);
+  process.exit(failure.exitCode);
+}
 
-Configuration comes from environment variables and .env; see README.md.`;
-
-const ROLES = new Set<Role>(['start', 'gateway', 'worker', 'ask', 'register-commands', 'doctor']);
+// Some libraries start work in constructors (Bolt's auth.test) and reject where nobody awaits:
+// those end here as one readable message too, never as Node's stack dump.
+process.on('unhandledRejection', fail);
+process.on('uncaughtException', fail);
 
 function loadFor(role: Role): Config {
   const config = loadConfig();
@@ -26,70 +40,77 @@ function loadFor(role: Role): Config {
   return config;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    console.log(USAGE);
-    return command ? 0 : 1;
+async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const line = parseCommandLine(argv, packageVersion());
+  if (line.kind === 'print') {
+    process.stdout.write(`${line.text}\n`);
+    return line.exitCode;
   }
-  if (!ROLES.has(command as Role)) {
-    console.error(`Unknown command: ${command}\n\n${USAGE}`);
-    return 2;
+  if (line.kind === 'usage-error') {
+    process.stderr.write(`${line.text}\n`);
+    return line.exitCode;
   }
-  const role = command as Role;
-  let config: Config;
-  try {
-    config = loadFor(role);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
+  if (line.command === 'doctor') {
+    // Doctor checks everything whatever is missing: an invalid variable is one failed check, not an exit.
+    const { config, problems } = loadDoctorConfig(process.env);
+    const report = await runDoctor(config, env, problems);
+    printDoctorReport(report, { verbose: line.verbose, write: (text) => process.stdout.write(text) });
+    return report.checks.every((check) => check.ok) ? 0 : 1;
   }
-  const env = process.env;
+  const command = line.command;
+  let config = loadFor(command);
+  const logOptions = { level: config.LOG_LEVEL, secrets: secretValues(config), format: config.LOG_FORMAT, nodeEnv: config.NODE_ENV };
 
-  switch (role) {
+  switch (line.command) {
     case 'start':
     case 'gateway':
     case 'worker': {
-      const log = createLogger({ level: config.LOG_LEVEL, secrets: secretValues(config), base: { role } });
+      const role = line.command;
+      const redis = await chooseRedis({ command: role, rawUrl: env.REDIS_URL, env });
+      config = { ...config, REDIS_URL: redis.url };
+      redisForMessages = redactUrl(redis.url);
+      const log = createLogger({ ...logOptions, terminal: process.stdout.isTTY === true, base: { command: role } });
+      activeLog = log;
+      if (redis.embedded) log.info({ dir: redis.embedded.dir, shared: !redis.embedded.owned }, 'using a private Redis (REDIS_URL is unset and nothing answers on 127.0.0.1:6379)');
+      // Bound before any worker starts: a taken port ends start-up before a job is taken.
+      if (config.HEALTH_PORT > 0) await reserveHealthServer({ port: config.HEALTH_PORT, host: config.HEALTH_HOST, log });
       await runRole(role, config, log, env);
       return -1; // keeps running until a signal
     }
     case 'ask': {
-      const prompt = rest.join(' ').trim();
-      if (!prompt) {
-        console.error('Usage: ofox-bot ask "your question"');
-        return 2;
-      }
-      // Logs go to stderr so the answer owns the terminal.
-      const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, secrets: secretValues(config), destination: pino.destination(2) });
-      const result = await runAsk(prompt, config, log, env, process.stdout);
+      const redis = await chooseRedis({ command: 'ask', rawUrl: env.REDIS_URL, env });
+      config = { ...config, REDIS_URL: redis.url };
+      redisForMessages = redactUrl(redis.url);
+      const log = askLogger(config, logOptions, env, line.json);
+      activeLog = log;
+      const result = await runAsk({ question: line.question, model: line.model, persona: line.persona, json: line.json }, config, log, env, process.stdout);
       return result.outcome === 'complete' ? 0 : 1;
     }
     case 'register-commands': {
       const result = await registerDiscordCommands(config);
-      console.log(`Registered ${result.count} slash commands ${result.scope === 'guild' ? `in guild ${config.DISCORD_GUILD_ID}` : 'globally (may take up to an hour to appear)'}.`);
+      process.stdout.write(`Registered ${result.count} slash commands ${result.scope === 'guild' ? `in guild ${config.DISCORD_GUILD_ID}` : 'globally (may take up to an hour to appear)'}.\n`);
       return 0;
-    }
-    case 'doctor': {
-      const report = await runDoctor(config);
-      console.log('Configuration (secrets redacted):');
-      for (const [key, value] of Object.entries(report.config)) if (value !== undefined && value !== '') console.log(`  ${key}=${Array.isArray(value) ? value.join(',') : String(value)}`);
-      console.log('\nChecks:');
-      for (const check of report.checks) console.log(`  ${check.ok ? '✔' : '✘'} ${check.name}: ${check.detail}`);
-      return report.checks.every((check) => check.ok) ? 0 : 1;
     }
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? `ofox-bot: ${error.message}` : error);
-    process.exit(1);
-  },
-);
+/**
+ * `ask` draws the answer on stdout; its logs must never land in that live area. On a terminal they
+ * go to a file under the state directory; in a pipe (or with --json) to stderr as JSON.
+ */
+function askLogger(config: Config, options: { level: string; secrets: string[]; format: Config['LOG_FORMAT']; nodeEnv: string }, env: Record<string, string | undefined>, json: boolean): Logger {
+  const level = config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL;
+  if (process.stdout.isTTY && !json) {
+    const dir = stateDirectory(env);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return createLogger({ ...options, level, format: 'json', base: { command: 'ask' }, destination: pino.destination({ dest: join(dir, 'ask.log'), sync: true, mkdir: true }) });
+  }
+  return createLogger({ ...options, level, base: { command: 'ask' }, terminal: process.stderr.isTTY === true, fd: 2 });
+}
+
+main(process.argv.slice(2), process.env).then((code) => {
+  if (code >= 0) {
+    activeLog?.flush?.();
+    process.exit(code);
+  }
+}, fail);

@@ -1,21 +1,61 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface LoggerOptions {
   /** @defaultValue 'info' */
   level?: string;
   /** Values that must never reach a log line (API keys, tokens); scrubbed from every line written. */
   secrets?: string[];
-  /** @defaultValue stdout */
+  /** @defaultValue stdout (fd 1) */
   destination?: DestinationStream;
-  /** Bound to every line, e.g. `{ role: 'worker' }`. */
+  /** Bound to every line, e.g. `{ command: 'start' }`. Child loggers must not repeat these keys. */
   base?: Record<string, unknown>;
+  /**
+   * `json`: one object per line, for log shippers. `pretty`: one readable line per entry, for people.
+   * `auto` picks pretty when the destination is a terminal and NODE_ENV is not production.
+   * @defaultValue 'json'
+   */
+  format?: LogFormat;
+  /** Decides `auto`. @defaultValue false */
+  terminal?: boolean;
+  /** Decides `auto`: production always logs JSON. @defaultValue 'development' */
+  nodeEnv?: string;
+  /** File descriptor the pretty printer writes to when no destination is given. @defaultValue 1 */
+  fd?: 1 | 2;
 }
 
-/** Structured JSON logs; secrets are scrubbed from the serialized line, whatever field they hide in. */
+/** Whether a logger with these options writes readable lines instead of JSON. */
+export function prettyLogs(options: Pick<LoggerOptions, 'format' | 'terminal' | 'nodeEnv'>): boolean {
+  if (options.format === 'pretty') return true;
+  if (options.format === 'auto') return options.terminal === true && options.nodeEnv !== 'production';
+  return false;
+}
+
+/**
+ * Structured logs; secrets are scrubbed from the serialized line, whatever field they hide in.
+ * Errors go through pino's `err` serializer, so a stack stays inside its JSON string and never
+ * spills onto the terminal as loose lines.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 4);
+  const fd = options.fd ?? 1;
+  const destination = prettyLogs(options)
+    ? pretty({
+        destination: options.destination ?? fd,
+        sync: true,
+        colorize: options.terminal === true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname',
+        // A stack is for a bug report, not for the person watching: print the error's message only
+        // (the JSON format keeps the whole serialized error).
+        errorProps: 'type,code,message',
+        singleLine: true,
+      })
+    : (options.destination ?? pino.destination({ dest: fd, sync: false }));
   return pino(
     {
       level: options.level ?? 'info',
@@ -23,7 +63,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: ['*.authorization', '*.Authorization', '*.token', '*.apiKey', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
       hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    destination,
   );
 }
 

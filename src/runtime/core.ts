@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.ts';
+import { redactUrl, type Config } from '../config.ts';
 import { createCommandService } from '../commands/index.ts';
 import { createIngressServices, type IngressServices } from '../ingress/index.ts';
 import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ChatProducer, createRedisConnection } from '../queue/index.ts';
+import { watchRedis } from '../observability/dependency-state.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
 import { UsageStore } from '../usage/index.ts';
@@ -47,10 +48,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const connect = (role: 'worker' | 'subscriber' | 'client' | 'producer'): Redis => {
     const connection = createRedisConnection(config.REDIS_URL, role);
     connections.push(connection);
+    watchRedis(connection, log, redactUrl(config.REDIS_URL));
     return connection;
   };
   const redis = connect('client');
   const producer = new ChatProducer({ connection: connect('producer'), prefix, attempts: config.JOB_ATTEMPTS });
+  watchRedis(producer.queue, log, redactUrl(config.REDIS_URL));
   const llm = createLlmClient(llmClientOptionsFromConfig(config));
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
