@@ -1,4 +1,4 @@
-import { Marked } from 'marked';
+import { Marked, type MarkedExtension } from 'marked';
 import { markedTerminal } from 'marked-terminal';
 import type { MessageOptions, MessageRef, Surface, SurfaceLimits, ToolStatus } from '../../src/render/surface.ts';
 import { formatDuration } from '../../src/render/status-text.ts';
@@ -61,8 +61,16 @@ export class TerminalSurface implements Surface {
     this.output = output;
     this.now = options.now ?? Date.now;
     this.spinnerIntervalMs = options.spinnerIntervalMs ?? TERMINAL_SURFACE_DEFAULTS.spinnerIntervalMs;
-    const width = Math.max(40, Math.min(output.columns ?? 80, 120));
-    this.markdown = new Marked(markedTerminal({ width, reflowText: true, tab: 2 }) as Parameters<Marked['use']>[0]);
+    const width = Math.max(40, Math.min(output.columns && output.columns > 0 ? output.columns : 80, 120));
+    this.markdown = new Marked(markedTerminal({ width, reflowText: true, tab: 2 }) as MarkedExtension, {
+      renderer: {
+        // marked-terminal renders a tight list item's text token from its raw source, so `**bold**`
+        // in a bullet would show as typed; render its inline tokens instead (false: the default).
+        text(token) {
+          return 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
+        },
+      },
+    });
   }
 
   /** The final text of every message, in order. */
@@ -168,7 +176,8 @@ export class TerminalSurface implements Surface {
   }
 
   private rowsOf(frame: string): number {
-    const width = Math.max(20, this.output.columns ?? 80);
+    // A pseudo-terminal without a size reports 0 columns.
+    const width = this.output.columns && this.output.columns > 0 ? this.output.columns : 80;
     return frame.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil([...line.replace(ANSI, '')].length / width)), 0);
   }
 }

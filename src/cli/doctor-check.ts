@@ -7,6 +7,8 @@ export interface DoctorCheck {
   tried?: string;
   /** What to do about a failure. */
   fix?: string;
+  /** Works, but something deserves attention (the check still passes). */
+  warning?: string;
 }
 
 /** Why a request failed, in one line: `fetch failed` says nothing, its cause does. */

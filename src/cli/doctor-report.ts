@@ -7,6 +7,7 @@ export function printDoctorReport(report: DoctorReport, options: { verbose: bool
     lines.push(`${check.ok ? '✔' : '✘'} ${check.name}: ${check.detail}`);
     if (!check.ok && check.tried) lines.push(`    tried: ${check.tried}`);
     if (!check.ok && check.fix) lines.push(`    fix:   ${check.fix}`);
+    if (check.warning) lines.push(`    note:  ${check.warning}`);
   }
   const failed = report.checks.filter((check) => !check.ok).length;
   lines.push('', failed === 0 ? `All ${report.checks.length} checks passed.` : `${failed} of ${report.checks.length} checks failed.`);

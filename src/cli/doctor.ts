@@ -29,9 +29,9 @@ export const DOCTOR_DEFAULTS = {
  * The configuration as far as it is valid: a variable that does not parse is reported and left at
  * its default, so one typo does not stop every other check.
  */
-export function loadDoctorConfig(env: NodeJS.ProcessEnv): { config: Config; problems: string[] } {
+export function loadDoctorConfig(env: Record<string, string | undefined>): { config: Config; problems: string[] } {
   try {
-    return { config: loadConfig(env), problems: [] };
+    return { config: loadConfig(env as NodeJS.ProcessEnv), problems: [] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const bad = new Set(configSchema.safeParse(env).error?.issues.map((issue) => String(issue.path[0])) ?? []);
@@ -80,13 +80,12 @@ async function checkRedis(config: Config, env: Record<string, string | undefined
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
     const [, aof] = ((await redis.config('GET', 'appendonly').catch(() => [])) as string[]);
     const [, policy] = ((await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[]);
-    const notes: string[] = [];
-    if (policy && policy !== 'noeviction') notes.push(`maxmemory-policy is ${policy}: BullMQ needs noeviction, or queued answers can be evicted`);
-    if (aof === 'no') notes.push('the append-only file is off: queued answers are lost when Redis restarts');
     const detail = `Redis ${version}; appendonly ${aof ?? '?'}; maxmemory-policy ${policy ?? '?'}`;
-    return notes.length === 0
-      ? { name: 'redis', ok: true, detail, tried }
-      : { name: 'redis', ok: false, detail: `${detail}: ${notes.join('; ')}`, tried, fix: 'redis-server --appendonly yes --maxmemory-policy noeviction (or CONFIG SET both and CONFIG REWRITE).' };
+    const warning = aof === 'no' ? 'the append-only file is off: queued answers are lost when Redis restarts (redis-server --appendonly yes)' : undefined;
+    if (policy && policy !== 'noeviction') {
+      return { name: 'redis', ok: false, detail: `${detail}: BullMQ needs noeviction, or queued answers can be evicted`, tried, fix: 'redis-server --maxmemory-policy noeviction (or CONFIG SET maxmemory-policy noeviction and CONFIG REWRITE).', ...(warning ? { warning } : {}) };
+    }
+    return { name: 'redis', ok: true, detail, tried, ...(warning ? { warning } : {}) };
   } catch (error) {
     if (!explicit) {
       const binary = findOnPath('redis-server', env.PATH);

@@ -27,6 +27,8 @@ export interface RedisChoiceOptions {
   retryDelayMs?: number;
   /** @defaultValue 2_000 */
   connectTimeoutMs?: number;
+  /** The Redis tried when REDIS_URL is unset. @defaultValue DEFAULT_REDIS_URL */
+  localUrl?: string;
 }
 
 export const REDIS_CHOICE_DEFAULTS = { attempts: 3, retryDelayMs: 1_000, connectTimeoutMs: 2_000 } as const;
@@ -39,16 +41,17 @@ export interface RedisChoice {
 export async function chooseRedis(options: RedisChoiceOptions): Promise<RedisChoice> {
   const raw = options.rawUrl?.trim() || undefined;
   const shared = options.command === 'gateway' || options.command === 'worker';
+  const local = options.localUrl ?? DEFAULT_REDIS_URL;
   if (raw && raw !== EMBEDDED) {
     await reachOrExplain(raw, options, `Start Redis there, or fix REDIS_URL${shared ? '' : ' (or unset it: `start` and `ask` then run a private Redis)'}.`);
     return { url: raw };
   }
   if (shared) {
     if (raw === EMBEDDED) throw new UserFacingError(sharedRedisNeeded(options.command), { exitCode: 2 });
-    await reachOrExplain(DEFAULT_REDIS_URL, options, sharedRedisNeeded(options.command));
-    return { url: DEFAULT_REDIS_URL };
+    await reachOrExplain(local, options, sharedRedisNeeded(options.command));
+    return { url: local };
   }
-  if (!raw && (await answers(DEFAULT_REDIS_URL, options.connectTimeoutMs ?? REDIS_CHOICE_DEFAULTS.connectTimeoutMs))) return { url: DEFAULT_REDIS_URL };
+  if (!raw && (await answers(local, options.connectTimeoutMs ?? REDIS_CHOICE_DEFAULTS.connectTimeoutMs))) return { url: local };
   const embedded = await startEmbeddedRedis({ stateDir: stateDirectory(options.env), pathEnv: options.env.PATH });
   return { url: embedded.url, embedded };
 }
