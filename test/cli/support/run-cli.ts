@@ -30,6 +30,8 @@ export interface RunCliOptions {
   cwd?: string;
   /** Called with the output so far on every chunk; return true to send SIGTERM. */
   until?: (output: string) => boolean;
+  /** Called with the output so far on every chunk. */
+  onOutput?: (output: string) => void;
 }
 
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
@@ -45,6 +47,7 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   let output = '';
   let signalled = false;
   const onChunk = () => {
+    options.onOutput?.(output);
     if (!signalled && options.until?.(output)) {
       signalled = true;
       child.kill('SIGTERM');
