@@ -49,11 +49,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         sync: true,
         colorize: options.terminal === true,
         translateTime: 'SYS:HH:MM:ss',
-        ignore: 'pid,hostname',
-        // A stack is for a bug report, not for the person watching: print the error's message only
-        // (the JSON format keeps the whole serialized error).
-        errorProps: 'type,code,message',
         singleLine: true,
+        // A stack is for a bug report, not for the person watching: an error shows as its message
+        // (and code) on the entry's line; the JSON format keeps the whole serialized error.
+        ignore: 'pid,hostname,err',
+        messageFormat: (entry, messageKey) => `${String(entry[messageKey] ?? '')}${entry.err === undefined ? '' : ` (${describeSerializedError(entry.err)})`}`,
       })
     : (options.destination ?? pino.destination({ dest: fd, sync: false }));
   return pino(
@@ -65,6 +65,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
+}
+
+function describeSerializedError(value: unknown): string {
+  const error = value as { message?: unknown; code?: unknown } | undefined;
+  const message = typeof error?.message === 'string' ? error.message.split('\n')[0] : String(value);
+  return typeof error?.code === 'string' && !String(message).includes(error.code) ? `${error.code}: ${message}` : String(message);
 }
 
 /**
