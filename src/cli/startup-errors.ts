@@ -34,8 +34,10 @@ export function describeStartupError(error: unknown, context: { redisUrl?: strin
       exitCode: 1,
     };
   }
-  if (code === 'TokenInvalid') {
-    return { message: 'DISCORD_TOKEN was refused by Discord: login answered 401 Unauthorized. Copy the token from the Developer Portal (your application → Bot → Reset Token).', exitCode: 1 };
+  // discord.js's REST (register-commands) reports a refused token as a DiscordAPIError with status 401.
+  const status = (error as { status?: unknown } | undefined)?.status;
+  if (code === 'TokenInvalid' || (error instanceof Error && error.name.startsWith('DiscordAPIError') && status === 401)) {
+    return { message: 'DISCORD_TOKEN was refused by Discord (401 Unauthorized). Copy the token from the Developer Portal (your application → Bot → Reset Token).', exitCode: 1 };
   }
   if (code === 'DisallowedIntents') {
     return { message: 'Discord refused the gateway intents for DISCORD_TOKEN: turn on the Message Content intent (Developer Portal → your application → Bot → Privileged Gateway Intents).', exitCode: 1 };

@@ -87,7 +87,7 @@ describe('DependencyState', () => {
   });
 });
 
-describe('a Redis outage under a running worker process', () => {
+describe('a Redis outage under a running worker process', { timeout: 150_000 }, () => {
   let redis: ChildProcess | undefined;
   const startRedis = (port: number) => {
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
