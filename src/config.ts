@@ -140,6 +140,12 @@ export const coreConfigShape = {
   /** OTLP/HTTP collector for traces (the standard OpenTelemetry variable); unset: tracing off. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
 
+  // First run and operations (firstrun): where the health server listens, and how logs look.
+  /** Bind address of the health server, e.g. `127.0.0.1` to keep it local; unset: every interface. */
+  HEALTH_HOST: optionalString,
+  /** `json` (one object per line) or `pretty` (readable); `auto`: pretty on a terminal unless NODE_ENV=production. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+
   // Tools
   OFOX_BOT_CONFIG: optionalString,
   FETCH_URL_ALLOWLIST: list,
@@ -195,8 +201,8 @@ export function registeredPlatformConfigs(): readonly PlatformConfigPart[] {
   return registeredPlatforms;
 }
 
-/** One schema: the core's part plus each platform's (a variable named twice is a programming error). */
-export function buildConfigSchema(platforms: readonly PlatformConfigPart[] = registeredPlatforms) {
+/** Every variable of the core's part and each platform's (a variable named twice is a programming error). */
+export function configShape(platforms: readonly PlatformConfigPart[] = registeredPlatforms): z.ZodRawShape {
   let shape: z.ZodRawShape = { ...coreConfigShape };
   for (const platform of platforms) {
     for (const key of Object.keys(platform.configShape)) {
@@ -204,6 +210,12 @@ export function buildConfigSchema(platforms: readonly PlatformConfigPart[] = reg
     }
     shape = { ...shape, ...platform.configShape };
   }
+  return shape;
+}
+
+/** One schema: the core's part plus each platform's, with the rules that span variables. */
+export function buildConfigSchema(platforms: readonly PlatformConfigPart[] = registeredPlatforms) {
+  const shape = configShape(platforms);
   return z
     .object(shape)
     .superRefine((value, context) => coreConfigRules(value as CoreConfig, context))
@@ -227,6 +239,11 @@ function coreConfigRules(config: CoreConfig, context: z.RefinementCtx): void {
 /** The schema of the registered platforms, built when used (so registration order does not matter). */
 export const configSchema = {
   parse: (input: unknown): Config => buildConfigSchema().parse(input),
+  safeParse: (input: unknown) => buildConfigSchema().safeParse(input),
+  /** Every variable the config reads. */
+  get shape(): z.ZodRawShape {
+    return configShape();
+  },
 };
 
 const CORE_SECRET_KEYS = ['OFOX_API_KEY', 'ADMIN_TOKEN', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'] as const;

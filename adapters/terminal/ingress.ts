@@ -13,16 +13,17 @@ export const TERMINAL_WAITING_TEXT = 'Waiting for Redis…';
  * as every platform (claim, gate, placeholder, job, enqueue). The placeholder is drawn in place and
  * the answer replaces it.
  */
-export function askInTerminal(services: IngressServices, surface: TerminalSurface, question: { prompt: string; user: string }): Promise<IngressOutcome> {
+export function askInTerminal(services: IngressServices, surface: TerminalSurface, question: { prompt: string; user: string; model?: string; channelId?: string }): Promise<IngressOutcome> {
   const inbound: Inbound = {
     platform: 'terminal',
     eventId: `ask-${randomUUID()}`,
     workspaceId: 'terminal',
-    channelId: 'terminal',
+    channelId: question.channelId ?? 'terminal',
     user: { id: question.user, name: question.user, groups: [], isAdmin: true },
     isDirect: true,
     prompt: question.prompt,
     attachments: [],
+    ...(question.model ? { model: question.model } : {}),
     trigger: 'ask',
   };
   return createIngressPipeline({ services }).accept(inbound, {

@@ -1,91 +1,163 @@
+import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
-import { discordEnabled, redactConfig, slackEnabled } from '../config.ts';
+import { assertRoleConfig, ConfigError, configSchema, discordEnabled, loadConfig, redactConfig, redactUrl, slackEnabled } from '../config.ts';
 import { createLlmClient, describeLlmError, llmClientOptionsFromConfig } from '../llm/index.ts';
-import { createRedisConnection } from '../queue/redis-connection.ts';
+import { selectProtocol } from '../llm/protocols/protocol.ts';
+import { describeConnectionError } from '../observability/dependency-state.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { findOnPath } from '../runtime/embedded-redis.ts';
+import { createTools } from '../tools/index.ts';
+import type { McpServerConfig } from '../tools/tools-config.ts';
+import { checkDiscord } from '../../adapters/discord/doctor.ts';
+import { checkSlack } from '../../adapters/slack/doctor.ts';
+import { describeFetchError, type DoctorCheck } from './doctor-check.ts';
+import { DEFAULT_REDIS_URL } from './redis-choice.ts';
 
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
+export type { DoctorCheck } from './doctor-check.ts';
+
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  /** Redacted; printed only with --verbose. */
+  config: Record<string, unknown>;
 }
 
-const TIMEOUT_MS = 10_000;
+export const DOCTOR_DEFAULTS = {
+  timeoutMs: 10_000,
+} as const;
 
-async function check(name: string, run: () => Promise<string>): Promise<DoctorCheck> {
+/**
+ * The configuration as far as it is valid: a variable that does not parse is reported and left at
+ * its default, so one typo does not stop every other check.
+ */
+export function loadDoctorConfig(env: Record<string, string | undefined>): { config: Config; problems: string[] } {
   try {
-    return { name, ok: true, detail: await run() };
+    return { config: loadConfig(env as NodeJS.ProcessEnv), problems: [] };
   } catch (error) {
-    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+    if (!(error instanceof ConfigError)) throw error;
+    const bad = new Set(configSchema.safeParse(env).error?.issues.map((issue) => String(issue.path[0])) ?? []);
+    const usable = Object.fromEntries(Object.entries(env).filter(([key]) => !bad.has(key)));
+    return { config: loadConfig(usable, '/nonexistent/.env'), problems: error.problems };
   }
 }
 
-/** `ofox-bot doctor`: every dependency the configuration names, checked once, none of it secret. */
-export async function runDoctor(config: Config): Promise<{ checks: DoctorCheck[]; config: Record<string, unknown> }> {
+/** `ofox-bot doctor`: every dependency, checked in one run whatever is missing; none of it secret. */
+export async function runDoctor(config: Config, env: Record<string, string | undefined>, problems: readonly string[] = []): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
-
-  checks.push(
-    await check('redis', async () => {
-      const redis = createRedisConnection(config.REDIS_URL, 'client', { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-      try {
-        await redis.connect();
-        const pong = await redis.ping();
-        const policy = ((await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[])[1];
-        if (policy && policy !== 'noeviction') return `${pong}; WARNING maxmemory-policy is ${policy}, BullMQ needs noeviction`;
-        return `${pong}${policy ? `; maxmemory-policy ${policy}` : ''}`;
-      } finally {
-        redis.disconnect();
-      }
-    }),
-  );
-
-  checks.push(
-    await check('ofoxai', async () => {
-      if (!config.OFOX_API_KEY) throw new Error('OFOX_API_KEY is not set');
-      const llm = createLlmClient(llmClientOptionsFromConfig(config));
-      const models = await llm.listModels({ signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((error: unknown) => {
-        throw new Error(describeLlmError(error), { cause: error });
-      });
-      if (!models.some((model) => model.id === config.OFOX_MODEL)) {
-        throw new Error(`key works (${models.length} models), but OFOX_MODEL ${config.OFOX_MODEL} is not among them`);
-      }
-      return `key works; ${models.length} models; ${config.OFOX_MODEL} available`;
-    }),
-  );
-
-  if (discordEnabled(config)) {
-    checks.push(
-      await check('discord', async () => {
-        const base = config.DISCORD_API_URL ?? 'https://discord.com/api';
-        const response = await fetch(`${base}/v10/users/@me`, {
-          headers: { authorization: `Bot ${config.DISCORD_TOKEN}` },
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-        if (!response.ok) throw new Error(`Discord answered ${response.status}: check DISCORD_TOKEN`);
-        const user = (await response.json()) as { username?: string; id?: string };
-        if (user.id && user.id !== config.DISCORD_APPLICATION_ID) return `bot ${user.username}; note: DISCORD_APPLICATION_ID differs from the bot user id (fine for older apps)`;
-        return `bot ${user.username}`;
-      }),
-    );
-  }
-
-  if (slackEnabled(config)) {
-    checks.push(
-      await check('slack', async () => {
-        const base = config.SLACK_API_URL ?? 'https://slack.com/api';
-        const response = await fetch(`${base}/auth.test`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${config.SLACK_BOT_TOKEN}` },
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-        const body = (await response.json()) as { ok?: boolean; error?: string; team?: string; user?: string };
-        if (!body.ok) throw new Error(`Slack refused the token: ${body.error ?? response.status}`);
-        return `${body.user} in ${body.team}`;
-      }),
-    );
-  }
-
+  checks.push(checkConfig(config, problems));
+  checks.push(await checkRedis(config, env));
+  checks.push(...(await checkOfox(config)));
+  if (discordEnabled(config)) checks.push(...(await checkDiscord(config, describeFetchError)));
+  if (slackEnabled(config)) checks.push(...(await checkSlack(config, describeFetchError)));
   if (!discordEnabled(config) && !slackEnabled(config)) {
-    checks.push({ name: 'platforms', ok: false, detail: 'neither Discord nor Slack is configured' });
+    checks.push({ name: 'platforms', ok: false, detail: 'neither Discord nor Slack is configured', fix: 'Set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode, quickest), or DISCORD_TOKEN and DISCORD_APPLICATION_ID. `ofox-bot ask` works without either.' });
   }
+  checks.push(...(await checkMcp(config, env)));
   return { checks, config: redactConfig(config) };
+}
+
+function checkConfig(config: Config, problems: readonly string[]): DoctorCheck {
+  const all = [...problems];
+  try {
+    assertRoleConfig(config, 'start');
+  } catch (error) {
+    if (error instanceof ConfigError) all.push(...error.problems);
+  }
+  return all.length === 0
+    ? { name: 'config', ok: true, detail: 'every variable parses; `start` has what it needs' }
+    : { name: 'config', ok: false, detail: all.join('; '), fix: 'Set these in .env (see .env.example) or the environment.' };
+}
+
+async function checkRedis(config: Config, env: Record<string, string | undefined>): Promise<DoctorCheck> {
+  const explicit = Boolean(env.REDIS_URL?.trim()) && env.REDIS_URL?.trim() !== 'embedded';
+  const url = explicit ? config.REDIS_URL : DEFAULT_REDIS_URL;
+  const tried = redactUrl(url);
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  let cause: unknown;
+  redis.on('error', (error: unknown) => (cause ??= error));
+  try {
+    await redis.connect();
+    const info = await redis.info('server');
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+    const [, aof] = ((await redis.config('GET', 'appendonly').catch(() => [])) as string[]);
+    const [, policy] = ((await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[]);
+    const detail = `Redis ${version}; appendonly ${aof ?? '?'}; maxmemory-policy ${policy ?? '?'}`;
+    const warning = aof === 'no' ? 'the append-only file is off: queued answers are lost when Redis restarts (redis-server --appendonly yes)' : undefined;
+    if (policy && policy !== 'noeviction') {
+      return { name: 'redis', ok: false, detail: `${detail}: BullMQ needs noeviction, or queued answers can be evicted`, tried, fix: 'redis-server --maxmemory-policy noeviction (or CONFIG SET maxmemory-policy noeviction and CONFIG REWRITE).', ...(warning ? { warning } : {}) };
+    }
+    return { name: 'redis', ok: true, detail, tried, ...(warning ? { warning } : {}) };
+  } catch (error) {
+    if (!explicit) {
+      const binary = findOnPath('redis-server', env.PATH);
+      return binary
+        ? { name: 'redis', ok: true, detail: `nothing answers on 127.0.0.1:6379; \`start\` and \`ask\` will run a private Redis (${binary}); \`gateway\` and \`worker\` need REDIS_URL`, tried }
+        : { name: 'redis', ok: false, detail: `nothing answers (${describeConnectionError(cause ?? error)}) and there is no redis-server on PATH`, tried, fix: 'Install redis-server (apt install redis-server · brew install redis) or run docker run -d -p 6379:6379 redis:7, or set REDIS_URL.' };
+    }
+    return { name: 'redis', ok: false, detail: `cannot connect (${describeConnectionError(cause ?? error)})`, tried: `REDIS_URL=${tried}`, fix: 'Start Redis there or fix REDIS_URL.' };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function checkOfox(config: Config): Promise<DoctorCheck[]> {
+  const modelsUrl = `${config.OFOX_BASE_URL}/models`;
+  if (!config.OFOX_API_KEY) return [{ name: 'ofoxai', ok: false, detail: 'OFOX_API_KEY is not set', fix: 'Create a key in the OfoxAI console and set OFOX_API_KEY.' }];
+  const llm = createLlmClient(llmClientOptionsFromConfig(config));
+  const checks: DoctorCheck[] = [];
+  try {
+    const models = await llm.listModels({ signal: AbortSignal.timeout(DOCTOR_DEFAULTS.timeoutMs) });
+    checks.push({ name: 'ofoxai key', ok: true, detail: `key works; ${models.length} models`, tried: modelsUrl });
+    checks.push(
+      models.some((model) => model.id === config.OFOX_MODEL)
+        ? { name: 'ofoxai model', ok: true, detail: `${config.OFOX_MODEL} is offered` }
+        : { name: 'ofoxai model', ok: false, detail: `OFOX_MODEL ${config.OFOX_MODEL} is not among the ${models.length} models offered`, tried: modelsUrl, fix: 'Pick a model id from the OfoxAI model list for OFOX_MODEL.' },
+    );
+  } catch (error) {
+    return [{ name: 'ofoxai key', ok: false, detail: describeLlmError(error), tried: modelsUrl, fix: 'Check OFOX_API_KEY (and OFOX_BASE_URL if you set it).' }];
+  }
+  const protocol = selectProtocol(config.OFOX_MODEL, config.OFOX_PROTOCOL);
+  if (protocol === 'anthropic') {
+    // The model list came over the OpenAI-protocol endpoint; this model streams over the other one.
+    const url = `${config.OFOX_ANTHROPIC_BASE_URL}/v1/models`;
+    try {
+      const response = await fetch(url, { headers: { 'x-api-key': config.OFOX_API_KEY, 'anthropic-version': '2023-06-01' }, signal: AbortSignal.timeout(DOCTOR_DEFAULTS.timeoutMs) });
+      await response.body?.cancel();
+      checks.push(
+        response.status < 500 && response.status !== 401 && response.status !== 403
+          ? { name: 'ofoxai protocol', ok: true, detail: `Anthropic protocol endpoint answers (${response.status})`, tried: url }
+          : { name: 'ofoxai protocol', ok: false, detail: `Anthropic protocol endpoint answered ${response.status}`, tried: url, fix: 'Check OFOX_ANTHROPIC_BASE_URL, or set OFOX_PROTOCOL=openai.' },
+      );
+    } catch (error) {
+      checks.push({ name: 'ofoxai protocol', ok: false, detail: `Anthropic protocol endpoint unreachable (${describeFetchError(error)})`, tried: url, fix: 'Check OFOX_ANTHROPIC_BASE_URL, or set OFOX_PROTOCOL=openai.' });
+    }
+  } else {
+    checks.push({ name: 'ofoxai protocol', ok: true, detail: 'OpenAI protocol endpoint answers', tried: modelsUrl });
+  }
+  return checks;
+}
+
+async function checkMcp(config: Config, env: Record<string, string | undefined>): Promise<DoctorCheck[]> {
+  let tools;
+  try {
+    tools = await createTools({ config, env, log: silentLogger() });
+  } catch (error) {
+    return [{ name: 'tools config', ok: false, detail: error instanceof Error ? error.message : String(error), tried: config.OFOX_BOT_CONFIG ?? 'ofox-bot.config.yaml', fix: 'Fix the file (see ofox-bot.config.example.yaml) or unset OFOX_BOT_CONFIG.' }];
+  }
+  try {
+    const servers = tools.toolsConfig.mcpServers;
+    if (servers.length === 0) return [{ name: 'mcp', ok: true, detail: 'no MCP servers configured (built-in tools only)' }];
+    await tools.start();
+    return tools.mcp.status().map((status) =>
+      status.state === 'ready'
+        ? { name: `mcp ${status.server}`, ok: true, detail: `connected; ${status.tools} tools` }
+        : { name: `mcp ${status.server}`, ok: false, detail: `${status.state}${status.lastError ? `: ${status.lastError}` : ''}`, tried: describeServer(servers.find((server) => server.name === status.server)), fix: 'Check the server\'s command or URL in the tools config.' },
+    );
+  } finally {
+    await tools.close().catch(() => {});
+  }
+}
+
+function describeServer(server: McpServerConfig | undefined): string | undefined {
+  if (!server) return undefined;
+  return server.transport === 'http' ? server.url : [server.command, ...server.args].join(' ');
 }

@@ -1,9 +1,10 @@
-import type { Config } from '../config.ts';
+import { redactUrl, type Config } from '../config.ts';
 import { createCommandService } from '../commands/index.ts';
 import { createIngressServices, type IngressGate, type IngressServices, type PlaceholderPacer } from '../ingress/index.ts';
 import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
+import { watchRedis } from '../observability/dependency-state.ts';
 import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
 import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
 import { ChatProducer, createRedisConnection, redisTopologyFromConfig, type RedisClient } from '../queue/index.ts';
@@ -53,6 +54,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const connect = (role: 'worker' | 'subscriber' | 'client' | 'producer'): RedisClient => {
     const connection = createRedisConnection(topology, role);
     connections.push(connection);
+    watchRedis(connection, log, redactUrl(config.REDIS_URL));
     return connection;
   };
   const redis = connect('client');
@@ -61,6 +63,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Metrics subscribe to the client's callbacks and wrap its contract; the client imports none.
   const metrics = createMetricsRecorder();
   const llm = observeLlm(createLlmClient({ ...llmClientOptionsFromConfig(config), onRetry: metrics.llmHooks.onRetry }), metrics.llmHooks);
+  watchRedis(producer.queue, log, redactUrl(config.REDIS_URL));
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });

@@ -67,8 +67,9 @@ beforeAll(async () => {
   });
   bot.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   bot.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => output.includes('ofox-bot is running'), 'the bot to start', 30_000);
-}, 60_000);
+  // A generous bound: the whole suite shares two cores, and the bot imports every library at start.
+  await until(() => output.includes('ofox-bot is running'), 'the bot to start', 90_000);
+}, 120_000);
 
 afterAll(async () => {
   if (bot && bot.exitCode === null) bot.kill('SIGKILL');

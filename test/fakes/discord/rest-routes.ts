@@ -188,7 +188,7 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/applications\/@me$/,
     auth: true,
-    handler: (context) => ({ status: 200, body: { id: context.state.applicationId, name: context.state.bot.username, bot: context.state.bot, flags: 0 } }),
+    handler: (context) => ({ status: 200, body: { id: context.state.applicationId, name: context.state.bot.username, bot: context.state.bot, flags: context.state.applicationFlags } }),
   },
   ...(['PUT', 'GET'] as const).flatMap((method): Route[] => [
     {

@@ -76,6 +76,8 @@ type Dispatcher = (type: string, data: unknown, scope?: DispatchScope) => void;
 
 export class DiscordState {
   readonly applicationId: string;
+  /** `GET /applications/@me` flags; doctor reads the Message Content intent bits (1 << 18, 1 << 19). @defaultValue GATEWAY_MESSAGE_CONTENT */
+  applicationFlags = 1 << 18;
   readonly bot: WireUser;
   readonly users = new Map<string, WireUser>();
   readonly guilds = new Map<string, WireGuild>();

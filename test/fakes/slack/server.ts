@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MANIFEST_BOT_SCOPES } from '../../../adapters/slack/doctor.ts';
 import { FakeWorkspace, type FakeFile, type FakeMessage } from './state.ts';
 
 /**
@@ -73,6 +74,13 @@ export class FakeSlack {
   streamBlocksAllowed = true;
   /** Channels the bot is not a member of: posting there answers `not_in_channel`. */
   readonly notInChannel = new Set<string>();
+  /** Granted bot scopes, listed in `x-oauth-scopes` on authenticated answers as Slack does (doctor reads them). */
+  oauthScopes: string[] = [...MANIFEST_BOT_SCOPES];
+  /**
+   * Methods called with an app-level token (`xapp-`) instead of the bot token, answered by an add-on
+   * such as the Socket Mode fake (`apps.connections.open`).
+   */
+  readonly appTokenMethods = new Map<string, (token: string | undefined) => Record<string, unknown>>();
   private readonly rules = new Map<string, RateLimitRule>();
   private readonly windows = new Map<string, number[]>();
   private readonly failures = new Map<string, ScriptedFailure[]>();
@@ -214,8 +222,15 @@ export class FakeSlack {
     delete args.token;
     const call: RecordedCall = { method, args, at: Date.now(), outcome: 'ok', contentType };
     this.calls.push(call);
+    const appTokenMethod = this.appTokenMethods.get(method);
+    if (appTokenMethod) {
+      const answer = appTokenMethod(token);
+      call.outcome = answer.ok === true ? 'ok' : String(answer.error);
+      return send(response, 200, answer);
+    }
     if (!token) return this.answerError(call, response, 'not_authed');
     if (token !== this.botToken) return this.answerError(call, response, 'invalid_auth');
+    response.setHeader('x-oauth-scopes', this.oauthScopes.join(','));
 
     const scripted = this.takeFailure(method);
     if (scripted) {

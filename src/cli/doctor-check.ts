@@ -1,0 +1,24 @@
+/** One line of `ofox-bot doctor`: what was checked, what was tried (a URL), and the fix when it failed. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What the check reached for: a URL, a file, a command. */
+  tried?: string;
+  /** What to do about a failure. */
+  fix?: string;
+  /** Works, but something deserves attention (the check still passes). */
+  warning?: string;
+}
+
+/** Why a request failed, in one line: `fetch failed` says nothing, its cause does. */
+export function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'no answer in time';
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+  }
+  return error.message;
+}
