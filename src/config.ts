@@ -290,16 +290,6 @@ export function assertRoleConfig(config: Config, role: Role, platforms: readonly
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
-/** @deprecated For `src/cli/doctor.ts` until it iterates the platform registry. */
-export function discordEnabled(config: Config): boolean {
-  return registeredPlatforms.find((platform) => platform.name === 'discord')?.enabled(config) ?? false;
-}
-
-/** @deprecated For `src/cli/doctor.ts` until it iterates the platform registry. */
-export function slackEnabled(config: Config): boolean {
-  return registeredPlatforms.find((platform) => platform.name === 'slack')?.enabled(config) ?? false;
-}
-
 /** A copy safe to print: secrets become a fixed mask, and credentials inside URLs are removed. */
 export function redactConfig(config: Config, platforms: readonly PlatformConfigPart[] = registeredPlatforms): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...config };

@@ -1,3 +1,4 @@
+import type { DoctorCheck } from '../../src/runtime/platform.ts';
 /**
  * `ofox-bot doctor` for Discord: the token, the Message Content intent the bot needs to read
  * mentions, and whether the slash commands are registered. Plain REST calls, so a refused token is
@@ -11,13 +12,6 @@ export interface DiscordDoctorConfig {
   DISCORD_GUILD_ID?: string;
 }
 
-export interface PlatformCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  tried?: string;
-  fix?: string;
-}
 
 export const DISCORD_DOCTOR_DEFAULTS = {
   /** @defaultValue Discord's public API */
@@ -29,7 +23,7 @@ export const DISCORD_DOCTOR_DEFAULTS = {
 const GATEWAY_MESSAGE_CONTENT = 1 << 18;
 const GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19;
 
-export async function checkDiscord(config: DiscordDoctorConfig, describeError: (error: unknown) => string): Promise<PlatformCheck[]> {
+export async function checkDiscord(config: DiscordDoctorConfig, describeError: (error: unknown) => string): Promise<DoctorCheck[]> {
   const base = `${config.DISCORD_API_URL ?? DISCORD_DOCTOR_DEFAULTS.apiUrl}/v10`;
   const get = async (path: string): Promise<{ status: number; body: unknown; url: string }> => {
     const url = `${base}${path}`;
@@ -48,7 +42,7 @@ export async function checkDiscord(config: DiscordDoctorConfig, describeError: (
     return [{ name: 'discord token', ok: false, detail: `Discord answered ${me.status} to DISCORD_TOKEN`, tried: tokenUrl, fix: 'Copy the bot token from the Developer Portal (your application → Bot → Reset Token) into DISCORD_TOKEN.' }];
   }
   const user = me.body as { username?: string; id?: string };
-  const checks: PlatformCheck[] = [{ name: 'discord token', ok: true, detail: `bot ${user.username ?? user.id ?? '?'}`, tried: tokenUrl }];
+  const checks: DoctorCheck[] = [{ name: 'discord token', ok: true, detail: `bot ${user.username ?? user.id ?? '?'}`, tried: tokenUrl }];
 
   const appUrl = `${base}/applications/@me`;
   try {

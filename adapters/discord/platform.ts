@@ -1,6 +1,6 @@
 import type { PlatformDescriptor } from '../../src/runtime/platform.ts';
 import { discordConfigProblems, discordConfigShape, discordConfigured, DISCORD_SECRET_KEYS } from './config.ts';
-import { discordDoctorChecks } from './doctor-checks.ts';
+import { checkDiscord } from './doctor.ts';
 import { startDiscordIngress } from './ingress.ts';
 import { createDiscordPorts } from './ports.ts';
 
@@ -18,6 +18,6 @@ export const discordPlatform: PlatformDescriptor = {
     return { stop: () => discord.stop(), ready: () => discord.client.isReady() };
   },
   createPorts: ({ config, log, redis }) => createDiscordPorts(config, log, { redis }),
-  doctorChecks: discordDoctorChecks,
+  doctorChecks: checkDiscord,
   commandHelp: ['  register-commands   register Discord slash commands (DISCORD_GUILD_ID: one guild, at once)'],
 };

@@ -1,3 +1,4 @@
+import type { DoctorCheck } from '../../src/runtime/platform.ts';
 /**
  * `ofox-bot doctor` for Slack: the bot token (`auth.test`), the scopes the manifest asks for (Slack
  * lists the token's scopes in the `x-oauth-scopes` response header), and how events arrive: Socket
@@ -12,13 +13,6 @@ export interface SlackDoctorConfig {
   PORT: number;
 }
 
-export interface PlatformCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  tried?: string;
-  fix?: string;
-}
 
 export const SLACK_DOCTOR_DEFAULTS = {
   /** @defaultValue Slack's public Web API */
@@ -53,7 +47,7 @@ async function call(base: string, method: string, token: string | undefined): Pr
   return { body, scopes: response.headers.get('x-oauth-scopes'), url };
 }
 
-export async function checkSlack(config: SlackDoctorConfig, describeError: (error: unknown) => string): Promise<PlatformCheck[]> {
+export async function checkSlack(config: SlackDoctorConfig, describeError: (error: unknown) => string): Promise<DoctorCheck[]> {
   const base = (config.SLACK_API_URL ?? SLACK_DOCTOR_DEFAULTS.apiUrl).replace(/\/+$/, '');
   const authUrl = `${base}/auth.test`;
   let auth;
@@ -65,7 +59,7 @@ export async function checkSlack(config: SlackDoctorConfig, describeError: (erro
   if (!auth.body.ok) {
     return [{ name: 'slack token', ok: false, detail: `Slack refused SLACK_BOT_TOKEN: ${auth.body.error ?? 'unknown error'}`, tried: authUrl, fix: "Copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page; reinstall the app if it was revoked." }];
   }
-  const checks: PlatformCheck[] = [{ name: 'slack token', ok: true, detail: `${String(auth.body.user ?? '?')} in ${String(auth.body.team ?? '?')}`, tried: authUrl }];
+  const checks: DoctorCheck[] = [{ name: 'slack token', ok: true, detail: `${String(auth.body.user ?? '?')} in ${String(auth.body.team ?? '?')}`, tried: authUrl }];
 
   const granted = new Set((auth.scopes ?? '').split(',').map((scope) => scope.trim()).filter(Boolean));
   const missing = MANIFEST_BOT_SCOPES.filter((scope) => !granted.has(scope));

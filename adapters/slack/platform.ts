@@ -1,7 +1,7 @@
 import type { PlatformDescriptor } from '../../src/runtime/platform.ts';
 import { RedisAnsweredThreads } from './answered-threads.ts';
 import { slackConfigProblems, slackConfigShape, slackConfigured, SLACK_SECRET_KEYS } from './config.ts';
-import { slackDoctorChecks } from './doctor-checks.ts';
+import { checkSlack } from './doctor.ts';
 import { startSlackIngress } from './ingress.ts';
 import { createSlackPorts } from './ports.ts';
 import { RedisStreamStateStore } from './stream-state.ts';
@@ -19,6 +19,6 @@ export const slackPlatform: PlatformDescriptor = {
   startIngress: ({ config, ingress, log, redis }) =>
     startSlackIngress(config, ingress, log, { answeredThreads: new RedisAnsweredThreads(redis, { prefix: config.REDIS_KEY_PREFIX }) }),
   createPorts: ({ config, log, redis }) => createSlackPorts(config, log, { streamStates: new RedisStreamStateStore(redis, { prefix: config.REDIS_KEY_PREFIX }) }),
-  doctorChecks: slackDoctorChecks,
+  doctorChecks: checkSlack,
   commandHelp: [],
 };

@@ -12,6 +12,6 @@ export const terminalPlatform: PlatformDescriptor = {
   roles: ['ask'],
   enabled: () => true,
   configProblems: () => [],
-  doctorChecks: () => [],
+  doctorChecks: async () => [],
   commandHelp: ['  ask "question"      try the whole pipeline in this terminal'],
 };

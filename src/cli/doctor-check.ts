@@ -1,15 +1,4 @@
-/** One line of `ofox-bot doctor`: what was checked, what was tried (a URL), and the fix when it failed. */
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  /** What the check reached for: a URL, a file, a command. */
-  tried?: string;
-  /** What to do about a failure. */
-  fix?: string;
-  /** Works, but something deserves attention (the check still passes). */
-  warning?: string;
-}
+export type { DoctorCheck } from '../runtime/platform.ts';
 
 /** Why a request failed, in one line: `fetch failed` says nothing, its cause does. */
 export function describeFetchError(error: unknown): string {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
-import { assertRoleConfig, ConfigError, configSchema, discordEnabled, loadConfig, redactConfig, redactUrl, slackEnabled } from '../config.ts';
+import { assertRoleConfig, ConfigError, configSchema, loadConfig, redactConfig, redactUrl } from '../config.ts';
 import { createLlmClient, describeLlmError, llmClientOptionsFromConfig } from '../llm/index.ts';
 import { selectProtocol } from '../llm/protocols/protocol.ts';
 import { describeConnectionError } from '../observability/dependency-state.ts';
@@ -8,9 +8,10 @@ import { silentLogger } from '../observability/logger.ts';
 import { findOnPath } from '../runtime/embedded-redis.ts';
 import { createTools } from '../tools/index.ts';
 import type { McpServerConfig } from '../tools/tools-config.ts';
-import { checkDiscord } from '../../adapters/discord/doctor.ts';
-import { checkSlack } from '../../adapters/slack/doctor.ts';
+import { describeRedisTopology } from '../queue/redis-topology-report.ts';
+import { redisTopologyFromConfig } from '../queue/redis-topology.ts';
 import { describeFetchError, type DoctorCheck } from './doctor-check.ts';
+import { platformsFor, PLATFORMS } from './platforms.ts';
 import { DEFAULT_REDIS_URL } from './redis-choice.ts';
 
 export type { DoctorCheck } from './doctor-check.ts';
@@ -46,10 +47,11 @@ export async function runDoctor(config: Config, env: Record<string, string | und
   checks.push(checkConfig(config, problems));
   checks.push(await checkRedis(config, env));
   checks.push(...(await checkOfox(config)));
-  if (discordEnabled(config)) checks.push(...(await checkDiscord(config, describeFetchError)));
-  if (slackEnabled(config)) checks.push(...(await checkSlack(config, describeFetchError)));
-  if (!discordEnabled(config) && !slackEnabled(config)) {
-    checks.push({ name: 'platforms', ok: false, detail: 'neither Discord nor Slack is configured', fix: 'Set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode, quickest), or DISCORD_TOKEN and DISCORD_APPLICATION_ID. `ofox-bot ask` works without either.' });
+  const platforms = platformsFor(config, 'gateway');
+  for (const platform of platforms) checks.push(...(await platform.doctorChecks(config, describeFetchError)));
+  if (platforms.length === 0) {
+    const ways = PLATFORMS.flatMap((platform) => (platform.roles.includes('gateway') && platform.keyVariable ? [platform.keyVariable] : []));
+    checks.push({ name: 'platforms', ok: false, detail: 'no chat platform is configured', fix: `Set ${ways.join(' or ')} (see .env.example: Slack's Socket Mode is quickest). \`ofox-bot ask\` works without any.` });
   }
   checks.push(...(await checkMcp(config, env)));
   return { checks, config: redactConfig(config) };
@@ -68,6 +70,7 @@ function checkConfig(config: Config, problems: readonly string[]): DoctorCheck {
 }
 
 async function checkRedis(config: Config, env: Record<string, string | undefined>): Promise<DoctorCheck> {
+  if (redisTopologyFromConfig(config).mode !== 'single') return checkRedisTopology(config);
   const explicit = Boolean(env.REDIS_URL?.trim()) && env.REDIS_URL?.trim() !== 'embedded';
   const url = explicit ? config.REDIS_URL : DEFAULT_REDIS_URL;
   const tried = redactUrl(url);
@@ -97,6 +100,15 @@ async function checkRedis(config: Config, env: Record<string, string | undefined
   } finally {
     redis.disconnect();
   }
+}
+
+/** Sentinel or Cluster: the mode, who is master, and whether a failover could happen now. */
+async function checkRedisTopology(config: Config): Promise<DoctorCheck> {
+  const report = await describeRedisTopology(config);
+  const tried = report.mode === 'sentinel' ? 'REDIS_SENTINELS' : 'REDIS_CLUSTER_NODES';
+  return report.healthy
+    ? { name: 'redis', ok: true, detail: report.lines.join('; '), tried }
+    : { name: 'redis', ok: false, detail: report.lines.join('; '), tried, fix: `Check that the nodes in ${tried} answer and agree on a master.` };
 }
 
 async function checkOfox(config: Config): Promise<DoctorCheck[]> {

@@ -17,8 +17,11 @@ export interface PlatformDescriptor extends PlatformConfigPart {
   startIngress?(runtime: PlatformRuntime): Promise<StartedIngress>;
   /** What the worker needs to answer on this platform (surfaces, context, approvals). */
   createPorts?(runtime: PlatformRuntime): ClosablePorts;
-  /** Checks `ofox-bot doctor` runs when the platform is enabled. */
-  doctorChecks(config: Config): PlatformDoctorCheck[];
+  /**
+   * What `ofox-bot doctor` checks when the platform is enabled: each check says what it tried and,
+   * when it failed, the fix. Never rejects; `describeError` turns a failed request into one line.
+   */
+  doctorChecks(config: Config, describeError: (error: unknown) => string): Promise<DoctorCheck[]>;
   /** Lines for `ofox-bot help`, one per command the platform adds or shapes (`  name   what it does`). */
   readonly commandHelp: readonly string[];
 }
@@ -40,8 +43,15 @@ export interface StartedIngress {
 
 export type ClosablePorts = PlatformPorts & { close(): Promise<void> };
 
-export interface PlatformDoctorCheck {
+/** One line of `ofox-bot doctor`: what was checked, what was tried (a URL), and the fix when it failed. */
+export interface DoctorCheck {
   name: string;
-  /** Resolves with a detail line that holds no secret, or throws an Error whose message says what to fix. */
-  run(): Promise<string>;
+  ok: boolean;
+  detail: string;
+  /** What the check reached for: a URL, a file, a command. */
+  tried?: string;
+  /** What to do about a failure. */
+  fix?: string;
+  /** Works, but something deserves attention (the check still passes). */
+  warning?: string;
 }

@@ -15,7 +15,7 @@ const telegram: PlatformDescriptor = {
   roles: ['start', 'gateway', 'worker'],
   enabled: (config) => Boolean((config as Record<string, unknown>).TELEGRAM_BOT_TOKEN),
   configProblems: () => [],
-  doctorChecks: () => [],
+  doctorChecks: async () => [],
   commandHelp: ['  telegram-webhook    point Telegram at this bot'],
 };
 
