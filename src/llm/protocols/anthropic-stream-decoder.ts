@@ -28,6 +28,8 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   #finish: FinishReason | undefined;
   #inputTokens: number | undefined;
   #outputTokens: number | undefined;
+  #cacheRead = 0;
+  #cacheWrite = 0;
 
   constructor(options: { secrets?: readonly string[] } = {}) {
     this.#secrets = options.secrets ?? [];
@@ -125,7 +127,9 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
     const input = asNumber(usage.input_tokens);
     if (input !== undefined) {
       // Cached prompt tokens are reported apart from input_tokens; the prompt was all of them.
-      this.#inputTokens = input + (asNumber(usage.cache_creation_input_tokens) ?? 0) + (asNumber(usage.cache_read_input_tokens) ?? 0);
+      this.#cacheWrite = asNumber(usage.cache_creation_input_tokens) ?? this.#cacheWrite;
+      this.#cacheRead = asNumber(usage.cache_read_input_tokens) ?? this.#cacheRead;
+      this.#inputTokens = input + this.#cacheWrite + this.#cacheRead;
     }
     const output = asNumber(usage.output_tokens);
     if (output !== undefined) this.#outputTokens = output;
@@ -138,7 +142,13 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
     for (const index of [...this.#startInputs.keys()]) this.#stopBlock(index, out);
     out.push(...this.#tools.completeAll());
     if (this.#inputTokens !== undefined || this.#outputTokens !== undefined) {
-      out.push({ type: 'usage', inputTokens: this.#inputTokens ?? 0, outputTokens: this.#outputTokens ?? 0 });
+      out.push({
+        type: 'usage',
+        inputTokens: this.#inputTokens ?? 0,
+        outputTokens: this.#outputTokens ?? 0,
+        ...(this.#cacheRead > 0 ? { cachedInputTokens: this.#cacheRead } : {}),
+        ...(this.#cacheWrite > 0 ? { cacheWriteTokens: this.#cacheWrite } : {}),
+      });
     }
     out.push({ type: 'finish', reason: this.#finish });
   }
