@@ -36,6 +36,24 @@ export interface UpstreamBudget {
   observe(info: RateLimitInfo): Promise<void>;
 }
 
+/** Tokens used by the rounds so far (prompt tokens include cached ones). */
+export interface RoundUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** What a `beforeRound` check sees: the round about to start and what the earlier ones used. */
+export interface RoundCheck {
+  round: number;
+  usage: RoundUsage;
+  /** A rough size of the prompt this round sends (characters / 4). */
+  estimatedInputTokens: number;
+}
+
+export type RoundVerdict = { proceed: true } | { proceed: false; reason: string };
+
 export interface AgentLoopOptions {
   llm: LlmClient;
   request: Omit<ChatRequest, 'tools'>;
@@ -44,6 +62,11 @@ export interface AgentLoopOptions {
   budget?: UpstreamBudget;
   /** Model rounds before the loop gives up on tool calls. */
   maxRounds: number;
+  /**
+   * Asked before each model round (the spending budget): a refusal ends the answer with what the
+   * earlier rounds wrote, so a tool loop cannot spend past it.
+   */
+  beforeRound?: (check: RoundCheck) => Promise<RoundVerdict>;
   signal: AbortSignal;
   log: Logger;
 }
@@ -53,11 +76,16 @@ export interface AgentResult {
   rounds: number;
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, read from / written to the provider's prompt cache. */
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
   finishReason: FinishReason;
   /** The model still wanted tools when the round limit was reached. */
   hitRoundLimit: boolean;
   /** A stream broke mid-answer and was regenerated. */
   retried: boolean;
+  /** `beforeRound` refused a round: why (the answer's footer says it). */
+  stoppedReason?: string;
 }
 
 /** Text from earlier rounds stays; each round's text is replaced wholesale when its stream is retried. */
@@ -90,11 +118,20 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
   const specs = tools.specs();
   let inputTokens = 0;
   let outputTokens = 0;
+  let cachedInputTokens = 0;
+  let cacheWriteTokens = 0;
   let retried = false;
+  const totals = () => ({ inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens });
 
   for (let round = 1; ; round += 1) {
     signal.throwIfAborted();
     const lastRound = round > options.maxRounds;
+    if (options.beforeRound) {
+      const verdict = await options.beforeRound({ round, usage: totals(), estimatedInputTokens: Math.ceil(JSON.stringify(messages).length / 4) });
+      if (!verdict.proceed) {
+        return { text: joinRounds(roundTexts), rounds: round - 1, ...totals(), finishReason: 'stop', hitRoundLimit: false, retried, stoppedReason: verdict.reason };
+      }
+    }
     if (budget) {
       await budget.take(signal, (waitMs) => view.setNotice(`⏳ queued: waiting ${Math.ceil(waitMs / 1000)} s for the team's model budget…`));
       view.setNotice(undefined);
@@ -107,6 +144,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
     let calls: ToolCallToRun[] = [];
     let roundInput = 0;
     let roundOutput = 0;
+    let roundCached = 0;
+    let roundCacheWrite = 0;
     let finishReason: FinishReason = 'stop';
     // Tools stay declared on the last round: both protocols want them while the transcript holds tool calls.
     const request: ChatRequest = { ...options.request, messages, ...(specs.length > 0 ? { tools: specs } : {}) };
@@ -130,6 +169,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
         case 'usage':
           roundInput = event.inputTokens;
           roundOutput = event.outputTokens;
+          roundCached = event.cachedInputTokens ?? 0;
+          roundCacheWrite = event.cacheWriteTokens ?? 0;
           break;
         case 'retry':
           // Only a retry that threw away visible text changes what people saw.
@@ -138,6 +179,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
           calls = [];
           roundInput = 0;
           roundOutput = 0;
+          roundCached = 0;
+          roundCacheWrite = 0;
           roundTexts[round - 1] = '';
           view.setBody(earlier);
           log.warn({ attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'model stream retried');
@@ -149,12 +192,14 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
     }
     inputTokens += roundInput;
     outputTokens += roundOutput;
+    cachedInputTokens += roundCached;
+    cacheWriteTokens += roundCacheWrite;
 
     if (calls.length === 0) {
-      return { text: joinRounds(roundTexts), rounds: round, inputTokens, outputTokens, finishReason, hitRoundLimit: false, retried };
+      return { text: joinRounds(roundTexts), rounds: round, ...totals(), finishReason, hitRoundLimit: false, retried };
     }
     if (lastRound) {
-      return { text: joinRounds(roundTexts), rounds: round, inputTokens, outputTokens, finishReason, hitRoundLimit: true, retried };
+      return { text: joinRounds(roundTexts), rounds: round, ...totals(), finishReason, hitRoundLimit: true, retried };
     }
 
     messages.push({ role: 'assistant', content: text, toolCalls: calls.map(({ id, name, input }) => ({ id, name, input })) });

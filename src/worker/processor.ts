@@ -9,13 +9,29 @@ import { ProgressiveMessage, type ChannelPacer } from '../render/index.ts';
 import { isPermanentRefusal, type MessageRef } from '../render/surface.ts';
 import type { ResolvedSettings, SettingsReader } from '../settings/types.ts';
 import type { UsageRecord } from '../usage/types.ts';
-import { runAgentLoop, type AgentTools, type UpstreamBudget } from './agent-loop.ts';
+import { runAgentLoop, type AgentResult, type AgentTools, type RoundCheck, type RoundVerdict, type UpstreamBudget } from './agent-loop.ts';
 import { buildConversation } from './conversation-builder.ts';
 import type { PlatformPorts } from './ports.ts';
 
 /** Builds the tools one answer may use (the channel's enabled tools, with approval wired to the platform). */
 export interface AnswerToolsFactory {
   forAnswer(job: ChatJob, jobId: string, settings: ResolvedSettings, ports: PlatformPorts): AgentTools;
+}
+
+/** One answer's spending: checked before each model round, priced and charged at the finish. */
+export interface AnswerMeter {
+  beforeRound(check: RoundCheck): Promise<RoundVerdict>;
+  /** Charges what the answer used; `costText` ("$0.0042") when the channel shows costs in footers. */
+  finish(result: AgentResult): Promise<{ costNanoUsd: number; costText?: string }>;
+  /** The answer did not finish here: frees the running round's reservation. */
+  abandon(): Promise<void>;
+}
+
+/** Budgets and fairness for answers (`src/governance` implements it). */
+export interface AnswerGovernance {
+  start(answer: { job: ChatJob; jobId: string; model: string; maxOutputTokens?: number }): AnswerMeter;
+  /** The job is over, whatever the outcome: frees the asker's in-flight slot. */
+  jobEnded(job: ChatJob, jobId: string): Promise<void>;
 }
 
 export interface ChatProcessorDeps {
@@ -27,6 +43,7 @@ export interface ChatProcessorDeps {
   cancels: CancelListener;
   budget?: UpstreamBudget;
   usage?: { record(record: UsageRecord): Promise<void> };
+  governance?: AnswerGovernance;
   /** Fires on shutdown past the grace period: running answers are handed back to the queue. */
   shutdownSignal: AbortSignal;
   log: Logger;
@@ -116,6 +133,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
 
     let rounds = 0;
     let toolsRan = false;
+    let meter: AnswerMeter | undefined;
+    const jobEnded = () => deps.governance?.jobEnded(data, jobId).catch((error: unknown) => log.warn({ err: error }, 'in-flight slot not released'));
     const started = performance.now();
     const done = (outcome: ChatAnswerResult['outcome']) => {
       answersTotal.inc({ platform: data.platform, outcome });
@@ -131,6 +150,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         attachmentTextMaxBytes: deps.defaults.attachmentTextMaxBytes,
       });
       const tools = deps.tools.forAnswer(data, jobId, settings, ports);
+      meter = deps.governance?.start({ job: data, jobId, model, maxOutputTokens: deps.defaults.maxOutputTokens });
       const result = await runAgentLoop({
         llm: deps.llm,
         request: {
@@ -149,32 +169,27 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         view: message,
         budget: deps.budget,
         maxRounds: deps.defaults.maxRounds,
+        ...(meter ? { beforeRound: meter.beforeRound.bind(meter) } : {}),
         signal,
         log,
       });
       rounds = result.rounds;
-      if (!result.text.trim()) message.setBody('_(the model returned an empty answer)_');
+      if (!result.text.trim() && !result.stoppedReason) message.setBody('_(the model returned an empty answer)_');
+      const costText = await recordUsage(deps, data, model, result, meter, log);
+      meter = undefined;
+      const notes = [result.hitRoundLimit ? `stopped after ${deps.defaults.maxRounds} rounds of tool calls` : (result.stoppedReason ?? lengthNote(result.finishReason)), costText];
       const refs = await message.finish({
-        outcome: result.hitRoundLimit ? 'error' : 'complete',
-        reason: result.hitRoundLimit ? `stopped after ${deps.defaults.maxRounds} rounds of tool calls` : lengthNote(result.finishReason),
+        outcome: result.hitRoundLimit ? 'error' : result.stoppedReason ? 'stopped' : 'complete',
+        reason: notes.filter((note) => note).join(' · ') || undefined,
         retried: result.retried,
         controls: { kind: 'feedback', jobId },
       });
-      await deps.usage
-        ?.record({
-          platform: data.platform,
-          workspaceId: data.workspaceId,
-          channelId: data.channelId,
-          userId: data.userId,
-          requests: 1,
-          inputTokens: result.inputTokens,
-          outputTokens: result.outputTokens,
-        })
-        .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
+      await jobEnded();
       log.info({ rounds, chars: result.text.length, model, inputTokens: result.inputTokens, outputTokens: result.outputTokens }, 'answer complete');
       done('complete');
       return { outcome: 'complete', chars: result.text.length, rounds, messages: refs };
     } catch (error) {
+      await meter?.abandon().catch((abandonError: unknown) => log.warn({ err: abandonError }, 'budget reservation not released'));
       if (bullSignal?.aborted && !cancel.signal.aborted && !deps.shutdownSignal.aborted) {
         // The lock was lost: another worker owns this job now. Write nothing more, not even an error.
         log.warn('lost the job lock mid-answer; leaving the message to the worker that owns it');
@@ -184,12 +199,14 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       if (refused.signal.aborted) {
         const reason = readableError(refused.signal.reason);
         log.error({ err: refused.signal.reason }, 'the platform refused the answer; giving up');
+        await jobEnded();
         done('error');
         return { outcome: 'error', chars: 0, rounds, messages: message.refs, error: reason };
       }
       if (cancel.signal.aborted) {
         log.info('answer stopped by user');
         const refs = await message.finish({ outcome: 'stopped', controls: { kind: 'none' } });
+        await jobEnded();
         done('stopped');
         return { outcome: 'stopped', chars: 0, rounds, messages: refs };
       }
@@ -216,12 +233,44 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         log.error({ err: finishError }, 'could not show the error in the chat');
         return [] as MessageRef[];
       });
+      await jobEnded();
       done('error');
       return { outcome: 'error', chars: 0, rounds, messages: refs, error: reason };
     } finally {
       cancel.release();
     }
   };
+}
+
+/**
+ * The finish step's usage record: the answer priced and charged (when governance runs) and its
+ * model, tokens (cached included) and price written to the usage store. Returns the footer's cost
+ * note when the channel shows costs. Never throws: a lost record must not lose the answer.
+ */
+async function recordUsage(deps: ChatProcessorDeps, data: ChatJob, model: string, result: AgentResult, meter: AnswerMeter | undefined, log: Logger): Promise<string | undefined> {
+  let costNanoUsd: number | undefined;
+  let costText: string | undefined;
+  try {
+    if (meter) ({ costNanoUsd, costText } = await meter.finish(result));
+  } catch (error) {
+    log.warn({ err: error }, 'answer not charged to the budget');
+  }
+  await deps.usage
+    ?.record({
+      platform: data.platform,
+      workspaceId: data.workspaceId,
+      channelId: data.channelId,
+      userId: data.userId,
+      requests: 1,
+      model,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      cachedInputTokens: result.cachedInputTokens,
+      cacheWriteTokens: result.cacheWriteTokens,
+      ...(costNanoUsd !== undefined ? { costNanoUsd } : {}),
+    })
+    .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
+  return costText ? `cost ${costText}` : undefined;
 }
 
 function lengthNote(reason: string): string | undefined {
