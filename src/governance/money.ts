@@ -12,12 +12,11 @@ export function nanoToUsd(nano: number): number {
   return nano / NANO_PER_USD;
 }
 
-/** "$1.23"; amounts under a cent keep four decimals ("$0.0042") so small answers do not read as free. */
+/** "$1.23", "$0.0042": amounts under a dollar keep up to four decimals so small answers do not read as free. */
 export function formatUsd(nano: number): string {
   const usd = nanoToUsd(nano);
   const abs = Math.abs(usd);
-  const digits = abs !== 0 && abs < 0.01 ? 4 : 2;
-  return `${usd < 0 ? '-' : ''}$${abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+  return `${usd < 0 ? '-' : ''}$${abs.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: abs < 1 ? 4 : 2 })}`;
 }
 
 /** "$2", "2.50", "$0.75" → nano-dollars; undefined when it is not an amount. */
