@@ -21,12 +21,13 @@ export async function accessCommand(command: CommandInvocation, deps: CommandSer
   const governance = deps.governance;
   if (!governance) return whisper('Access rules are off: governance is not set up on this bot.');
   const { level, words } = parseArgs(command.args);
-  const [first, ...rest] = words.map((word, index) => (index < 3 ? word.toLowerCase() : word));
+  const first = words[0]?.toLowerCase();
+  const rest = words.slice(1);
   if (first === undefined || first === 'show' || first === 'list') return showAccess(command, deps);
   if (!command.isAdmin) return adminOnly('access rules');
 
   if (first === 'dms') {
-    const value = rest[0];
+    const value = rest[0]?.toLowerCase();
     if (value !== 'on' && value !== 'off' && value !== 'reset') return whisper(HELP);
     const on = value === 'reset' ? null : value === 'on';
     const before = await governance.access.setDms(command, level, on);
@@ -37,7 +38,8 @@ export async function accessCommand(command: CommandInvocation, deps: CommandSer
 
   const removing = first === 'remove';
   const [listWord, kindWord, ...idWords] = removing ? rest : [first, ...rest];
-  const list = listWord && kindWord ? LISTS[listWord]?.[kindWord.replace(/s$/, '').replace(/^role$/, 'group')] : undefined;
+  const kind = kindWord?.toLowerCase().replace(/s$/, '').replace(/^role$/, 'group');
+  const list = listWord && kind ? LISTS[listWord.toLowerCase()]?.[kind] : undefined;
   if (!list) return whisper(HELP);
   const ids = idWords.map(extractId);
   if (ids.length === 0 || ids.some((id) => id === undefined)) return whisper(`Name at least one ${kindWord} by id or mention. ${HELP}`);
