@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BudgetLedger, createGovernanceGate, usdToNano, type GovernanceConfig } from '../../src/governance/index.ts';
-import type { IngressGate } from '../../src/ingress/gate.ts';
+import type { GateDecision, IngressGate } from '../../src/ingress/gate.ts';
 import { deleteKeys, newTestPrefix } from '../helpers/redis.ts';
 import { governanceConfig, inbound, redisClient } from './support.ts';
 
@@ -19,6 +19,10 @@ afterEach(async () => {
   redis.disconnect();
   await deleteKeys(prefix);
 });
+
+/** The refusal's fields, or nothing when the request was allowed. */
+const notice = (decision: GateDecision) => (decision.allowed ? undefined : decision.notice);
+const reason = (decision: GateDecision) => (decision.allowed ? undefined : decision.reason);
 
 function gate(raw: unknown): { gate: IngressGate; config: GovernanceConfig } {
   const config = governanceConfig(raw);
@@ -50,10 +54,10 @@ describe('access rules at the gate', () => {
   it('the notice comes again after the hour has passed', async () => {
     const config = governanceConfig({ access: { workspaces: { G1: { denyUsers: ['U1'] } } } });
     const short = createGovernanceGate({ redis, prefix, config, noticeWindowMs: 200 });
-    expect((await short.check(inbound())).notice).toBe('You are not allowed to use the assistant here. Ask a workspace admin if you think this is wrong.');
-    expect((await short.check(inbound())).notice).toBeUndefined();
+    expect(notice(await short.check(inbound()))).toBe('You are not allowed to use the assistant here. Ask a workspace admin if you think this is wrong.');
+    expect(notice(await short.check(inbound()))).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await short.check(inbound())).notice).toBe('You are not allowed to use the assistant here. Ask a workspace admin if you think this is wrong.');
+    expect(notice(await short.check(inbound()))).toBe('You are not allowed to use the assistant here. Ask a workspace admin if you think this is wrong.');
   });
 
   it('deny wins over allow; allow lists and DMs narrow who may ask', async () => {
@@ -64,14 +68,14 @@ describe('access rules at the gate', () => {
       },
     });
     expect(await check.check(inbound({ user: { id: 'U1', groups: ['R-team'] } }))).toEqual({ allowed: true });
-    expect((await check.check(inbound({ user: { id: 'U-team-but-denied', groups: ['R-team'] } }))).reason).toBe('access');
-    expect((await check.check(inbound({ user: { id: 'U-outsider' } }))).notice).toBe(
+    expect(reason(await check.check(inbound({ user: { id: 'U-team-but-denied', groups: ['R-team'] } })))).toBe('access');
+    expect(notice(await check.check(inbound({ user: { id: 'U-outsider' } })))).toBe(
       'The assistant is limited to certain people here, and you are not on the list. Ask a workspace admin if you think this is wrong.',
     );
     // The channel's own allow list narrows further: team members who are not on it are refused there.
-    expect((await check.check(inbound({ user: { id: 'U1', groups: ['R-team'] }, channelId: 'C-ops' }))).reason).toBe('access');
+    expect(reason(await check.check(inbound({ user: { id: 'U1', groups: ['R-team'] }, channelId: 'C-ops' })))).toBe('access');
     expect(await check.check(inbound({ user: { id: 'U-ops', groups: ['R-team'] }, channelId: 'C-ops' }))).toEqual({ allowed: true });
-    expect((await check.check(inbound({ user: { id: 'U5', groups: ['R-team'] }, workspaceId: 'dm', channelId: 'D1', isDirect: true }))).notice).toBe(
+    expect(notice(await check.check(inbound({ user: { id: 'U5', groups: ['R-team'] }, workspaceId: 'dm', channelId: 'D1', isDirect: true })))).toBe(
       'The assistant does not answer direct messages in this workspace. Ask a workspace admin if you think this is wrong.',
     );
   });
@@ -103,7 +107,7 @@ describe('budgets at the gate', () => {
     const { gate: check } = gate({ budgets: { channels: { C1: { monthlyUsd: 1 } } } });
     const ledger = new BudgetLedger({ redis, prefix, now: () => NOW });
     await ledger.reserve(ledger.lines([{ kind: 'channel', id: 'discord:G1:C1', limits: { usd: {}, tokens: {} } }]), usdToNano(1), 0);
-    expect((await check.check(inbound({ user: { id: 'U7' } }))).notice).toBe(
+    expect(notice(await check.check(inbound({ user: { id: 'U7' } })))).toBe(
       "This channel's monthly budget of $1.00 is used up ($0.00 left). It resets at Jan 1, 00:00 UTC (in 30 days). Ask a workspace admin if you need more.",
     );
     expect(await check.check(inbound({ user: { id: 'U7' }, channelId: 'C2' }))).toEqual({ allowed: true });
