@@ -83,7 +83,6 @@ export function registerSlashCommand(app: App, context: IngressContext, answer: 
         await answer(client, { eventId: command.trigger_id, teamId: command.team_id, channel: command.channel_id, user: command.user_id, text: parsed.prompt, ts: parentTs, threadTs: parentTs, fromCommand: true });
         return;
       }
-      if (parsed.name === 'help') return void (await respond({ response_type: 'ephemeral', text: usageText(config.SLACK_COMMAND) }));
       try {
         const reply = await services.runCommand({
           platform: 'slack',
@@ -94,7 +93,9 @@ export function registerSlashCommand(app: App, context: IngressContext, answer: 
           name: parsed.name,
           args: parsed.args,
         });
-        await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text: markdownToMrkdwn(reply.text) });
+        // An empty help reply means "in the platform's own words": the subcommands as typed here.
+        const text = reply.text.trim().length === 0 && parsed.name === 'help' ? usageText(config.SLACK_COMMAND) : markdownToMrkdwn(reply.text);
+        await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text });
       } catch (error) {
         log.error({ err: error, command: parsed.name }, 'slack: command failed');
         await respond({ response_type: 'ephemeral', text: 'Sorry, that command failed.' });

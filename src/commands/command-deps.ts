@@ -18,8 +18,9 @@ export interface CommandServiceDeps {
   /** Budgets, access rules, the audit trail; without it those commands say governance is off. */
   governance?: CommandGovernance;
   /**
-   * The platform's own help text (its adapter words it after the commands it really registers);
-   * the platform-neutral text when it returns nothing.
+   * The platform's own help text, worded by its adapter after the commands it really registers
+   * (Discord: `discordHelpText()`); '' lets the adapter answer itself (Slack: its subcommand list);
+   * undefined gives the platform-neutral text.
    */
   helpFor?(platform: string): string | undefined;
   /** How long a fetched model list is reused. @defaultValue 300_000 */

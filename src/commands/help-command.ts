@@ -2,9 +2,12 @@ import type { CommandReply } from './types.ts';
 import { PERSONA_MAX_CHARS } from '../settings/index.ts';
 import { whisper } from './replies.ts';
 
-/** The platform-neutral words; an adapter that registers its own command shapes supplies its own (`helpFor`). */
+/**
+ * The platform-neutral words, unless the platform words its own help (`helpFor`): a text, or ''
+ * to let the adapter answer with its own list (Slack shows its subcommands as typed).
+ */
 export function helpCommand(platformText?: string): CommandReply {
-  if (platformText) return whisper(platformText);
+  if (platformText !== undefined) return whisper(platformText);
   return whisper(
     [
       '**Ask the bot** by mentioning it in a channel or thread; replies in its thread continue the conversation.',

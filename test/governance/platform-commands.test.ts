@@ -146,7 +146,16 @@ describe('on Slack', () => {
     expect((await replyTo(refused.responseId)).text).toBe('Only admins can read the audit trail.');
   });
 
-  it('/ofox help describes the Slack subcommands, budgets and access included', async () => {
+  it('/ofox help describes the Slack subcommands, budgets and access included, when the platform words its own help', async () => {
+    const slackWorded = createCommandService({
+      settings: new SettingsStore({ redis, prefix }),
+      catalog: new ToolCatalog({ sources: [] }),
+      listModels: async () => [],
+      defaultModel: 'openai/gpt-4o',
+      usage,
+      helpFor: (platform) => (platform === 'slack' ? '' : undefined),
+    });
+    commands = slackWorded;
     const help = await sender.slashCommand({ command: '/ofox', text: 'help', user: 'UALICE', channel: 'C1' });
     const text = String((await replyTo(help.responseId)).text);
     for (const line of ['*/ofox usage*', '*/ofox budget*', '*/ofox access*', '*/ofox audit [n]*']) expect(text).toContain(line);
