@@ -180,7 +180,8 @@ describe('the pipeline from job to finished message', () => {
     const { jobId, job } = await ask('count me', { userId: 'usage-user', channelId: 'usage-channel' });
     await pipeline.waitForJob(jobId);
     const report = await pipeline.core.usage.report({ platform: 'recording', workspaceId: 'team-1', channelId: job.channelId!, userId: 'usage-user' }, 1);
-    expect(report.days[0]?.user).toEqual({ requests: 1, inputTokens: 120, outputTokens: 30 });
+    // No governance in this pipeline yet, so no price: the cost stays 0.
+    expect(report.days[0]?.user).toEqual({ requests: 1, inputTokens: 120, outputTokens: 30, cachedInputTokens: 0, costNanoUsd: 0 });
     expect(report.days[0]?.channel.inputTokens).toBe(120);
   });
 
