@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runUsageCommand } from '../../src/cli/usage-command.ts';
 import type { ChatJobInput } from '../../src/queue/chat-job.ts';
-import { finish, text, toolCall, usage } from '../fakes/ofox/index.ts';
+import { finish, raw, text, toolCall, usage } from '../fakes/ofox/index.ts';
 import { RecordingPlatform } from '../fakes/recording-platform.ts';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.ts';
 import { startGovernedWorker, type GovernedWorker } from './governed-worker.ts';
@@ -74,23 +74,39 @@ describe('the budget inside a running answer', () => {
     const rows = await pipeline.core.usage.top('user', { days: 1, workspace: { platform: 'recording', workspaceId: 'team-1' } });
     // 1,200 × $2.50/M + 300 × $10/M = $0.006.
     expect(rows.find((row) => row.id === 'U-cli')).toEqual({ kind: 'user', platform: 'recording', workspaceId: 'team-1', id: 'U-cli', requests: 1, inputTokens: 1_200, outputTokens: 300, cachedInputTokens: 0, costNanoUsd: 6_000_000 });
-    const models = await pipeline.core.usage.top('model', { days: 1 });
-    expect(models.map((row) => [row.id, row.requests, row.costNanoUsd])).toEqual([['openai/gpt-4o', 2, 66_000_000]]);
+
+    // A third answer whose prompt was mostly read from the provider's cache (as OpenAI reports it).
+    const chunk = (body: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [], ...body })}\n\n`;
+    pipeline.fakeOfox.respond(() => [
+      raw(
+        chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Cached.' }, finish_reason: null }] }) +
+          chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
+          chunk({ usage: { prompt_tokens: 10_000, completion_tokens: 500, prompt_tokens_details: { cached_tokens: 8_000 } } }) +
+          'data: [DONE]\n\n',
+      ),
+    ]);
+    const cached = await ask('U-cache', 'cli-channel');
+    expect((await pipeline.waitForJob(cached.jobId)).outcome).toBe('complete');
+    const cacheRow = (await pipeline.core.usage.top('user', { days: 1 })).find((row) => row.id === 'U-cache');
+    // 2,000 × $2.50/M + 8,000 cached × $1.25/M + 500 × $10/M = $0.02 (not $0.03 at the full prompt price).
+    expect(cacheRow).toMatchObject({ requests: 1, inputTokens: 10_000, cachedInputTokens: 8_000, outputTokens: 500, costNanoUsd: 20_000_000 });
 
     let printed = '';
     const code = await runUsageCommand(['--since', '7d'], pipeline.config, { write: (chunk: string) => (printed += chunk) });
     expect(code).toBe(0);
-    expect(printed).toContain('Total: 2 answers, $0.066');
+    expect(printed).toContain('Total: 3 answers, $0.086');
     expect(printed).toMatch(/recording\s+team-1\s+U-loop\s+1\s+12,000\s+0\s+3,000\s+\$0\.06/);
+    expect(printed).toMatch(/recording\s+team-1\s+U-cache\s+1\s+10,000\s+8,000\s+500\s+\$0\.02/);
     expect(printed).toMatch(/recording\s+team-1\s+U-cli\s+1\s+1,200\s+0\s+300\s+\$0\.006/);
+    expect(printed).toMatch(/recording\s+team-1\s+openai\/gpt-4o\s+3\s+23,200\s+8,000\s+3,800\s+\$0\.086/);
     if (process.env.OFOX_PRINT_USAGE) console.log(printed);
 
     let csv = '';
     expect(await runUsageCommand(['--since=7d', '--csv'], pipeline.config, { write: (chunk: string) => (csv += chunk) })).toBe(0);
     expect(csv.split('\n')).toContain('user,recording,team-1,U-cli,1,1200,0,300,0.006000000');
+    expect(csv.split('\n')).toContain('user,recording,team-1,U-cache,1,10000,8000,500,0.020000000');
     if (process.env.OFOX_PRINT_USAGE) console.log(csv);
   });
-
   it('refuses an unknown option with the help text and exit code 2', async () => {
     let printed = '';
     expect(await runUsageCommand(['--since', 'forever'], pipeline.config, { write: (chunk: string) => (printed += chunk) })).toBe(2);
