@@ -12,6 +12,8 @@ import type { GovernanceConfig } from './governance-config.ts';
 import { createGovernanceGate } from './governance-gate.ts';
 import { PriceBook } from './price-book.ts';
 import type { IngressGate } from '../ingress/gate.ts';
+import type { Inbound } from '../ingress/inbound.ts';
+import { jobIdFor } from '../queue/chat-job.ts';
 import type { AnswerGovernance } from '../worker/processor.ts';
 
 export interface GovernanceDeps {
@@ -38,6 +40,8 @@ export interface Governance {
   channelOptions: ChannelOptions;
   gate: IngressGate;
   answers: AnswerGovernance;
+  /** The gate allowed a request that was then not enqueued (enqueue failed): frees its in-flight slot. */
+  releaseRequest(inbound: Inbound): Promise<void>;
 }
 
 export function createGovernance(deps: GovernanceDeps): Governance {
@@ -66,5 +70,6 @@ export function createGovernance(deps: GovernanceDeps): Governance {
     channelOptions,
     gate: createGovernanceGate({ redis, prefix, config, now }),
     answers: createAnswerGovernance({ ledger, limits, prices, fairness, channelOptions, log, now }),
+    releaseRequest: (inbound) => fairness.releaseSlot({ platform: inbound.platform, workspaceId: inbound.workspaceId, userId: inbound.user.id }, jobIdFor(inbound.platform, inbound.eventId)),
   };
 }

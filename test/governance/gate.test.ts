@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BudgetLedger, createGovernanceGate, usdToNano, type GovernanceConfig } from '../../src/governance/index.ts';
+import { BudgetLedger, createGovernance, createGovernanceGate, Fairness, usdToNano, type GovernanceConfig } from '../../src/governance/index.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { jobIdFor } from '../../src/queue/chat-job.ts';
 import type { GateDecision, IngressGate } from '../../src/ingress/gate.ts';
 import { deleteKeys, newTestPrefix } from '../helpers/redis.ts';
 import { governanceConfig, inbound, redisClient } from './support.ts';
@@ -133,16 +135,23 @@ describe('fairness at the gate', () => {
     expect((await check.check(inbound({ user: { id: 'U-burst' } }))).allowed).toBe(false);
   });
 
+  it('a request that was allowed but never enqueued gives its slot back', async () => {
+    const governance = createGovernance({ redis, prefix, config: governanceConfig({ fairness: { requestsPerMinute: 0, maxInFlight: 1 } }), listModels: async () => [], log: silentLogger() });
+    const first = inbound();
+    expect(await governance.gate.check(first)).toEqual({ allowed: true });
+    expect((await governance.gate.check(inbound())).allowed).toBe(false);
+    await governance.releaseRequest(first);
+    expect(await governance.gate.check(inbound())).toEqual({ allowed: true });
+  });
+
   it('a released slot lets the user ask again, and releasing twice frees one slot only', async () => {
     const config = governanceConfig({ fairness: { requestsPerMinute: 0, maxInFlight: 1 } });
-    const { Fairness } = await import('../../src/governance/index.ts');
     const fairness = new Fairness({ redis, prefix, requestsPerMinute: 0, maxInFlight: 1 });
     const check = createGovernanceGate({ redis, prefix, config });
     const first = inbound();
     expect(await check.check(first)).toEqual({ allowed: true });
     expect(await check.check(inbound())).toMatchObject({ allowed: false, reason: 'in-flight', notice: 'You already have 1 answer in progress; ask again when one finishes.' });
     const user = { platform: 'discord', workspaceId: 'G1', userId: 'U1' };
-    const { jobIdFor } = await import('../../src/queue/chat-job.ts');
     await fairness.releaseSlot(user, jobIdFor('discord', first.eventId));
     await fairness.releaseSlot(user, jobIdFor('discord', first.eventId));
     expect(await check.check(inbound())).toEqual({ allowed: true });
