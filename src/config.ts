@@ -56,6 +56,13 @@ export function hasHashTag(prefix: string): boolean {
   return close > open + 1;
 }
 
+/** A whole number of 0 or more, or unset (an empty value counts as unset, not as 0). */
+const optionalCount = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : Number(value.trim())))
+  .pipe(z.number('expected a whole number').int('expected a whole number').min(0).optional());
+
 export const url = (fallback: string) => z.url().default(fallback).transform((value) => value.replace(/\/+$/, ''));
 export const optionalUrl = z
   .string()
@@ -146,6 +153,12 @@ export const coreConfigShape = {
   /** `json` (one object per line) or `pretty` (readable); `auto`: pretty on a terminal unless NODE_ENV=production. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
+  // Governance (the rest lives in the config file's `governance:` section)
+  /** Requests one user may start per minute (0: no limit); overrides `governance.fairness.requestsPerMinute`. */
+  GOVERNANCE_REQUESTS_PER_MINUTE: optionalCount,
+  /** One user's answers queued or running at once (0: no limit); overrides `governance.fairness.maxInFlight`. */
+  GOVERNANCE_MAX_IN_FLIGHT: optionalCount,
+
   // Tools
   OFOX_BOT_CONFIG: optionalString,
   FETCH_URL_ALLOWLIST: list,
@@ -153,7 +166,7 @@ export const coreConfigShape = {
 };
 
 export type CoreConfig = z.infer<z.ZodObject<typeof coreConfigShape>>;
-export type Role = 'start' | 'gateway' | 'worker' | 'ask' | 'register-commands' | 'doctor';
+export type Role = 'start' | 'gateway' | 'worker' | 'ask' | 'register-commands' | 'doctor' | 'usage';
 
 /**
  * Each platform adds the type of its config part here, next to its descriptor:

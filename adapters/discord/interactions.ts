@@ -1,6 +1,7 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { Inbound, IngressPorts } from '../../src/ingress/index.ts';
 import { commandArgs, isSettingsCommand, type SettingsCommandName } from './commands.ts';
+import { respondToAutocomplete } from './autocomplete.ts';
 import { parseCustomId } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, fitMessage, toDiscordText } from './formatting.ts';
 import { isAdmin, NO_PINGS, type IngressContext } from './ingress-context.ts';
@@ -21,8 +22,8 @@ export async function onInteraction(context: IngressContext, interaction: Intera
   }
   if (interaction.isButton()) return onButton(context, interaction);
   if (interaction.isAutocomplete()) {
-    await interaction.respond([]);
-    return;
+    const complete = context.services.completeCommand;
+    return respondToAutocomplete(interaction, (field, query) => (complete ? complete(field, query) : Promise.resolve([])), context.log);
   }
   context.log.debug({ type: interaction.type, interactionId: interaction.id }, 'ignoring an interaction of a kind the bot does not use');
 }
@@ -95,7 +96,7 @@ function askPorts(context: IngressContext, interaction: ChatInputCommandInteract
   };
 }
 
-function memberRoleIds(interaction: ChatInputCommandInteraction): string[] {
+function memberRoleIds(interaction: ChatInputCommandInteraction | ButtonInteraction): string[] {
   const roles = interaction.member?.roles;
   return Array.isArray(roles) ? roles : roles ? [...roles.cache.keys()] : [];
 }
@@ -190,7 +191,16 @@ async function onButton(context: IngressContext, interaction: ButtonInteraction)
     await interaction.reply({ content: 'This answer has already finished.', flags: MessageFlags.Ephemeral });
     return;
   }
-  const result = await context.services.decideApproval({ approvalId: parsed.id, userId, isAdmin: admin, decision: parsed.action === 'approve' ? 'approve' : 'deny' });
+  const result = await context.services.decideApproval({
+    approvalId: parsed.id,
+    userId,
+    isAdmin: admin,
+    decision: parsed.action === 'approve' ? 'approve' : 'deny',
+    platform: 'discord',
+    workspaceId: interaction.guildId ?? 'dm',
+    channelId: interaction.channelId,
+    groups: memberRoleIds(interaction),
+  });
   if (result.status === 'accepted') {
     // The worker edits the prompt to show the outcome.
     await interaction.deferUpdate();

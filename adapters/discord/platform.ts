@@ -1,5 +1,6 @@
 import type { PlatformDescriptor } from '../../src/runtime/platform.ts';
 import { discordConfigProblems, discordConfigShape, discordConfigured, DISCORD_SECRET_KEYS } from './config.ts';
+import { discordHelpText } from './commands.ts';
 import { checkDiscord } from './doctor.ts';
 import { startDiscordIngress } from './ingress.ts';
 import { createDiscordPorts } from './ports.ts';
@@ -19,5 +20,6 @@ export const discordPlatform: PlatformDescriptor = {
   },
   createPorts: ({ config, log, redis }) => createDiscordPorts(config, log, { redis }),
   doctorChecks: checkDiscord,
+  chatHelpText: () => discordHelpText(),
   commandHelp: ['  register-commands   register Discord slash commands (DISCORD_GUILD_ID: one guild, at once)'],
 };

@@ -50,6 +50,9 @@ export function registerActions(app: App, context: IngressContext): void {
         userId: click.user,
         isAdmin: isAdmin(context, click.user),
         decision: click.actionId === ACTION_IDS.approve ? 'approve' : 'deny',
+        platform: 'slack',
+        workspaceId: (body as { team?: { id?: string } }).team?.id ?? 'unknown',
+        channelId: click.channel,
       });
       if (result.status !== 'accepted') await ephemeral(context, client, { channel: click.channel, user: click.user, text: result.message, threadTs: click.threadTs });
     });

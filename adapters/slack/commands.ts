@@ -9,11 +9,11 @@ import { slackErrorCode } from './web-client.ts';
  * registration API for a single app; the command itself is declared in `manifest.yml`.
  */
 
-export const SUBCOMMANDS = ['ask', 'model', 'persona', 'tools', 'usage', 'help'] as const;
+export const SUBCOMMANDS = ['ask', 'model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
 
 export type ParsedCommand = { name: 'ask'; prompt: string } | { name: CommandInvocation['name']; args: string };
 
-/** `ask <prompt>`, `model [name]`, `persona [text|clear]`, `tools [list|enable|disable name]`, `usage`, `help`. */
+/** `ask <prompt>`, `model [name]`, `persona [text|clear]`, `tools [list|enable|disable name]`, `usage`, `budget`, `access`, `audit`, `help`. */
 export function parseCommand(text: string): ParsedCommand {
   const trimmed = text.trim();
   if (trimmed.length === 0) return { name: 'help', args: '' };
@@ -27,6 +27,9 @@ export function parseCommand(text: string): ParsedCommand {
     case 'persona':
     case 'tools':
     case 'usage':
+    case 'budget':
+    case 'access':
+    case 'audit':
     case 'help':
       return { name: word, args: rest };
     default:
@@ -35,13 +38,19 @@ export function parseCommand(text: string): ParsedCommand {
   }
 }
 
+/** The help text in Slack's own terms: the one slash command and its subcommands as typed. */
 export function usageText(command: string): string {
   return [
-    `*${command} ask <question>*: answer in a thread here`,
-    `*${command} model [name]*: show or set this channel's model`,
-    `*${command} persona [text|clear]*: show, set or clear the persona`,
-    `*${command} tools [list|enable|disable name]*: the tools I may use here`,
-    `*${command} usage*: requests and tokens used`,
+    `*${command} ask <question>*: answer in a thread here (or mention me)`,
+    `*${command} model [name|clear] [--workspace]*: show or set this channel's model`,
+    `*${command} persona [text|clear] [--workspace]*: show, set or clear the persona`,
+    `*${command} tools [list|enable|disable|reset name] [--workspace]*: the tools I may use here`,
+    `*${command} usage*: your spend today and this month in US dollars, against your limits`,
+    `*${command} usage top [today|7d|30d]*: top users and channels (admins)`,
+    `*${command} usage footer on|off*: show each answer's cost in its footer here (admins)`,
+    `*${command} budget*: the limits here; admins: *budget set <user @x|everyone|channel|workspace> <daily|monthly> <$amount|none> [tokens]*, *budget reset …*`,
+    `*${command} access*: who may use me here; admins: *access <allow|deny|approver> <user|group|channel> <ids>*, *access remove …*, *access dms on|off|reset* (add *--workspace* for the whole workspace)`,
+    `*${command} audit [n]*: the latest settings, budget, access and approval changes (admins)`,
     `*${command} help*: this list`,
   ].join('\n');
 }
@@ -84,6 +93,7 @@ export function registerSlashCommand(app: App, context: IngressContext, answer: 
           name: parsed.name,
           args: parsed.args,
         });
+        // An empty help reply means "in the platform's own words": the subcommands as typed here.
         const text = reply.text.trim().length === 0 && parsed.name === 'help' ? usageText(config.SLACK_COMMAND) : markdownToMrkdwn(reply.text);
         await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text });
       } catch (error) {

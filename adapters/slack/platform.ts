@@ -20,5 +20,7 @@ export const slackPlatform: PlatformDescriptor = {
     startSlackIngress(config, ingress, log, { answeredThreads: new RedisAnsweredThreads(redis, { prefix: config.REDIS_KEY_PREFIX }) }),
   createPorts: ({ config, log, redis }) => createSlackPorts(config, log, { streamStates: new RedisStreamStateStore(redis, { prefix: config.REDIS_KEY_PREFIX }) }),
   doctorChecks: checkSlack,
+  // The Slack adapter lists its own subcommands.
+  chatHelpText: () => '',
   commandHelp: [],
 };

@@ -11,6 +11,7 @@ export type CommandLine =
   | { kind: 'usage-error'; text: string; exitCode: 2 }
   | { kind: 'run'; command: 'start' | 'gateway' | 'worker' | 'register-commands' }
   | { kind: 'run'; command: 'doctor'; verbose: boolean }
+  | { kind: 'run'; command: 'usage'; args: string[] }
   | { kind: 'run'; command: 'ask'; question: string; json: boolean; model?: string; persona?: string };
 
 const OPTIONS: Record<Command, NonNullable<ParseArgsConfig['options']>> = {
@@ -19,6 +20,8 @@ const OPTIONS: Record<Command, NonNullable<ParseArgsConfig['options']>> = {
   worker: {},
   'register-commands': {},
   doctor: { verbose: { type: 'boolean', short: 'v' } },
+  // Parsed by the usage command itself (`--audit` takes an optional count).
+  usage: {},
   ask: { json: { type: 'boolean' }, model: { type: 'string' }, persona: { type: 'string' } },
 };
 
@@ -33,6 +36,10 @@ export function parseCommandLine(argv: readonly string[], version: string): Comm
     return { kind: 'usage-error', text: `${what}\n\n${MAIN_USAGE}`, exitCode: 2 };
   }
   const command = first as Command;
+  if (command === 'usage') {
+    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'print', text: COMMAND_USAGE.usage, exitCode: 0 };
+    return { kind: 'run', command, args: [...rest] };
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: [...rest], options: { ...HELP, ...OPTIONS[command] }, allowPositionals: command === 'ask', strict: true });

@@ -17,7 +17,7 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const EMBEDDED = 'embedded';
 
 export interface RedisChoiceOptions {
-  command: 'start' | 'gateway' | 'worker' | 'ask';
+  command: 'start' | 'gateway' | 'worker' | 'ask' | 'usage';
   /** REDIS_URL as the environment has it (undefined or empty when unset), not the config's default. */
   rawUrl: string | undefined;
   env: Record<string, string | undefined>;

@@ -6,7 +6,7 @@ import { startTracing } from '../observability/tracing.ts';
 import { createCore } from '../runtime/core.ts';
 import type { ClosablePorts, StartedIngress } from '../runtime/platform.ts';
 import { startWorkerRole } from '../runtime/worker-role.ts';
-import { platformsFor } from './platforms.ts';
+import { platformNamed, platformsFor } from './platforms.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
 /** The composition root for the long-running roles: the core plus whichever registered platforms are configured. */
@@ -14,7 +14,7 @@ import { onShutdownSignal } from './shutdown.ts';
 export async function runRole(role: 'start' | 'gateway' | 'worker', config: Config, log: Logger, env: Record<string, string | undefined>): Promise<void> {
   // Before the core: its queue and the workers pick up BullMQ's telemetry when tracing is on.
   const tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, role });
-  const core = await createCore({ config, log, env });
+  const core = await createCore({ config, log, env, helpFor: (name) => platformNamed(name)?.chatHelpText?.() });
   const platforms = platformsFor(config, role);
   const ingress: StartedIngress[] = [];
   if (role !== 'worker') {

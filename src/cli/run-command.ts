@@ -11,6 +11,7 @@ import { loadDoctorConfig, runDoctor } from './doctor.ts';
 import { printDoctorReport } from './doctor-report.ts';
 import { chooseRedis } from './redis-choice.ts';
 import { runRole } from './roles.ts';
+import { runUsageCommand } from './usage-command.ts';
 import { describeStartupError } from './startup-errors.ts';
 import { registerDiscordCommands } from '../../adapters/discord/index.ts';
 
@@ -71,6 +72,10 @@ async function run(line: RunLine, env: Record<string, string | undefined>): Prom
       activeLog = log;
       const result = await runAsk({ question: line.question, model: line.model, persona: line.persona, json: line.json }, config, log, env, process.stdout);
       return result.outcome === 'complete' ? 0 : 1;
+    }
+    case 'usage': {
+      const redis = await chooseRedis({ command: 'usage', rawUrl: env.REDIS_URL, env });
+      return runUsageCommand(line.args, { ...config, REDIS_URL: redis.url }, process.stdout);
     }
     case 'register-commands': {
       const result = await registerDiscordCommands(config);

@@ -1,6 +1,8 @@
 /** The usage text of every command, printed by `--help` and with a usage error. */
 
-export const COMMANDS = ['start', 'gateway', 'worker', 'ask', 'register-commands', 'doctor'] as const;
+import { USAGE_COMMAND_HELP } from './usage-command.ts';
+
+export const COMMANDS = ['start', 'gateway', 'worker', 'ask', 'register-commands', 'doctor', 'usage'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MAIN_USAGE = `Usage: ofox-bot <command> [options]
@@ -11,6 +13,7 @@ export const MAIN_USAGE = `Usage: ofox-bot <command> [options]
   ask "question"      try the whole pipeline in this terminal
   register-commands   register Discord slash commands (DISCORD_GUILD_ID: one guild, at once)
   doctor              check configuration, Redis, OfoxAI, platforms and MCP servers
+  usage               who spent what (US dollars) per user, channel and model; --audit: who changed what
 
 Options: -h, --help (also after a command), --version
 
@@ -54,4 +57,7 @@ failure names what it tried and the fix. Exit 0 when every check passes.
 Options:
   --verbose   also print the configuration (secrets redacted)
   -h, --help  this text`,
+  usage: `${USAGE_COMMAND_HELP}
+
+Reads the Redis the bot uses (REDIS_URL, else 127.0.0.1:6379, else the private one of \`start\`).`,
 };

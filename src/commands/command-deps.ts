@@ -1,7 +1,11 @@
+import type { Governance } from '../governance/governance.ts';
 import type { ModelInfo } from '../llm/types.ts';
 import type { SettingsStore } from '../settings/index.ts';
 import type { ToolCatalog } from '../tools/tool-catalog.ts';
 import type { UsageReader } from '../usage/types.ts';
+
+/** The governance parts commands read and change. */
+export type CommandGovernance = Pick<Governance, 'config' | 'access' | 'limits' | 'ledger' | 'audit' | 'channelOptions'>;
 
 export interface CommandServiceDeps {
   settings: SettingsStore;
@@ -11,6 +15,14 @@ export interface CommandServiceDeps {
   /** OFOX_MODEL: what a channel uses when nothing is set. */
   defaultModel: string;
   usage: UsageReader;
+  /** Budgets, access rules, the audit trail; without it those commands say governance is off. */
+  governance?: CommandGovernance;
+  /**
+   * The platform's own help text, worded by its adapter after the commands it really registers
+   * (Discord: `discordHelpText()`); '' lets the adapter answer itself (Slack: its subcommand list);
+   * undefined gives the platform-neutral text.
+   */
+  helpFor?(platform: string): string | undefined;
   /** How long a fetched model list is reused. @defaultValue 300_000 */
   modelCacheMs?: number;
   /** Days the `usage` command shows. @defaultValue 7 */

@@ -2,8 +2,12 @@ import type { CommandReply } from './types.ts';
 import { PERSONA_MAX_CHARS } from '../settings/index.ts';
 import { whisper } from './replies.ts';
 
-/** The same words for both platforms: each adapter maps its slash-command shape onto these names. */
-export function helpCommand(): CommandReply {
+/**
+ * The platform-neutral words, unless the platform words its own help (`helpFor`): a text, or ''
+ * to let the adapter answer with its own list (Slack shows its subcommands as typed).
+ */
+export function helpCommand(platformText?: string): CommandReply {
+  if (platformText !== undefined) return whisper(platformText);
   return whisper(
     [
       '**Ask the bot** by mentioning it in a channel or thread; replies in its thread continue the conversation.',
@@ -12,7 +16,10 @@ export function helpCommand(): CommandReply {
       '- `model` — show the model; `model <provider/name>` sets it, `model clear` inherits again, `model list` shows the choices.',
       `- \`persona\` — show the persona; \`persona <text>\` sets it (up to ${PERSONA_MAX_CHARS.toLocaleString('en-US')} characters), \`persona clear\` removes it.`,
       '- `tools` — list tools and whether they are on; `tools enable <name>`, `tools disable <name>`, `tools reset <name>`.',
-      '- `usage` — your and this channel\'s requests and tokens over the last days.',
+      '- `usage` — your spend today and this month in US dollars, against your limits; admins: `usage top [today|7d|30d]`, `usage footer on|off` (show each answer\'s cost).',
+      '- `budget` — the spending limits here; admins: `budget set <user @x|everyone|channel|workspace> <daily|monthly> <$amount|none> [tokens]`, `budget reset …`.',
+      '- `access` — who may use the bot here; admins: `access <allow|deny|approver> <user|group|channel> <ids>`, `access remove …`, `access dms on|off|reset`.',
+      '- `audit` — admins: the latest settings, budget, access and approval changes.',
       '- `help` — this message.',
       '',
       'Settings apply to this channel; add `--workspace` to change the default for the whole workspace (a channel\'s own setting still wins).',

@@ -1,6 +1,7 @@
 import type { CommandInvocation, CommandReply } from './types.ts';
 import { SettingsValidationError, type SettingsScope } from '../settings/index.ts';
 import { describeChoices } from './closest-matches.ts';
+import { updateSettingsAudited } from './audited-settings.ts';
 import { parseArgs } from './command-args.ts';
 import type { CommandServiceDeps } from './command-deps.ts';
 import { MODEL_FORM, type ModelList } from './model-catalog.ts';
@@ -22,7 +23,7 @@ export async function modelCommand(
   if (!command.isAdmin) return adminOnly('the model');
 
   if (CLEAR_WORDS.has(wanted.toLowerCase())) {
-    await deps.settings.update(scope, level, { model: null });
+    await updateSettingsAudited(command, deps, level, { model: null });
     const resolved = await deps.settings.resolve(scope);
     return announce(`The model setting for ${levelName(level)} was cleared; this channel now uses \`${resolved.model ?? deps.defaultModel}\`.`);
   }
@@ -47,7 +48,7 @@ export async function modelCommand(
   }
 
   try {
-    await deps.settings.update(scope, level, { model: modelId });
+    await updateSettingsAudited(command, deps, level, { model: modelId });
   } catch (error) {
     if (error instanceof SettingsValidationError) return whisper(error.message);
     throw error;

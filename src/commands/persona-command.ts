@@ -1,5 +1,6 @@
 import type { CommandInvocation, CommandReply } from './types.ts';
 import { PERSONA_MAX_CHARS, SettingsValidationError, type SettingsScope } from '../settings/index.ts';
+import { updateSettingsAudited } from './audited-settings.ts';
 import { parseArgs } from './command-args.ts';
 import type { CommandServiceDeps } from './command-deps.ts';
 import { adminOnly, announce, levelName, whisper } from './replies.ts';
@@ -12,14 +13,14 @@ export async function personaCommand(command: CommandInvocation, deps: CommandSe
   if (!command.isAdmin) return adminOnly('the persona');
 
   if (/^(?:clear|reset|none)$/i.test(rest)) {
-    await deps.settings.update(scope, level, { persona: null });
+    await updateSettingsAudited(command, deps, level, { persona: null });
     const resolved = await deps.settings.resolve(scope);
     const now = resolved.persona ? 'this channel now uses the workspace persona' : 'the bot now answers without a persona';
     return announce(`The persona for ${levelName(level)} was cleared; ${now}.`);
   }
 
   try {
-    const stored = await deps.settings.update(scope, level, { persona: rest });
+    const stored = await updateSettingsAudited(command, deps, level, { persona: rest });
     return announce(`Persona for ${levelName(level)} updated (${(stored.persona ?? '').length} characters):\n${quote(stored.persona ?? '')}`);
   } catch (error) {
     if (error instanceof SettingsValidationError) return whisper(error.message);

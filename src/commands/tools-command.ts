@@ -2,6 +2,7 @@ import type { CommandInvocation, CommandReply } from './types.ts';
 import type { SettingsLevel, SettingsScope } from '../settings/index.ts';
 import type { Tool } from '../tools/tool.ts';
 import { describeChoices } from './closest-matches.ts';
+import { updateSettingsAudited } from './audited-settings.ts';
 import { parseArgs } from './command-args.ts';
 import type { CommandServiceDeps } from './command-deps.ts';
 import { adminOnly, announce, levelName, whisper } from './replies.ts';
@@ -27,7 +28,7 @@ export async function toolsCommand(command: CommandInvocation, deps: CommandServ
     return whisper(`Unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `\`${name}\``).join(', ')}. Available: ${describeChoices(first, [...known])}.`);
   }
 
-  await deps.settings.update(scope, level, { tools: Object.fromEntries(names.map((name) => [name, change])) });
+  await updateSettingsAudited(command, deps, level, { tools: Object.fromEntries(names.map((name) => [name, change])) });
   const verb = change === true ? 'enabled' : change === false ? 'disabled' : 'reset to the default';
   const listed = names.map((name) => `\`${name}\``).join(', ');
   let text = `${listed} ${names.length > 1 ? 'are' : 'is'} now ${verb} for ${levelName(level)}.`;

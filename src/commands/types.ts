@@ -1,4 +1,4 @@
-/** A settings / tools / usage / help command, as any platform's adapter hands it over. */
+/** A settings / tools / usage / governance / help command, as any platform's adapter hands it over. */
 export interface CommandInvocation {
   platform: string;
   workspaceId: string;
@@ -6,10 +6,13 @@ export interface CommandInvocation {
   userId: string;
   /** Decided by the adapter from platform permissions (Manage Server, admin role, admin user list). */
   isAdmin: boolean;
-  name: 'model' | 'persona' | 'tools' | 'usage' | 'help';
+  name: CommandName;
   /** Raw argument text after the subcommand, e.g. `openai/gpt-4o`, `clear`, `enable fetch_url`. */
   args: string;
 }
+
+export const COMMAND_NAMES = ['model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface CommandReply {
   /** Markdown; the adapter converts it for its platform. */

@@ -14,6 +14,12 @@ export type GateRefusalReason = 'access' | 'budget' | 'rate' | 'in-flight';
 
 export interface IngressGate {
   check(inbound: Inbound): Promise<GateDecision>;
+  /**
+   * The gate allowed the request but it was never enqueued (no permission to answer, a failed
+   * step, the outbox gave up): give back what `check` took (the asker's in-flight slot). Never rejects.
+   * @defaultValue nothing to give back
+   */
+  release?(inbound: Inbound): Promise<void>;
 }
 
 /** Everyone may ask, without limit: the behaviour until governance is configured. */

@@ -159,6 +159,7 @@ class IngressRequest implements HeldRequest<IngressOutcome> {
           // The bot may read here but not write: an answer could never be shown, and every attempt
           // would count towards the platform's invalid-request limits.
           log.warn('no permission to answer in this channel; ignoring the message');
+          await this.releaseGate();
           return { status: 'forbidden' };
         }
         if (outcome === undefined && placeholderPort.required) return this.fail(new Error('no placeholder'), 'could not post the placeholder; not enqueuing');
@@ -196,14 +197,23 @@ class IngressRequest implements HeldRequest<IngressOutcome> {
 
   /** The outbox gave up on it (logged there): the person reads that it could not be taken. */
   async giveUp(reason: GiveUpReason): Promise<IngressOutcome> {
+    await this.releaseGate();
     await quietly(this.log, 'could not show the failure', () => this.ports.showFailure(this.inbound, this.placeholder));
     return { status: 'failed', jobId: this.jobId, reason };
   }
 
   private async fail(error: unknown, message: string): Promise<IngressOutcome> {
     this.log.error({ err: error, jobId: this.jobId }, message);
+    await this.releaseGate();
     await quietly(this.log, 'could not show the failure', () => this.ports.showFailure(this.inbound, this.placeholder));
     return { status: 'failed', jobId: this.jobId };
+  }
+
+  /** What the gate took for a request that will not be enqueued goes back (a duplicate's slot is the queued job's). */
+  private async releaseGate(): Promise<void> {
+    const gate = this.services.gate;
+    if (!this.done.gate || !gate?.release) return;
+    await quietly(this.log, 'could not release what the gate took', () => gate.release?.(this.inbound) ?? Promise.resolve());
   }
 
   /**

@@ -8,6 +8,7 @@ import { connectionsReady } from './outbox-availability.ts';
 import { IngressOutbox, type OutboxOptions } from './outbox.ts';
 import type { PlaceholderPacer } from './placeholder-pacer.ts';
 import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
+import type { CompletionField } from '../commands/command-completions.ts';
 
 export interface IngressServicesDeps {
   redis: Redis | Cluster;
@@ -15,6 +16,7 @@ export interface IngressServicesDeps {
   producer: ChatProducer;
   runCommand(command: CommandInvocation): Promise<CommandReply>;
   decideApproval(click: ApprovalClick): Promise<ApprovalClickResult>;
+  completeCommand?(field: CompletionField, query: string): Promise<string[]>;
   log: Logger;
   /** @defaultValue OPEN_GATE */
   gate?: IngressGate;
@@ -60,5 +62,6 @@ export function createIngressServices(deps: IngressServicesDeps): IngressService
     },
     runCommand: (command) => deps.runCommand(command),
     decideApproval: (click) => deps.decideApproval(click),
+    ...(deps.completeCommand ? { completeCommand: deps.completeCommand } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
 import type { ChatJobInput } from '../queue/chat-job.ts';
+import type { CompletionField } from '../commands/command-completions.ts';
 import type { CommandInvocation, CommandReply } from '../commands/types.ts';
 import type { ApprovalClick, ApprovalClickResult } from '../tools/approval/approval-types.ts';
 import type { IngressGate } from './gate.ts';
@@ -45,6 +46,8 @@ export interface IngressServices {
   runCommand(command: CommandInvocation): Promise<CommandReply>;
   /** An Approve / Deny button press; who clicked is checked here, not assumed. */
   decideApproval(click: ApprovalClick): Promise<ApprovalClickResult>;
+  /** Autocomplete: model ids or tool names closest to what was typed. @defaultValue no suggestions */
+  completeCommand?(field: CompletionField, query: string): Promise<string[]>;
   /** Is the job's asker allowed to stop it? (asker or admin) */
   canCancel(jobId: string, userId: string, isAdmin: boolean): Promise<boolean>;
 }

@@ -49,5 +49,10 @@ function toPricing(value: unknown): ModelInfo['pricing'] {
   const pricing: NonNullable<ModelInfo['pricing']> = {};
   if (input !== undefined) pricing.inputPerMillion = input;
   if (output !== undefined) pricing.outputPerMillion = output;
+  // Prompt-cache reads and writes have their own rates (`input_cache_read` / `input_cache_write`).
+  const cacheRead = toNumber(record.cache_read) ?? perToken(toNumber(record.input_cache_read));
+  const cacheWrite = toNumber(record.cache_write) ?? perToken(toNumber(record.input_cache_write));
+  if (cacheRead !== undefined) pricing.cacheReadPerMillion = cacheRead;
+  if (cacheWrite !== undefined) pricing.cacheWritePerMillion = cacheWrite;
   return pricing;
 }

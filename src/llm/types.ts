@@ -53,7 +53,16 @@ export type LlmEvent =
       /** Set when the model's arguments were not valid JSON; the agent tells the model. */
       invalid?: { raw: string; message: string };
     }
-  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  | {
+      type: 'usage';
+      /** Every prompt token, cached ones included. */
+      inputTokens: number;
+      outputTokens: number;
+      /** Of `inputTokens`, read from the provider's prompt cache (priced at its own rate). */
+      cachedInputTokens?: number;
+      /** Of `inputTokens`, written to the prompt cache (Anthropic's cache creation). */
+      cacheWriteTokens?: number;
+    }
   /**
    * The attempt failed and another follows after `delayMs`. Everything this round emitted before it
    * (text, reasoning, tool calls, usage) is void: consumers replace, never append.
@@ -86,7 +95,8 @@ export interface StreamOptions {
 export interface ModelInfo {
   id: string;
   contextLength?: number;
-  pricing?: { inputPerMillion?: number; outputPerMillion?: number };
+  /** US dollars per million tokens. */
+  pricing?: { inputPerMillion?: number; outputPerMillion?: number; cacheReadPerMillion?: number; cacheWritePerMillion?: number };
 }
 
 export interface LlmClient {

@@ -8,6 +8,7 @@ import { watchRedis } from '../observability/dependency-state.ts';
 import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
 import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
 import { ChatProducer, createRedisConnection, redisTopologyFromConfig, type RedisClient } from '../queue/index.ts';
+import { createGovernance, governApprovals, parseGovernanceConfig, type Governance } from '../governance/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
 import { UsageStore } from '../usage/index.ts';
@@ -28,6 +29,8 @@ export interface Core {
   approvals: ApprovalBroker;
   tools: ToolRuntime;
   ingress: IngressServices;
+  /** Access rules, budgets, fairness and the audit trail, shared by the gate, the workers and the commands. */
+  governance: Governance;
   /** Opens another connection of the given kind on the same Redis, closed with the core. */
   connect(role: 'worker' | 'subscriber' | 'client'): RedisClient;
   close(): Promise<void>;
@@ -40,8 +43,10 @@ export interface CoreOptions {
   env: Record<string, string | undefined>;
   /** Start MCP servers now (workers, and gateways answering `/tools`). @defaultValue true */
   startTools?: boolean;
-  /** Access, budget and fairness checked before each request is accepted. @defaultValue OPEN_GATE */
+  /** Access, budget and fairness checked before each request is accepted. @defaultValue the governance gate */
   gate?: IngressGate;
+  /** A platform's own wording of `help` (from its registry descriptor). @defaultValue the platform-neutral text */
+  helpFor?(platform: string): string | undefined;
   /** Asked before each placeholder is posted. @defaultValue ALWAYS_POST_PLACEHOLDER */
   placeholderPacer?: PlaceholderPacer;
 }
@@ -70,6 +75,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const tools = await createTools({ config, env: options.env, log });
   if (options.startTools ?? true) await tools.start();
   const unobserve = [metrics.queueMetrics(producer.queue), metrics.redisRoundTrip(redis), metrics.mcpServers(tools.mcp)];
+  const governance = createGovernance({
+    redis,
+    prefix,
+    config: parseGovernanceConfig(tools.toolsConfig.governance, { requestsPerMinute: config.GOVERNANCE_REQUESTS_PER_MINUTE, maxInFlight: config.GOVERNANCE_MAX_IN_FLIGHT }),
+    listModels: (): Promise<ModelInfo[]> => llm.listModels(),
+    log,
+  });
 
   const commands = createCommandService({
     settings,
@@ -77,15 +89,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     listModels: (): Promise<ModelInfo[]> => llm.listModels(),
     defaultModel: config.OFOX_MODEL,
     usage,
+    governance,
+    ...(options.helpFor ? { helpFor: options.helpFor } : {}),
   });
+  const gate: IngressGate = options.gate ?? { check: (inbound) => governance.gate.check(inbound), release: (inbound) => governance.releaseRequest(inbound) };
   const ingress = createIngressServices({
     redis,
     prefix,
     producer,
     runCommand: (command) => commands.runCommand(command),
-    decideApproval: (click) => approvals.decide(click),
+    decideApproval: governApprovals((click) => approvals.decide(click), governance),
+    completeCommand: (field, query) => commands.complete(field, query),
     log: log.child({ role: 'ingress' }),
-    ...(options.gate ? { gate: options.gate } : {}),
+    gate,
     ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
     outbox: { producerConnection, maxEntries: config.INGRESS_OUTBOX_MAX, maxAgeMs: config.INGRESS_OUTBOX_MAX_AGE_MS },
   });
@@ -100,6 +116,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     usage,
     approvals,
     tools,
+    governance,
     // Each enqueue opens the answer's trace when tracing is on.
     ingress: traceEnqueue(ingress),
     connect,

@@ -22,6 +22,11 @@ export interface PlatformDescriptor extends PlatformConfigPart {
    * when it failed, the fix. Never rejects; `describeError` turns a failed request into one line.
    */
   doctorChecks(config: Config, describeError: (error: unknown) => string): Promise<DoctorCheck[]>;
+  /**
+   * The platform's own answer to its `help` command, worded after the commands it really registers;
+   * '' lets the adapter answer itself. @defaultValue the platform-neutral text
+   */
+  chatHelpText?(): string;
   /** Lines for `ofox-bot help`, one per command the platform adds or shapes (`  name   what it does`). */
   readonly commandHelp: readonly string[];
 }

@@ -1,7 +1,7 @@
 import { createMetricsRecorder, observeBudget, observePacer, observePlatform, observeProcessor } from '../observability/index.ts';
 import { bullmqTelemetry } from '../observability/tracing.ts';
 import { CancelListener } from '../queue/cancel-bus.ts';
-import { chatJobSchema } from '../queue/chat-job.ts';
+import { chatJobSchema, jobIdFor } from '../queue/chat-job.ts';
 import { RedisChannelPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
@@ -47,6 +47,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     cancels,
     budget: observeBudget(new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }), metrics.llmHooks),
     usage: core.usage,
+    governance: core.governance.answers,
     shutdownSignal: shutdown.signal,
     log,
     defaults: {
@@ -63,6 +64,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     processor: observeProcessor(processor, { log }),
     onFailedForGood: async (job) => {
       const parsed = chatJobSchema.safeParse(job.data);
+      if (parsed.success) await core.governance.answers.jobEnded(parsed.data, job.id ?? jobIdFor(parsed.data.platform, parsed.data.eventId)).catch((error: unknown) => log.warn({ err: error }, 'in-flight slot not released'));
       const ports = parsed.success ? byPlatform.get(parsed.data.platform) : undefined;
       if (!parsed.success || !ports || !parsed.data.placeholder) return;
       await ports.surfaceFor(parsed.data).edit(parsed.data.placeholder, FAILED_FOR_GOOD_TEXT, { final: true, controls: { kind: 'none' } });

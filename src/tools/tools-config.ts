@@ -70,6 +70,8 @@ export const toolsConfigFileSchema = z
     /** Tool name (`calculator`, `github__create_issue`) → policy override. */
     tools: z.record(z.string().min(1), policySchema).default({}),
     mcpServers: z.record(z.string().min(1).max(64), serverSchema).default({}),
+    /** Access rules, budgets and fairness: validated by `src/governance` (parseGovernanceConfig). */
+    governance: z.unknown().optional(),
   })
   .strict();
 
@@ -86,6 +88,8 @@ export type McpServerConfig =
 export interface ToolsConfig {
   tools: ToolPolicyOverrides;
   mcpServers: McpServerConfig[];
+  /** The file's `governance:` section as written; `parseGovernanceConfig` checks it. */
+  governance?: unknown;
 }
 
 export const EMPTY_TOOLS_CONFIG: ToolsConfig = { tools: {}, mcpServers: [] };
@@ -178,7 +182,7 @@ export function parseToolsConfig(text: string, options: { file: string; env: Rec
     }
   }
   if (problems.length > 0) throw new ToolsConfigError(file, problems);
-  return { tools: parsed.data.tools, mcpServers: servers };
+  return { tools: parsed.data.tools, mcpServers: servers, ...(parsed.data.governance !== undefined ? { governance: parsed.data.governance } : {}) };
 }
 
 /** `${NAME}` → env value; `${NAME:-fallback}` when unset; `$${` stays a literal `${`. */

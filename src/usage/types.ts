@@ -1,8 +1,13 @@
-/** Requests and tokens, per user / channel and day, for the `usage` command. */
+/** Requests, tokens and cost, per user / channel / workspace and day. */
 export interface UsageTotals {
   requests: number;
+  /** Every prompt token, cached ones included. */
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, read from the provider's prompt cache. */
+  cachedInputTokens: number;
+  /** Nano-dollars (1e-9 USD), priced from the model list. */
+  costNanoUsd: number;
 }
 
 export interface UsageRecord {
@@ -10,8 +15,14 @@ export interface UsageRecord {
   workspaceId: string;
   channelId: string;
   userId: string;
+  /** The model that answered (prices differ per model). */
+  model?: string;
   inputTokens: number;
   outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  /** What the answer cost, in nano-dollars; absent when no price was known. */
+  costNanoUsd?: number;
   /** Counted once per answer. */
   requests: number;
   at?: Date;
@@ -22,6 +33,19 @@ export interface UsageReport {
   days: Array<{ day: string; user: UsageTotals; channel: UsageTotals }>;
 }
 
+export type UsageRankKind = 'user' | 'channel' | 'model';
+
+/** One row of a "top spenders" table: a user, a channel or a model over a period. */
+export interface UsageRow extends UsageTotals {
+  kind: UsageRankKind;
+  platform: string;
+  workspaceId: string;
+  /** User id, channel id or model id. */
+  id: string;
+}
+
 export interface UsageReader {
   report(scope: { platform: string; workspaceId: string; channelId: string; userId: string }, days?: number): Promise<UsageReport>;
+  /** The biggest spenders over the last `days` days (today included), most expensive first. */
+  top(kind: UsageRankKind, options: { days: number; limit?: number; workspace?: { platform: string; workspaceId: string } }): Promise<UsageRow[]>;
 }

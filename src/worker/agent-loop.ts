@@ -36,6 +36,24 @@ export interface UpstreamBudget {
   observe(info: RateLimitInfo): Promise<void>;
 }
 
+/** Tokens used by the rounds so far (prompt tokens include cached ones). */
+export interface RoundUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** What a `beforeRound` check sees: the round about to start and what the earlier ones used. */
+export interface RoundCheck {
+  round: number;
+  usage: RoundUsage;
+  /** A rough size of the prompt this round sends (characters / 4). */
+  estimatedInputTokens: number;
+}
+
+export type RoundVerdict = { proceed: true } | { proceed: false; reason: string };
+
 export interface AgentLoopOptions {
   llm: LlmClient;
   request: Omit<ChatRequest, 'tools'>;
@@ -44,6 +62,11 @@ export interface AgentLoopOptions {
   budget?: UpstreamBudget;
   /** Model rounds before the loop gives up on tool calls. */
   maxRounds: number;
+  /**
+   * Asked before each model round (the spending budget): a refusal ends the answer with what the
+   * earlier rounds wrote, so a tool loop cannot spend past it. @defaultValue every round proceeds
+   */
+  beforeRound?: (check: RoundCheck) => Promise<RoundVerdict>;
   signal: AbortSignal;
   log: Logger;
 }
@@ -53,11 +76,16 @@ export interface AgentResult {
   rounds: number;
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, read from / written to the provider's prompt cache. */
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
   finishReason: FinishReason;
   /** The model still wanted tools when the round limit was reached. */
   hitRoundLimit: boolean;
   /** A stream broke mid-answer and was regenerated. */
   retried: boolean;
+  /** `beforeRound` refused a round: why (the answer's footer says it). */
+  stoppedReason?: string;
 }
 
 /** What one model round produced. */
@@ -66,6 +94,8 @@ export interface RoundResult {
   calls: ToolCallToRun[];
   inputTokens: number;
   outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
   finishReason: FinishReason;
   /** A retry threw away text people had already seen. */
   retriedVisibleText: boolean;
@@ -108,19 +138,23 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
   const roundTexts: string[] = [];
   const statuses: ToolStatus[] = [];
   const specs = options.tools.specs();
-  let inputTokens = 0;
-  let outputTokens = 0;
+  const usage: RoundUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
   let retried = false;
 
   for (let round = 1; ; round += 1) {
-    await startRound(options);
+    const verdict = await startRound(options, { round, usage: { ...usage }, estimatedInputTokens: Math.ceil(JSON.stringify(messages).length / 4) });
+    if (!verdict.proceed) {
+      return { text: joinRounds(roundTexts), rounds: round - 1, ...usage, finishReason: 'stop', hitRoundLimit: false, retried, stoppedReason: verdict.reason };
+    }
     // Tools stay declared on the last round: both protocols want them while the transcript holds tool calls.
     const request: ChatRequest = { ...options.request, messages, ...(specs.length > 0 ? { tools: specs } : {}) };
     const result = await streamRound(options, request, joinRounds(roundTexts), (text) => {
       roundTexts[round - 1] = text;
     });
-    inputTokens += result.inputTokens;
-    outputTokens += result.outputTokens;
+    usage.inputTokens += result.inputTokens;
+    usage.outputTokens += result.outputTokens;
+    usage.cachedInputTokens += result.cachedInputTokens;
+    usage.cacheWriteTokens += result.cacheWriteTokens;
     retried ||= result.retriedVisibleText;
 
     const lastRound = round > options.maxRounds;
@@ -128,8 +162,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
       return {
         text: joinRounds(roundTexts),
         rounds: round,
-        inputTokens,
-        outputTokens,
+        ...usage,
         finishReason: result.finishReason,
         hitRoundLimit: result.calls.length > 0,
         retried,
@@ -146,13 +179,22 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
   }
 }
 
-/** Everything that must hold before a model round is requested (and paid for): not stopped, the team's request budget. */
-export async function startRound(options: Pick<AgentLoopOptions, 'budget' | 'view' | 'signal'>): Promise<void> {
+/**
+ * Everything that must hold before a model round is requested (and paid for): not stopped, the
+ * spending budget (`beforeRound`), the team's request budget. A refusal of the spending budget is
+ * the verdict; the others throw or wait.
+ */
+export async function startRound(options: Pick<AgentLoopOptions, 'budget' | 'view' | 'signal' | 'beforeRound'>, check: RoundCheck): Promise<RoundVerdict> {
   const { budget, view, signal } = options;
   signal.throwIfAborted();
-  if (!budget) return;
+  if (options.beforeRound) {
+    const verdict = await options.beforeRound(check);
+    if (!verdict.proceed) return verdict;
+  }
+  if (!budget) return { proceed: true };
   await budget.take(signal, (waitMs) => view.setNotice(`⏳ queued: waiting ${Math.ceil(waitMs / 1000)} s for the team's model budget…`));
   view.setNotice(undefined);
+  return { proceed: true };
 }
 
 /**
@@ -167,7 +209,7 @@ export async function streamRound(
   onText: (text: string) => void,
 ): Promise<RoundResult> {
   const { llm, budget, view, signal, log } = options;
-  const result: RoundResult = { text: '', calls: [], inputTokens: 0, outputTokens: 0, finishReason: 'stop', retriedVisibleText: false };
+  const result: RoundResult = { text: '', calls: [], inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, finishReason: 'stop', retriedVisibleText: false };
   let slowShown = false;
   const modelSpoke = (): void => {
     if (!slowShown) return;
@@ -202,6 +244,8 @@ export async function streamRound(
         case 'usage':
           result.inputTokens = event.inputTokens;
           result.outputTokens = event.outputTokens;
+          result.cachedInputTokens = event.cachedInputTokens ?? 0;
+          result.cacheWriteTokens = event.cacheWriteTokens ?? 0;
           break;
         case 'retry':
           // Only a retry that threw away visible text changes what people saw.
@@ -210,6 +254,8 @@ export async function streamRound(
           result.calls = [];
           result.inputTokens = 0;
           result.outputTokens = 0;
+          result.cachedInputTokens = 0;
+          result.cacheWriteTokens = 0;
           onText('');
           view.setBody(earlier);
           log.warn({ attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'model stream retried');

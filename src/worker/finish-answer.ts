@@ -15,15 +15,36 @@ export const EMPTY_ANSWER_TEXT = '_(the model returned an empty answer)_';
 export function finishAnswer(
   message: Pick<ProgressiveMessage, 'setBody' | 'finish'>,
   result: AgentResult,
-  options: { jobId: string; maxRounds: number },
+  options: { jobId: string; maxRounds: number; costText?: string | undefined },
 ): Promise<MessageRef[]> {
-  if (!result.text.trim()) message.setBody(EMPTY_ANSWER_TEXT);
+  // An answer the budget stopped before its first round has no text, and says why in its footer.
+  if (!result.text.trim() && !result.stoppedReason) message.setBody(EMPTY_ANSWER_TEXT);
+  const ending = result.hitRoundLimit ? `stopped after ${options.maxRounds} rounds of tool calls` : (result.stoppedReason ?? finishNote(result.finishReason));
+  const notes = [ending, options.costText ? `cost ${options.costText}` : undefined].filter((note) => note);
   return message.finish({
-    outcome: result.hitRoundLimit ? 'error' : 'complete',
-    reason: result.hitRoundLimit ? `stopped after ${options.maxRounds} rounds of tool calls` : finishNote(result.finishReason),
+    outcome: result.hitRoundLimit ? 'error' : result.stoppedReason ? 'stopped' : 'complete',
+    reason: notes.join(' · ') || undefined,
     retried: result.retried,
     controls: { kind: 'feedback', jobId: options.jobId },
   });
+}
+
+/**
+ * Prices and charges the answer against its budgets, when governance runs. Never throws: an
+ * answer the ledger missed is still an answer (the failure is logged).
+ */
+export async function chargeAnswer(
+  meter: { finish(result: AgentResult): Promise<{ costNanoUsd: number; costText?: string }> } | undefined,
+  result: AgentResult,
+  log: Logger,
+): Promise<{ costNanoUsd?: number; costText?: string }> {
+  if (!meter) return {};
+  try {
+    return await meter.finish(result);
+  } catch (error) {
+    log.warn({ err: error }, 'answer not charged to the budget');
+    return {};
+  }
 }
 
 /** What the model's own finish reason means for someone reading the answer. */
@@ -34,13 +55,14 @@ export function finishNote(reason: AgentResult['finishReason']): string | undefi
 }
 
 /**
- * Counts the answer against its user and channel, once per answer with the tokens of every
- * round. A failure is logged, never shown: the answer itself is done.
+ * Counts the answer against its user and channel, once per answer with its model, the tokens of
+ * every round (cached ones apart) and its price. A failure is logged, never shown: the answer itself is done.
  */
 export async function recordUsage(
   usage: { record(record: UsageRecord): Promise<void> } | undefined,
   job: ChatJob,
-  result: Pick<AgentResult, 'inputTokens' | 'outputTokens'>,
+  result: Pick<AgentResult, 'inputTokens' | 'outputTokens' | 'cachedInputTokens' | 'cacheWriteTokens'> & { model: string },
+  costNanoUsd: number | undefined,
   log: Logger,
 ): Promise<void> {
   await usage
@@ -50,8 +72,12 @@ export async function recordUsage(
       channelId: job.channelId,
       userId: job.userId,
       requests: 1,
+      model: result.model,
       inputTokens: result.inputTokens,
       outputTokens: result.outputTokens,
+      cachedInputTokens: result.cachedInputTokens,
+      cacheWriteTokens: result.cacheWriteTokens,
+      ...(costNanoUsd !== undefined ? { costNanoUsd } : {}),
     })
     .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
 }

@@ -5,12 +5,12 @@ import type { ChatJob } from '../queue/chat-job.ts';
 import type { ChannelPacer } from '../render/index.ts';
 import type { ResolvedSettings, SettingsReader } from '../settings/types.ts';
 import type { UsageRecord } from '../usage/types.ts';
-import { runAgentLoop, type AgentResult, type AgentTools, type UpstreamBudget } from './agent-loop.ts';
+import { runAgentLoop, type AgentResult, type AgentTools, type RoundCheck, type RoundVerdict, type UpstreamBudget } from './agent-loop.ts';
 import { buildAnswerRequest, loadSettings, type SettingsOutcome } from './answer-context.ts';
 import { classifyFailure, settleFailure } from './answer-failure.ts';
 import { openAnswerMessage } from './answer-message.ts';
 import type { ChatAnswerResult } from './answer-result.ts';
-import { finishAnswer, recordUsage } from './finish-answer.ts';
+import { chargeAnswer, finishAnswer, recordUsage } from './finish-answer.ts';
 import type { PlatformPorts } from './ports.ts';
 import { readJob } from './read-job.ts';
 
@@ -26,6 +26,22 @@ export interface CancelWatcher {
   watch(jobId: string): Promise<{ signal: AbortSignal; release(): void }>;
 }
 
+/** One answer's spending: checked before each model round, priced and charged at the finish. */
+export interface AnswerMeter {
+  beforeRound(check: RoundCheck): Promise<RoundVerdict>;
+  /** Charges what the answer used; `costText` ("$0.0042") when the channel shows costs in footers. */
+  finish(result: AgentResult): Promise<{ costNanoUsd: number; costText?: string }>;
+  /** The answer did not finish here: frees the running round's reservation. */
+  abandon(): Promise<void>;
+}
+
+/** Budgets and fairness for answers (`src/governance` implements it). */
+export interface AnswerGovernance {
+  start(answer: { job: ChatJob; jobId: string; model: string; maxOutputTokens?: number }): AnswerMeter;
+  /** The job is over, whatever the outcome: frees the asker's in-flight slot. */
+  jobEnded(job: ChatJob, jobId: string): Promise<void>;
+}
+
 export interface ChatProcessorDeps {
   llm: LlmClient;
   platforms: ReadonlyMap<string, PlatformPorts>;
@@ -35,6 +51,8 @@ export interface ChatProcessorDeps {
   cancels: CancelWatcher;
   budget?: UpstreamBudget;
   usage?: { record(record: UsageRecord): Promise<void> };
+  /** Budgets and fairness; absent: answers spend without limit. */
+  governance?: AnswerGovernance;
   /** Fires on shutdown past the grace period: running answers are handed back to the queue. */
   shutdownSignal: AbortSignal;
   log: Logger;
@@ -69,13 +87,24 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // "Typing…" until the first token (platforms clear it on the next post or after a few seconds).
     void surface.typing?.().catch(() => {});
 
-    const progress = { rounds: 0, toolsRan: false, answered: false };
+    const progress: AnswerProgress = { rounds: 0, toolsRan: false, answered: false };
+    // The asker's in-flight slot is freed whenever the job ends here, not when it is handed back or retried.
+    const jobEnded = async (): Promise<void> => {
+      await deps.governance?.jobEnded(data, jobId).catch((error: unknown) => log.warn({ err: error }, 'in-flight slot not released'));
+    };
     try {
       const result = await answer(deps, { data, jobId, ports, settings, signal, view: message, log, progress });
       progress.rounds = result.rounds;
       progress.answered = true;
-      // The answer is paid for whether or not its final write lands, so usage does not wait on it.
-      const [refs] = await Promise.all([finishAnswer(message, result, { jobId, maxRounds: deps.defaults.maxRounds }), recordUsage(deps.usage, data, result, log)]);
+      // Charged first, so the footer can show the cost; the answer is paid for whether or not its final
+      // write lands, so usage does not wait on that write.
+      const charge = await chargeAnswer(progress.meter, result, log);
+      progress.meter = undefined;
+      const [refs] = await Promise.all([
+        finishAnswer(message, result, { jobId, maxRounds: deps.defaults.maxRounds, costText: charge.costText }),
+        recordUsage(deps.usage, data, result, charge.costNanoUsd, log),
+      ]);
+      await jobEnded();
       log.info(
         { rounds: result.rounds, chars: result.text.length, model: result.model, inputTokens: result.inputTokens, outputTokens: result.outputTokens },
         'answer complete',
@@ -91,7 +120,10 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         toolsRan: progress.toolsRan,
         answered: progress.answered,
       });
-      return await settleFailure(action, error, { message, job, token, rounds: progress.rounds, log });
+      await progress.meter?.abandon().catch((abandonError: unknown) => log.warn({ err: abandonError }, 'budget reservation not released'));
+      const settled = await settleFailure(action, error, { message, job, token, rounds: progress.rounds, log });
+      await jobEnded();
+      return settled;
     } finally {
       cancel.release();
     }
@@ -106,8 +138,18 @@ export interface AnswerInput {
   signal: AbortSignal;
   view: Parameters<typeof runAgentLoop>[0]['view'];
   log: Logger;
-  /** Told when a tool runs, so a failure knows whether the job may start over. */
-  progress: { toolsRan: boolean };
+  /** Told when a tool runs (a failure then knows whether the job may start over) and given the answer's meter. */
+  progress: Pick<AnswerProgress, 'toolsRan' | 'meter'>;
+}
+
+/** What a failure needs to know of how far the answer got. */
+export interface AnswerProgress {
+  rounds: number;
+  toolsRan: boolean;
+  /** The model answered: a retry would pay twice. */
+  answered: boolean;
+  /** The answer's spending meter, until it is charged. */
+  meter?: AnswerMeter;
 }
 
 /** The agent loop's result, and the model that produced it. */
@@ -122,6 +164,8 @@ export async function answer(deps: ChatProcessorDeps, input: AnswerInput): Promi
   const settings = input.settings.settings;
   const request = await buildAnswerRequest(data, settings, ports, signal, deps.defaults);
   const tools = deps.tools.forAnswer(data, jobId, settings, ports);
+  const meter = deps.governance?.start({ job: data, jobId, model: request.model, ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}) });
+  progress.meter = meter;
   const result = await runAgentLoop({
     llm: deps.llm,
     request,
@@ -135,6 +179,7 @@ export async function answer(deps: ChatProcessorDeps, input: AnswerInput): Promi
     view: input.view,
     budget: deps.budget,
     maxRounds: deps.defaults.maxRounds,
+    ...(meter ? { beforeRound: (check: RoundCheck) => meter.beforeRound(check) } : {}),
     signal,
     log,
   });

@@ -45,6 +45,9 @@ describe('commands', () => {
         usageCalls.push({ scope, days });
         return usageReport;
       },
+      async top() {
+        return [];
+      },
     };
     service = createCommandService({
       settings,
@@ -174,12 +177,14 @@ describe('commands', () => {
   });
 
   describe('usage', () => {
-    it('formats the report for you and the channel', async () => {
+    const totals = (requests: number, inputTokens: number, outputTokens: number, costNanoUsd: number, cachedInputTokens = 0) => ({ requests, inputTokens, outputTokens, cachedInputTokens, costNanoUsd });
+
+    it('formats the report for you and the channel, in dollars', async () => {
       usageReport = {
         days: [
-          { day: '2026-11-24', user: { requests: 3, inputTokens: 1_200, outputTokens: 800 }, channel: { requests: 10, inputTokens: 15_000, outputTokens: 4_000 } },
-          { day: '2026-11-23', user: { requests: 0, inputTokens: 0, outputTokens: 0 }, channel: { requests: 0, inputTokens: 0, outputTokens: 0 } },
-          { day: '2026-11-22', user: { requests: 1, inputTokens: 100, outputTokens: 50 }, channel: { requests: 1, inputTokens: 100, outputTokens: 50 } },
+          { day: '2026-11-24', user: totals(3, 1_200, 800, 12_000_000, 200), channel: totals(10, 15_000, 4_000, 95_000_000) },
+          { day: '2026-11-23', user: totals(0, 0, 0, 0), channel: totals(0, 0, 0, 0) },
+          { day: '2026-11-22', user: totals(1, 100, 50, 750_000), channel: totals(1, 100, 50, 750_000) },
         ],
       };
       const reply = await invoke('usage', '', asMember);
@@ -187,26 +192,32 @@ describe('commands', () => {
       expect(reply).toEqual({
         ephemeral: true,
         text: [
-          '**Usage, last 7 days**',
-          '- **You:** 4 requests, 1,300 tokens in / 850 out',
-          '- **This channel:** 11 requests, 15,100 tokens in / 4,050 out',
+          '**Last 7 days**',
+          '- **You:** $0.0128, 4 requests, 1,300 tokens in (200 cached) / 850 out',
+          '- **This channel:** $0.0958, 11 requests, 15,100 tokens in / 4,050 out',
           '',
           '**By day** (you · this channel)',
-          '- 2026-11-24: 3 requests, 1,200 tokens in / 800 out · 10 requests, 15,000 tokens in / 4,000 out',
-          '- 2026-11-22: 1 request, 100 tokens in / 50 out · 1 request, 100 tokens in / 50 out',
+          '- 2026-11-24: $0.012, 3 requests, 1,200 tokens in (200 cached) / 800 out · $0.095, 10 requests, 15,000 tokens in / 4,000 out',
+          '- 2026-11-22: $0.0008, 1 request, 100 tokens in / 50 out · $0.0008, 1 request, 100 tokens in / 50 out',
         ].join('\n'),
       });
     });
 
     it('says so when nothing was recorded', async () => {
-      expect((await invoke('usage')).text).toBe('No usage recorded in the last 7 days.');
+      expect((await invoke('usage')).text).toBe('No answers recorded in the last 7 days.');
+    });
+
+    it('budgets, access and the audit trail say they are off without governance', async () => {
+      expect((await invoke('budget')).text).toBe('Budgets are off: governance is not set up on this bot.');
+      expect((await invoke('access')).text).toBe('Access rules are off: governance is not set up on this bot.');
+      expect((await invoke('audit')).text).toBe('The audit trail is off: governance is not set up on this bot.');
     });
   });
 
   it('help lists every command in platform-neutral words', async () => {
     const reply = await invoke('help', '', asMember);
     expect(reply.ephemeral).toBe(true);
-    for (const command of ['`model`', '`persona`', '`tools`', '`usage`', '`help`', '--workspace']) expect(reply.text).toContain(command);
+    for (const command of ['`model`', '`persona`', '`tools`', '`usage`', '`budget`', '`access`', '`audit`', '`help`', '--workspace']) expect(reply.text).toContain(command);
     expect(reply.text).toMatch(/Discord.*Slack/);
   });
 
@@ -217,7 +228,7 @@ describe('commands', () => {
       catalog: new ToolCatalog({ sources: [] }),
       listModels: async () => MODELS,
       defaultModel: 'openai/gpt-4o',
-      usage: { report: async () => ({ days: [] }) },
+      usage: { report: async () => ({ days: [] }), top: async () => [] },
     });
     const reply = await failing.runCommand({ ...scope, userId: 'U1', isAdmin: false, name: 'model', args: '' });
     expect(reply.ephemeral).toBe(true);

@@ -75,7 +75,7 @@ describe('the Messages stream parser', () => {
         ...stop('end_turn', 42),
       ]),
     );
-    expect(events.find((event) => event.type === 'usage')).toEqual({ type: 'usage', inputTokens: 105, outputTokens: 42 });
+    expect(events.find((event) => event.type === 'usage')).toEqual({ type: 'usage', inputTokens: 105, outputTokens: 42, cachedInputTokens: 90, cacheWriteTokens: 5 });
   });
 
   it('turns an error event into a typed error', async () => {

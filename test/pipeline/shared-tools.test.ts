@@ -90,9 +90,10 @@ describe('team-shared tools through the pipeline', () => {
     const { jobId, placeholder } = await ask();
     const result = await pipeline.waitForJob(jobId);
     expect(result.outcome).toBe('complete');
-    const offered = JSON.stringify((pipeline.fakeOfox.requests[0]!.body as { tools?: unknown }).tools);
+    const [first, second] = pipeline.fakeOfox.chatRequests();
+    const offered = JSON.stringify((first!.body as { tools?: unknown }).tools);
     expect(offered).toContain('fake__echo');
-    expect(toolResults(pipeline.fakeOfox.requests[1]!)[0]?.content).toBe('echo: hello from the model');
+    expect(toolResults(second!)[0]?.content).toBe('echo: hello from the model');
     expect((await platform.messages()).find((message) => message.id === placeholder.id)?.text).toContain('The server said hello.');
   });
 

@@ -31,7 +31,7 @@ describe('the agent loop, without Redis', () => {
   it('a text-only answer is one round, shown as it grows', async () => {
     const llm = new ScriptedLlm([[say('Forty'), say('-two.'), usage(10, 3), done('stop')]]);
     const { run, view } = loop(llm);
-    expect(await run).toEqual({ text: 'Forty-two.', rounds: 1, inputTokens: 10, outputTokens: 3, finishReason: 'stop', hitRoundLimit: false, retried: false });
+    expect(await run).toEqual({ text: 'Forty-two.', rounds: 1, inputTokens: 10, outputTokens: 3, cachedInputTokens: 0, cacheWriteTokens: 0, finishReason: 'stop', hitRoundLimit: false, retried: false });
     expect(view.bodies).toEqual(['Forty', 'Forty-two.']);
     expect(view.tools).toEqual([]);
     expect(llm.requests).toHaveLength(1);

@@ -96,6 +96,8 @@ const agentResult = (overrides: Partial<AgentResult> = {}): AgentResult => ({
   rounds: 1,
   inputTokens: 10,
   outputTokens: 5,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
   finishReason: 'stop',
   hitRoundLimit: false,
   retried: false,
@@ -178,12 +180,15 @@ describe('the finish step', () => {
     expect(finishNote('stop')).toBeUndefined();
   });
 
-  it('usage is recorded once per answer; a failing store is logged, never thrown', async () => {
+  it('usage is recorded once per answer with its model, cached tokens and price; a failing store is logged, never thrown', async () => {
     const data = await jobData();
     const records: UsageRecord[] = [];
-    await recordUsage({ record: async (record) => void records.push(record) }, data, { inputTokens: 120, outputTokens: 30 }, log);
-    expect(records).toEqual([{ platform: 'recording', workspaceId: 'team-1', channelId: data.channelId, userId: 'user-1', requests: 1, inputTokens: 120, outputTokens: 30 }]);
-    await expect(recordUsage({ record: () => Promise.reject(new Error('redis down')) }, data, { inputTokens: 1, outputTokens: 1 }, log)).resolves.toBeUndefined();
+    const used = { model: 'openai/gpt-4o', inputTokens: 120, outputTokens: 30, cachedInputTokens: 100, cacheWriteTokens: 0 };
+    await recordUsage({ record: async (record) => void records.push(record) }, data, used, 4_200, log);
+    expect(records).toEqual([
+      { platform: 'recording', workspaceId: 'team-1', channelId: data.channelId, userId: 'user-1', requests: 1, model: 'openai/gpt-4o', inputTokens: 120, outputTokens: 30, cachedInputTokens: 100, cacheWriteTokens: 0, costNanoUsd: 4_200 },
+    ]);
+    await expect(recordUsage({ record: () => Promise.reject(new Error('redis down')) }, data, used, undefined, log)).resolves.toBeUndefined();
   });
 });
 

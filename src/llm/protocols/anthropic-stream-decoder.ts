@@ -30,6 +30,8 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   #emittedToolCall = false;
   #inputTokens: number | undefined;
   #outputTokens: number | undefined;
+  #cacheRead = 0;
+  #cacheWrite = 0;
 
   constructor(options: { secrets?: readonly string[] } = {}) {
     this.#secrets = options.secrets ?? [];
@@ -135,7 +137,9 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
     const input = asNumber(usage.input_tokens);
     if (input !== undefined) {
       // Cached prompt tokens are reported apart from input_tokens; the prompt was all of them.
-      this.#inputTokens = input + (asNumber(usage.cache_creation_input_tokens) ?? 0) + (asNumber(usage.cache_read_input_tokens) ?? 0);
+      this.#cacheWrite = asNumber(usage.cache_creation_input_tokens) ?? this.#cacheWrite;
+      this.#cacheRead = asNumber(usage.cache_read_input_tokens) ?? this.#cacheRead;
+      this.#inputTokens = input + this.#cacheWrite + this.#cacheRead;
     }
     const output = asNumber(usage.output_tokens);
     if (output !== undefined) this.#outputTokens = output;
@@ -147,7 +151,13 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
     if (calls.length > 0) this.#emittedToolCall = true;
     out.push(...calls);
     if (this.#inputTokens !== undefined || this.#outputTokens !== undefined) {
-      out.push({ type: 'usage', inputTokens: this.#inputTokens ?? 0, outputTokens: this.#outputTokens ?? 0 });
+      out.push({
+        type: 'usage',
+        inputTokens: this.#inputTokens ?? 0,
+        outputTokens: this.#outputTokens ?? 0,
+        ...(this.#cacheRead > 0 ? { cachedInputTokens: this.#cacheRead } : {}),
+        ...(this.#cacheWrite > 0 ? { cacheWriteTokens: this.#cacheWrite } : {}),
+      });
     }
     // No stop reason before `message_stop`: the message still ended; what it asked for decides.
     out.push({ type: 'finish', reason: this.#finish ?? (this.#emittedToolCall ? 'tool-calls' : 'stop') });

@@ -32,7 +32,7 @@ export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
   readonly #secrets: readonly string[];
   readonly #tools = new ToolCallTracker();
   #finish: FinishReason | undefined;
-  #usage: { inputTokens: number; outputTokens: number } | undefined;
+  #usage: { inputTokens: number; outputTokens: number; cachedInputTokens?: number } | undefined;
 
   constructor(options: { secrets?: readonly string[] } = {}) {
     this.#secrets = options.secrets ?? [];
@@ -112,7 +112,13 @@ export class OpenAiStreamDecoder implements ProtocolStreamDecoder {
     const inputTokens = asNumber(usage.prompt_tokens) ?? asNumber(usage.input_tokens);
     const outputTokens = asNumber(usage.completion_tokens) ?? asNumber(usage.output_tokens);
     if (inputTokens === undefined && outputTokens === undefined) return;
-    this.#usage = { inputTokens: inputTokens ?? this.#usage?.inputTokens ?? 0, outputTokens: outputTokens ?? this.#usage?.outputTokens ?? 0 };
+    // prompt_tokens includes the cached part, reported apart in prompt_tokens_details.
+    const cached = asNumber(asRecord(usage.prompt_tokens_details)?.cached_tokens) ?? asNumber(asRecord(usage.input_tokens_details)?.cached_tokens);
+    this.#usage = {
+      inputTokens: inputTokens ?? this.#usage?.inputTokens ?? 0,
+      outputTokens: outputTokens ?? this.#usage?.outputTokens ?? 0,
+      ...(cached !== undefined && cached > 0 ? { cachedInputTokens: cached } : {}),
+    };
   }
 
   #complete(out: LlmEvent[]): void {

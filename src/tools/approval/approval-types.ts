@@ -19,6 +19,11 @@ export interface ApprovalClick {
   userId: string;
   isAdmin: boolean;
   decision: ApprovalDecision;
+  /** Where the click happened and the clicker's roles / user groups: named approvers and the audit trail use them. */
+  platform?: string;
+  workspaceId?: string;
+  channelId?: string;
+  groups?: readonly string[];
 }
 
 export type ApprovalClickResult =

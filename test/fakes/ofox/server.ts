@@ -62,6 +62,8 @@ export interface FakeOfox {
   readonly apiKey: string;
   /** Every request in arrival order. */
   readonly requests: FakeRequest[];
+  /** The chat requests among them (a worker also reads the model list, for prices). */
+  chatRequests(): FakeRequest[];
   /** Decides every request that the queue does not claim. */
   respond(responder: Responder): void;
   /** Scenarios used one per chat request, first in first out, before the responder. */
@@ -78,9 +80,13 @@ export interface FakeOfox {
 }
 
 export const DEFAULT_FAKE_MODELS: FakeModel[] = [
-  { id: 'openai/gpt-4o', context_length: 128_000, pricing: { prompt: '0.0000025', completion: '0.00001' } },
-  { id: 'openai/gpt-4o-mini', context_length: 128_000, pricing: { prompt: '0.00000015', completion: '0.0000006' } },
-  { id: 'anthropic/claude-sonnet-4.5', context_length: 200_000, pricing: { prompt: '0.000003', completion: '0.000015' } },
+  { id: 'openai/gpt-4o', context_length: 128_000, pricing: { prompt: '0.0000025', completion: '0.00001', input_cache_read: '0.00000125' } },
+  { id: 'openai/gpt-4o-mini', context_length: 128_000, pricing: { prompt: '0.00000015', completion: '0.0000006', input_cache_read: '0.000000075' } },
+  {
+    id: 'anthropic/claude-sonnet-4.5',
+    context_length: 200_000,
+    pricing: { prompt: '0.000003', completion: '0.000015', input_cache_read: '0.0000003', input_cache_write: '0.00000375' },
+  },
 ];
 
 const DEFAULT_RATE_LIMIT_HEADERS: Record<string, string> = {
@@ -160,6 +166,7 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
     anthropicBaseUrl: `${url}/anthropic`,
     apiKey,
     requests,
+    chatRequests: () => requests.filter((request) => request.protocol !== 'models'),
     respond(next) {
       responder = next;
     },
