@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { claimEvent } from '../queue/event-claims.ts';
 import { requestCancel } from '../queue/cancel-bus.ts';
 import type { ChatProducer } from '../queue/producer.ts';
+import type { FeedbackVotes } from '../feedback/index.ts';
 import type { IngressGate } from './gate.ts';
 import type { PlaceholderPacer } from './placeholder-pacer.ts';
 import type { ApprovalClick, ApprovalClickResult, CommandInvocation, CommandReply, IngressServices } from './services.ts';
@@ -18,6 +19,8 @@ export interface IngressServicesDeps {
   gate?: IngressGate;
   /** @defaultValue ALWAYS_POST_PLACEHOLDER */
   placeholderPacer?: PlaceholderPacer;
+  /** @defaultValue none (feedback only acknowledged) */
+  feedback?: FeedbackVotes;
 }
 
 /** The gateway role's services, backed by Redis and the chat queue. */
@@ -26,6 +29,7 @@ export function createIngressServices(deps: IngressServicesDeps): IngressService
     log: deps.log,
     ...(deps.gate ? { gate: deps.gate } : {}),
     ...(deps.placeholderPacer ? { placeholderPacer: deps.placeholderPacer } : {}),
+    ...(deps.feedback ? { feedback: deps.feedback } : {}),
     claimEvent: (platform, eventId) => claimEvent(deps.redis, deps.prefix, platform, eventId),
     enqueue: (job) => deps.producer.enqueue(job),
     async cancel(jobId, requestedBy) {

@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ChatJobInput } from '../queue/chat-job.ts';
 import type { CommandInvocation, CommandReply } from '../commands/types.ts';
 import type { ApprovalClick, ApprovalClickResult } from '../tools/approval/approval-types.ts';
+import type { FeedbackVotes } from '../feedback/index.ts';
 import type { IngressGate } from './gate.ts';
 import type { PlaceholderPacer } from './placeholder-pacer.ts';
 
@@ -41,4 +42,6 @@ export interface IngressServices {
   decideApproval(click: ApprovalClick): Promise<ApprovalClickResult>;
   /** Is the job's asker allowed to stop it? (asker or admin) */
   canCancel(jobId: string, userId: string, isAdmin: boolean): Promise<boolean>;
+  /** 👍 / 👎 on answers, counted once per person per answer. Absent: feedback is only acknowledged. */
+  readonly feedback?: FeedbackVotes;
 }

@@ -5,6 +5,7 @@ import { createIngressServices, type IngressGate, type IngressServices, type Pla
 import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
+import { FeedbackStore, type FeedbackEvent } from '../feedback/index.ts';
 import { ChatProducer, createRedisConnection } from '../queue/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
@@ -23,6 +24,8 @@ export interface Core {
   llm: LlmClient;
   settings: SettingsStore;
   usage: UsageStore;
+  /** 👍 / 👎 per answer with its model and persona (`feedback.totals` for the admins' usage view). */
+  feedback: FeedbackStore;
   approvals: ApprovalBroker;
   tools: ToolRuntime;
   ingress: IngressServices;
@@ -42,6 +45,8 @@ export interface CoreOptions {
   gate?: IngressGate;
   /** Asked before each placeholder is posted. @defaultValue ALWAYS_POST_PLACEHOLDER */
   placeholderPacer?: PlaceholderPacer;
+  /** Called for each counted or changed vote (e.g. a metric). @defaultValue none */
+  onFeedback?: (event: FeedbackEvent) => void;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -58,6 +63,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const llm = createLlmClient(llmClientOptionsFromConfig(config));
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
+  const feedback = new FeedbackStore({ redis, prefix, ...(options.onFeedback ? { onVote: options.onFeedback } : {}) });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });
   const tools = await createTools({ config, env: options.env, log });
   if (options.startTools ?? true) await tools.start();
@@ -75,6 +81,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     producer,
     runCommand: (command) => commands.runCommand(command),
     decideApproval: (click) => approvals.decide(click),
+    feedback,
     log: log.child({ role: 'ingress' }),
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
@@ -88,6 +95,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     llm,
     settings,
     usage,
+    feedback,
     approvals,
     tools,
     ingress,

@@ -41,6 +41,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     cancels,
     budget: new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }),
     usage: core.usage,
+    answers: core.feedback,
     shutdownSignal: shutdown.signal,
     log,
     defaults: {

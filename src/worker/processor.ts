@@ -8,6 +8,7 @@ import type { CancelListener } from '../queue/cancel-bus.ts';
 import { ProgressiveMessage, type ChannelPacer } from '../render/index.ts';
 import { isPermanentRefusal, type MessageRef } from '../render/surface.ts';
 import type { ResolvedSettings, SettingsReader } from '../settings/types.ts';
+import type { AnsweredRecord } from '../feedback/index.ts';
 import type { UsageRecord } from '../usage/types.ts';
 import { runAgentLoop, type AgentTools, type UpstreamBudget } from './agent-loop.ts';
 import { buildConversation } from './conversation-builder.ts';
@@ -27,6 +28,8 @@ export interface ChatProcessorDeps {
   cancels: CancelListener;
   budget?: UpstreamBudget;
   usage?: { record(record: UsageRecord): Promise<void> };
+  /** Remembers each finished answer's model, persona and messages, for 👍 / 👎 feedback. */
+  answers?: { recordAnswer(answer: AnsweredRecord): Promise<void> };
   /** Fires on shutdown past the grace period: running answers are handed back to the queue. */
   shutdownSignal: AbortSignal;
   log: Logger;
@@ -171,6 +174,9 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
           outputTokens: result.outputTokens,
         })
         .catch((error: unknown) => log.warn({ err: error }, 'usage not recorded'));
+      await deps.answers
+        ?.recordAnswer({ jobId, platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId, model, persona: settings.persona ?? undefined, messageIds: refs.map((ref) => ref.id) })
+        .catch((error: unknown) => log.warn({ err: error }, 'answer not recorded for feedback'));
       log.info({ rounds, chars: result.text.length, model, inputTokens: result.inputTokens, outputTokens: result.outputTokens }, 'answer complete');
       done('complete');
       return { outcome: 'complete', chars: result.text.length, rounds, messages: refs };

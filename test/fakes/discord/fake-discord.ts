@@ -6,7 +6,7 @@ import { FixedWindowLimiter, type RateLimitRule } from './rate-limiter.ts';
 import { routeRest, type RateLimitRules, type RestContext } from './rest-routes.ts';
 import { nextSnowflake } from './snowflake.ts';
 import { DiscordState, type FakeInteraction, type Pings } from './state.ts';
-import { DEFAULT_MEMBER_PERMISSIONS, type WireChannel, type WireGuild, type WireMessage, type WireRole, type WireUser } from './wire.ts';
+import { DEFAULT_MEMBER_PERMISSIONS, Intent, type WireChannel, type WireGuild, type WireMessage, type WireRole, type WireUser } from './wire.ts';
 
 /**
  * A loopback Discord: REST under `/api/v10` and the gateway WebSocket on the same port, so the real
@@ -71,6 +71,15 @@ export interface UserMessageInput {
   replyTo?: string;
   /** Whether the reply pings the replied author, as Discord's client does by default. @defaultValue true */
   pingRepliedUser?: boolean;
+}
+
+export interface ForwardInput {
+  /** The message being forwarded (any channel the fake knows). */
+  messageId: string;
+  /** @defaultValue the default human user (alice) */
+  author?: WireUser;
+  /** Where the forward is posted. @defaultValue the default guild text channel */
+  channelId?: string;
 }
 
 export interface InteractionInput {
@@ -255,6 +264,40 @@ export class FakeDiscord {
     );
   }
 
+  /**
+   * A person forwards a message: a new message with empty content, a message_reference of type 1
+   * (FORWARD) and the original's copy in `message_snapshots`; MESSAGE_CREATE is dispatched.
+   */
+  forward(input: ForwardInput): WireMessage {
+    const original = this.state.messages.get(input.messageId);
+    if (!original) throw new Error(`unknown message ${input.messageId}`);
+    const channelId = input.channelId ?? this.channel.id;
+    const guildId = this.state.channels.get(original.channel_id)?.guild_id;
+    return this.state.createMessage(
+      channelId,
+      input.author ?? this.alice,
+      { content: '' },
+      {
+        message_reference: { type: 1, message_id: original.id, channel_id: original.channel_id, ...(guildId ? { guild_id: guildId } : {}) },
+        message_snapshots: [
+          {
+            message: {
+              type: original.type,
+              content: original.content,
+              embeds: original.embeds,
+              attachments: original.attachments,
+              timestamp: original.timestamp,
+              edited_timestamp: original.edited_timestamp,
+              flags: original.flags,
+              mentions: original.mentions,
+              mention_roles: original.mention_roles,
+            },
+          },
+        ],
+      },
+    );
+  }
+
   /** Another bot posts. */
   botSays(input: Omit<UserMessageInput, 'author'>): WireMessage {
     return this.userSays({ ...input, author: this.otherBot });
@@ -272,6 +315,27 @@ export class FakeDiscord {
     const message = this.state.messages.get(messageId);
     if (!message) throw new Error(`unknown message ${messageId}`);
     this.state.dispatchMessage('MESSAGE_CREATE', message);
+  }
+
+  /**
+   * A person adds (or removes) a unicode emoji reaction on a message: MESSAGE_REACTION_ADD /
+   * MESSAGE_REACTION_REMOVE, sent only to sessions with the (guild or direct) message reactions intent.
+   */
+  react(input: { messageId: string; emoji: string; user?: WireUser; remove?: boolean }): void {
+    const message = this.state.messages.get(input.messageId);
+    if (!message) throw new Error(`unknown message ${input.messageId}`);
+    const user = input.user ?? this.alice;
+    const guildId = this.state.channels.get(message.channel_id)?.guild_id;
+    const payload = {
+      user_id: user.id,
+      channel_id: message.channel_id,
+      message_id: message.id,
+      emoji: { id: null, name: input.emoji },
+      burst: false,
+      type: 0,
+      ...(guildId ? { guild_id: guildId, member: this.state.interactionMember(guildId, user, undefined, undefined), message_author_id: message.author.id } : { message_author_id: message.author.id }),
+    };
+    this.state.dispatch(input.remove ? 'MESSAGE_REACTION_REMOVE' : 'MESSAGE_REACTION_ADD', payload, { intent: guildId ? Intent.GuildMessageReactions : Intent.DirectMessageReactions });
   }
 
   /** A slash command; INTERACTION_CREATE is dispatched. */
