@@ -5,6 +5,7 @@ import type { ChatJob } from '../../src/ingress/index.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { SlackApprovals } from './approvals.ts';
 import { SlackConversationReader } from './context.ts';
+import { SlackFileUploader } from './file-uploads.ts';
 import { MemoryStreamStateStore, type StreamStateStore } from './stream-state.ts';
 import { StreamingSwitch } from './streaming.ts';
 import { DEFAULT_SLACK_LIMITS, SlackSurface } from './surface.ts';
@@ -64,6 +65,7 @@ export function createSlackPorts(
     surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits: DEFAULT_SLACK_LIMITS }),
     conversation: new SlackConversationReader({ client: reader, log: slackLog, botToken: config.SLACK_BOT_TOKEN, trustedFileOrigins, botUserId: resolveBotUserId }),
     approvals: new SlackApprovals(client),
+    files: new SlackFileUploader(client),
     async close() {
       await streams.clear();
     },

@@ -9,6 +9,7 @@ import { FeedbackStore, type FeedbackEvent } from '../feedback/index.ts';
 import { ChatProducer, createRedisConnection } from '../queue/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
+import { RedisUploadLedger } from '../tools/builtins/index.ts';
 import { UsageStore } from '../usage/index.ts';
 
 /**
@@ -65,7 +66,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const usage = new UsageStore({ redis, prefix });
   const feedback = new FeedbackStore({ redis, prefix, ...(options.onFeedback ? { onVote: options.onFeedback } : {}) });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });
-  const tools = await createTools({ config, env: options.env, log });
+  const tools = await createTools({
+    config,
+    env: options.env,
+    log,
+    builtins: {
+      image: {
+        client: { baseUrl: config.OFOX_BASE_URL, apiKey: config.OFOX_API_KEY ?? '' },
+        defaultModel: config.OFOX_IMAGE_MODEL,
+        ledger: new RedisUploadLedger({ redis, prefix }),
+      },
+    },
+  });
   if (options.startTools ?? true) await tools.start();
 
   const commands = createCommandService({

@@ -559,13 +559,43 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** JSON bodies, and the `payload_json` part of multipart bodies (what discord.js sends with files). */
+/**
+ * JSON bodies, and the `payload_json` part of multipart bodies (what discord.js sends with files);
+ * the file parts ride along as `uploaded_files` (filename, content type, bytes).
+ */
 function parseBody(raw: Buffer, contentType: string): unknown {
   if (contentType.startsWith('multipart/form-data')) {
     const text = raw.toString('utf8');
     const match = /name="payload_json"\r\n(?:[^\r\n]*\r\n)*\r\n([\s\S]*?)\r\n--/.exec(text);
-    return match?.[1] ? JSON.parse(match[1]) : {};
+    const payload = (match?.[1] ? JSON.parse(match[1]) : {}) as Record<string, unknown>;
+    const files = multipartFiles(raw, contentType);
+    return files.length > 0 ? { ...payload, uploaded_files: files } : payload;
   }
   return JSON.parse(raw.toString('utf8'));
 }
 
+
+export interface UploadedPart {
+  filename: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/** The parts of a multipart body that carry a filename (latin1 keeps bytes one to one). */
+function multipartFiles(raw: Buffer, contentType: string): UploadedPart[] {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const delimiter = boundary?.[1] ?? boundary?.[2];
+  if (!delimiter) return [];
+  const files: UploadedPart[] = [];
+  for (const part of raw.toString('latin1').split(`--${delimiter}`)) {
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const headers = part.slice(0, headerEnd);
+    const filename = /filename="([^"]*)"/.exec(headers)?.[1];
+    if (filename === undefined) continue;
+    const type = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1] ?? 'application/octet-stream';
+    const body = part.slice(headerEnd + 4).replace(/\r\n$/, '');
+    files.push({ filename, contentType: type.trim(), body: Buffer.from(body, 'latin1') });
+  }
+  return files;
+}
