@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Routes, type REST } from 'discord.js';
 import type { ChatJob } from '../../src/ingress/index.ts';
 import type { FileUploader, UploadFile, UploadedFile } from '../../src/worker/ports.ts';
+import { toSurfaceError } from './rest.ts';
 
 /**
  * Files into the answer's channel or thread: a message with one attachment, sent as multipart
@@ -34,12 +35,17 @@ export class DiscordFileUploader implements FileUploader {
     // undici, which refuses it; the platform's Response serializes the form into bytes instead.
     const encoded = new Response(form);
     const body = new Uint8Array(await encoded.arrayBuffer());
-    const message = (await this.rest.post(Routes.channelMessages(channelId), {
-      body,
-      passThroughBody: true,
-      headers: { 'Content-Type': encoded.headers.get('content-type') ?? 'multipart/form-data' },
-      signal,
-    })) as { id: string; attachments?: Array<{ id: string; filename: string; url?: string }> };
+    // A 429 becomes the renderer's SurfaceRateLimitedError, which the worker waits out and retries (the nonce keeps it single).
+    const message = (await this.rest
+      .post(Routes.channelMessages(channelId), {
+        body,
+        passThroughBody: true,
+        headers: { 'Content-Type': encoded.headers.get('content-type') ?? 'multipart/form-data' },
+        signal,
+      })
+      .catch((error: unknown) => {
+        throw toSurfaceError(error);
+      })) as { id: string; attachments?: Array<{ id: string; filename: string; url?: string }> };
     const attachment = message.attachments?.[0];
     return { id: attachment?.id ?? message.id, name: attachment?.filename ?? file.name, ...(attachment?.url ? { url: attachment.url } : {}) };
   }

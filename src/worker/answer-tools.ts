@@ -47,7 +47,7 @@ export function createAnswerTools(options: AnswerToolsOptions): AnswerToolsFacto
               jobId,
               callId: call.id,
               ...(settings.imageModel ? { imageModel: settings.imageModel } : {}),
-              ...(ports.files ? { upload: (file, uploadSignal) => ports.files!.upload(job, file, uploadSignal) } : {}),
+              ...(ports.files ? { upload: (file, uploadSignal) => withRateLimitRetry(() => ports.files!.upload(job, file, uploadSignal), uploadSignal) } : {}),
             },
             approve
               ? {
