@@ -81,6 +81,8 @@ export const coreConfigShape = {
   OFOX_BASE_URL: url('https://api.ofox.ai/v1'),
   OFOX_ANTHROPIC_BASE_URL: url('https://api.ofox.ai/anthropic'),
   OFOX_MODEL: z.string().min(1).default('openai/gpt-4o'),
+  /** The image tool's model where a channel has not chosen one (`imageModel` setting). */
+  OFOX_IMAGE_MODEL: z.string().min(1).default('openai/gpt-image-2'),
   /** `auto` speaks the Anthropic protocol to `anthropic/*` models and OpenAI's to the rest. */
   OFOX_PROTOCOL: z.enum(['openai', 'anthropic', 'auto']).default('auto'),
   /** Sent as `provider.fallback`: models the gateway may use when the first one fails. */

@@ -6,6 +6,7 @@ import { BodyTooLargeError, guardedFetch } from '../../src/tools/builtins/guarde
 import { FetchUrlRefusedError } from '../../src/tools/builtins/fetch-url-refused-error.ts';
 import type { ConversationReader } from '../../src/worker/ports.ts';
 import { PLACEHOLDER_TEXT, participantName, promptFromContent } from './formatting.ts';
+import { forwardedText } from './forwarded.ts';
 
 /**
  * Reads the conversation back from Discord (the platform is the transcript): in a thread, the
@@ -32,7 +33,7 @@ interface ApiMessage {
   content: string;
   mentions?: ApiUser[];
   attachments?: { filename: string; content_type?: string }[];
-  message_reference?: { message_id?: string; channel_id?: string };
+  message_reference?: { type?: number; message_id?: string; channel_id?: string };
   referenced_message?: ApiMessage | null;
   components?: unknown[];
 }
@@ -129,7 +130,8 @@ export class DiscordConversationReader implements ConversationReader {
       seen.add(current.id);
       chain.push(current);
       const reference = current.message_reference?.message_id;
-      if (!reference) break;
+      // A forward (type 1) is not a reply: its snapshot is read as quoted text (forwarded.ts).
+      if (!reference || current.message_reference?.type === 1) break;
       current =
         current.referenced_message ??
         ((await this.get(Routes.channelMessage(current.message_reference?.channel_id ?? current.channel_id, reference), options.signal)) as ApiMessage | undefined);
@@ -239,7 +241,7 @@ function toChatMessage(message: ApiMessage, botId: string): ChatMessage | undefi
   }
   const users = new Map((message.mentions ?? []).map((user) => [user.id, user.global_name ?? user.username]));
   const files = (message.attachments ?? []).map((file) => `[attached: ${file.filename}]`).join(' ');
-  const content = [promptFromContent(message.content, { botId, users }), files].filter((part) => part !== '').join('\n');
+  const content = [promptFromContent(message.content, { botId, users }), forwardedText(message), files].filter((part) => part !== '').join('\n');
   if (content === '') return undefined;
   const name = participantName(message.author.global_name ?? message.author.username);
   return { role: 'user', content, ...(name ? { name } : {}) };

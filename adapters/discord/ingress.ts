@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.ts';
 import { createIngressPipeline, type IngressServices } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
+import { registerFeedbackReactions } from './feedback-reactions.ts';
 import { NO_PINGS, type IngressContext } from './ingress-context.ts';
 import { onInteraction } from './interactions.ts';
 import { InteractionTokenStore } from './interaction-tokens.ts';
@@ -37,9 +38,18 @@ export async function startDiscordIngress(config: Config, services: IngressServi
   if (!config.DISCORD_TOKEN) throw new Error('DISCORD_TOKEN is required for the Discord gateway');
   const log = baseLog.child({ platform: 'discord' });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
-    // DM channels are not cached before their first message arrives.
-    partials: [Partials.Channel],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+      // 👍 / 👎 on answers (feedback-reactions.ts).
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.DirectMessageReactions,
+    ],
+    // DM channels are not cached before their first message arrives; the answers people react to
+    // were posted by workers, so neither they nor their reactions are cached here.
+    partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
     rest: discordRestOptions(config),
     allowedMentions: NO_PINGS,
     ws: {
@@ -71,6 +81,7 @@ export async function startDiscordIngress(config: Config, services: IngressServi
   client.on(Events.InteractionCreate, (interaction) => {
     onInteraction(context, interaction).catch((error: unknown) => log.error({ err: error, interactionId: interaction.id }, 'discord interaction handling failed'));
   });
+  registerFeedbackReactions(client, services, log);
   client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
   client.on(Events.ShardError, (error, shardId) => log.warn({ err: error, shardId }, 'discord gateway connection error'));
   client.on(Events.Warn, (message) => log.warn({ discord: message }, 'discord client warning'));

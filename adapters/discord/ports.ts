@@ -5,6 +5,7 @@ import type { Logger } from '../../src/observability/logger.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { DiscordApprovalSurface } from './approvals.ts';
 import { DiscordConversationReader, discordFileOrigins } from './context.ts';
+import { DiscordFileUploader } from './file-uploads.ts';
 import { InteractionTokenStore } from './interaction-tokens.ts';
 import { DiscordMessages } from './messages.ts';
 import { RateLimitObserver } from './rate-limit-observer.ts';
@@ -55,6 +56,7 @@ export function createDiscordPorts(
     surfaceFor: (job) => new DiscordSurface(job, { messages, rateLimits, log, limits }),
     conversation: new DiscordConversationReader({ rest, log, botUserId, fileOrigins: discordFileOrigins(config.DISCORD_API_URL), addressAllowlist: config.FETCH_URL_ALLOWLIST }),
     approvals: new DiscordApprovalSurface(messages),
+    files: new DiscordFileUploader(rest),
     async close() {
       rest.clearHashSweeper();
       rest.clearHandlerSweeper();

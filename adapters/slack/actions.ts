@@ -24,6 +24,13 @@ function clickOf(body: unknown, action: unknown): Click | undefined {
   return { actionId: pressed.action_id, value: pressed.value, user, channel, threadTs: payload.container?.thread_ts ?? payload.message?.thread_ts };
 }
 
+/** What the presser is told: thanks, or that their earlier vote changed. */
+function feedbackNote(status: string | undefined): string {
+  if (status === 'changed') return 'Thanks — your feedback on this answer is updated.';
+  if (status === 'unchanged') return 'You already gave this feedback on this answer.';
+  return 'Thanks for the feedback.';
+}
+
 export function registerActions(app: App, context: IngressContext): void {
   const { services, log } = context;
 
@@ -63,8 +70,11 @@ export function registerActions(app: App, context: IngressContext): void {
     await guarded(context, 'feedback', async () => {
       const click = clickOf(body, action);
       if (!click) return void log.warn('slack: malformed feedback click');
-      log.info({ jobId: click.value, user: click.user, vote: click.actionId === ACTION_IDS.feedbackUp ? 'up' : 'down' }, 'slack: answer feedback');
-      await ephemeral(context, client, { channel: click.channel, user: click.user, text: 'Thanks for the feedback.', threadTs: click.threadTs });
+      const vote = click.actionId === ACTION_IDS.feedbackUp ? 'up' : 'down';
+      // Counted once per person per answer: pressing again changes the vote, never adds one.
+      const result = await services.feedback?.vote({ platform: 'slack', jobId: click.value, userId: click.user, vote });
+      log.info({ jobId: click.value, user: click.user, vote, status: result?.status }, 'slack: answer feedback');
+      await ephemeral(context, client, { channel: click.channel, user: click.user, text: feedbackNote(result?.status), threadTs: click.threadTs });
     });
   });
 }

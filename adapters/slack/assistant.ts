@@ -1,39 +1,61 @@
 import { Assistant } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { guarded, promptOf, type Answer, type IngressContext } from './answer.ts';
 import { fromBot, type MessageEventShape, ANSWERABLE_SUBTYPES, teamOf } from './message-events.ts';
 
 /**
- * Assistant threads (the AI app container): suggested prompts when a thread starts; for each
- * message a title (first message), "is thinking…" as the status, then the answer like a DM.
+ * Slack's AI app experiences. Both show a title (from the first message) and "is thinking…" as
+ * the status while the answer is queued; the status is the acknowledgment (no placeholder).
+ * - The assistant container (`assistant_view`, kept for apps that have not migrated): Bolt's
+ *   `Assistant` sees `assistant_thread_started` (suggested prompts) and the thread's messages.
+ * - The Agent messaging experience (`agent_view`): see `agent-view.ts`; its DM threads' replies
+ *   also arrive here, since Bolt's `Assistant` takes every threaded DM message.
  */
+
+export const SUGGESTED_PROMPTS = {
+  title: 'Try asking',
+  prompts: [
+    { title: 'Summarize a discussion', message: 'Summarize this discussion in five bullet points:' },
+    { title: 'Explain some code', message: 'Explain what this code does and point out bugs:\n```\n\n```' },
+    { title: 'Draft a reply', message: 'Help me write a friendly, concise reply to:' },
+  ],
+};
+
+export const THINKING_STATUS = 'is thinking…';
+
+/** Titles longer than this are cut with an ellipsis. @defaultValue 60 */
+const TITLE_MAX = 60;
+
+/**
+ * The acknowledgment of an assistant-style message, run once the event is claimed (a redelivery
+ * must not say "is thinking…" after the answer): a title for a new thread, then the status.
+ * Failures are logged, never thrown: the answer still comes.
+ */
+export function statusAcknowledgment(context: IngressContext, client: WebClient, channel: string, threadTs: string, prompt: string): () => Promise<void> {
+  return async () => {
+    if (!(await context.answered.has(channel, threadTs))) {
+      const title = prompt.length > TITLE_MAX ? `${prompt.slice(0, TITLE_MAX - 1)}…` : prompt || 'New chat';
+      await client.assistant.threads.setTitle({ channel_id: channel, thread_ts: threadTs, title }).catch((error: unknown) => context.log.debug({ err: error }, 'slack: setTitle failed'));
+    }
+    await client.assistant.threads
+      .setStatus({ channel_id: channel, thread_ts: threadTs, status: THINKING_STATUS })
+      .catch((error: unknown) => context.log.debug({ err: error }, 'slack: setStatus failed'));
+  };
+}
+
 export function createAssistant(context: IngressContext, answer: Answer): Assistant {
   return new Assistant({
     threadStarted: async ({ setSuggestedPrompts }) =>
       guarded(context, 'assistant_thread_started', async () => {
-        await setSuggestedPrompts({
-          title: 'Try asking',
-          prompts: [
-            { title: 'Summarize a discussion', message: 'Summarize this discussion in five bullet points:' },
-            { title: 'Explain some code', message: 'Explain what this code does and point out bugs:\n```\n\n```' },
-            { title: 'Draft a reply', message: 'Help me write a friendly, concise reply to:' },
-          ],
-        });
+        await setSuggestedPrompts(SUGGESTED_PROMPTS);
       }),
-    userMessage: async ({ message, body, context: bolt, client, setStatus, setTitle }) =>
+    userMessage: async ({ message, body, context: bolt, client }) =>
       guarded(context, 'assistant_message', async () => {
         const event = message as MessageEventShape;
         if (!ANSWERABLE_SUBTYPES.has(event.subtype) || fromBot(context, event, bolt)) return;
         if (!event.channel || !event.user || !event.ts) return void context.log.warn({ event: event.type }, 'slack: malformed assistant message');
-        const channel = event.channel;
         const threadTs = event.thread_ts ?? event.ts;
         const prompt = promptOf(event.text, bolt.botUserId);
-        // Only once the event is claimed: a redelivery must not say "is thinking…" after the answer.
-        const onClaimed = async (): Promise<void> => {
-          if (!(await context.answered.has(channel, threadTs))) {
-            await setTitle(prompt.length > 60 ? `${prompt.slice(0, 59)}…` : prompt || 'New chat').catch(() => undefined);
-          }
-          await setStatus('is thinking…').catch((error: unknown) => context.log.debug({ err: error }, 'slack: setStatus failed'));
-        };
         await answer(client, {
           eventId: String((body as { event_id?: unknown }).event_id ?? `${event.channel}-${event.ts}`),
           teamId: teamOf(body, bolt),
@@ -44,7 +66,7 @@ export function createAssistant(context: IngressContext, answer: Answer): Assist
           threadTs,
           files: event.files,
           assistantThread: true,
-          onClaimed,
+          onClaimed: statusAcknowledgment(context, client, event.channel, threadTs, prompt),
         });
       }),
   });

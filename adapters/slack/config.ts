@@ -11,6 +11,12 @@ export const slackConfigShape = {
   SLACK_STREAMING: z.enum(['native', 'update']).default('native'),
   SLACK_ADMIN_USER_IDS: list,
   SLACK_THREAD_FOLLOWUPS: bool(true),
+  /**
+   * Which AI app experience the app's manifest turns on: `agent` (`agent_view`: greeting and
+   * suggested prompts when the Messages tab opens, top-level DMs acknowledged with a status) or
+   * `assistant` (the older `assistant_view` container, for apps that have not migrated).
+   */
+  SLACK_EXPERIENCE: z.enum(['agent', 'assistant']).default('agent'),
   /** The HTTP receiver's port (`/slack/events`). */
   PORT: int(3000, 0),
 };

@@ -30,6 +30,7 @@ export const MANIFEST_BOT_SCOPES = [
   'chat:write.public',
   'commands',
   'files:read',
+  'files:write',
   'groups:history',
   'groups:read',
   'im:history',

@@ -7,7 +7,8 @@ import type { Logger } from '../../src/observability/logger.ts';
 import { registerActions } from './actions.ts';
 import { MemoryAnsweredThreads, type AnsweredThreads } from './answered-threads.ts';
 import { createAnswer, guarded, promptOf, type IngressContext, type Trigger } from './answer.ts';
-import { createAssistant } from './assistant.ts';
+import { registerAgentView } from './agent-view.ts';
+import { createAssistant, statusAcknowledgment } from './assistant.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { RefusingApp, SlackEventRefused, type RefusingAppOptions } from './refusing-app.ts';
 import { registerSlashCommand } from './commands.ts';
@@ -33,6 +34,7 @@ export type SlackIngressConfig = Pick<
   | 'SLACK_STREAMING'
   | 'SLACK_ADMIN_USER_IDS'
   | 'SLACK_THREAD_FOLLOWUPS'
+  | 'SLACK_EXPERIENCE'
   | 'IGNORE_BOTS'
   | 'PORT'
 >;
@@ -96,7 +98,9 @@ export async function startSlackIngress(config: SlackIngressConfig, services: In
   }
 
   const answer = createAnswer(context);
+  // The assistant container's events (and every threaded DM message) for both experiences.
   app.assistant(createAssistant(context, answer));
+  if (config.SLACK_EXPERIENCE === 'agent') registerAgentView(app, context);
 
   app.event('app_mention', async ({ event, body, context: bolt, client }) =>
     guarded(context, 'app_mention', async () => {
@@ -132,7 +136,11 @@ export async function startSlackIngress(config: SlackIngressConfig, services: In
         threadTs: message.thread_ts,
         files: message.files,
       };
-      if (message.channel_type === 'im') return answer(client, trigger);
+      if (message.channel_type === 'im') {
+        // Agent view: a top-level DM starts a conversation of its own; its status is the acknowledgment.
+        if (config.SLACK_EXPERIENCE !== 'agent' || message.thread_ts !== undefined) return answer(client, trigger);
+        return answer(client, { ...trigger, threadTs: message.ts, assistantThread: true, onClaimed: statusAcknowledgment(context, client, message.channel, message.ts, trigger.text) });
+      }
       const mentionsBot = bolt.botUserId !== undefined && (message.text ?? '').includes(`<@${bolt.botUserId}`);
       const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts;
       // A mention arrives as app_mention too; that handler answers it.

@@ -5,6 +5,7 @@ import type { ChatJob } from '../../src/ingress/index.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { SlackApprovals } from './approvals.ts';
 import { SlackConversationReader, slackFileOrigins } from './context.ts';
+import { SlackFileUploader } from './file-uploads.ts';
 import { MemoryStreamStateStore, type StreamStateStore } from './stream-state.ts';
 import { StreamingSwitch } from './streaming.ts';
 import { DEFAULT_SLACK_LIMITS, SlackSurface } from './surface.ts';
@@ -68,6 +69,7 @@ export function createSlackPorts(
       botUserId: resolveBotUserId,
     }),
     approvals: new SlackApprovals(client),
+    files: new SlackFileUploader(client),
     async close() {
       await streams.clear();
     },

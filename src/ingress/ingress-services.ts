@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { claimEvent } from '../queue/event-claims.ts';
 import { requestCancel } from '../queue/cancel-bus.ts';
 import type { ChatProducer } from '../queue/producer.ts';
+import type { FeedbackVotes } from '../feedback/index.ts';
 import type { IngressGate } from './gate.ts';
 import { connectionsReady } from './outbox-availability.ts';
 import { IngressOutbox, type OutboxOptions } from './outbox.ts';
@@ -27,6 +28,8 @@ export interface IngressServicesDeps {
    * ready. @defaultValue no outbox
    */
   outbox?: Pick<OutboxOptions, 'maxEntries' | 'maxAgeMs' | 'checkEveryMs'> & { producerConnection: Redis | Cluster };
+  /** @defaultValue none (feedback only acknowledged) */
+  feedback?: FeedbackVotes;
 }
 
 /** The gateway role's services, backed by Redis and the chat queue. */
@@ -47,6 +50,7 @@ export function createIngressServices(deps: IngressServicesDeps): IngressService
       : {}),
     ...(deps.gate ? { gate: deps.gate } : {}),
     ...(deps.placeholderPacer ? { placeholderPacer: deps.placeholderPacer } : {}),
+    ...(deps.feedback ? { feedback: deps.feedback } : {}),
     claimEvent: (platform, eventId) => claimEvent(deps.redis, deps.prefix, platform, eventId),
     enqueue: (job) => deps.producer.enqueue(job),
     async cancel(jobId, requestedBy) {

@@ -3,6 +3,7 @@ import type { ChatJobInput } from '../queue/chat-job.ts';
 import type { CompletionField } from '../commands/command-completions.ts';
 import type { CommandInvocation, CommandReply } from '../commands/types.ts';
 import type { ApprovalClick, ApprovalClickResult } from '../tools/approval/approval-types.ts';
+import type { FeedbackVotes } from '../feedback/index.ts';
 import type { IngressGate } from './gate.ts';
 import type { IngressOutbox } from './outbox.ts';
 import type { PlaceholderPacer } from './placeholder-pacer.ts';
@@ -50,4 +51,6 @@ export interface IngressServices {
   completeCommand?(field: CompletionField, query: string): Promise<string[]>;
   /** Is the job's asker allowed to stop it? (asker or admin) */
   canCancel(jobId: string, userId: string, isAdmin: boolean): Promise<boolean>;
+  /** 👍 / 👎 on answers, counted once per person per answer. Absent: feedback is only acknowledged. */
+  readonly feedback?: FeedbackVotes;
 }

@@ -9,8 +9,10 @@ import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
 import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
 import { ChatProducer, createRedisConnection, redisTopologyFromConfig, type RedisClient } from '../queue/index.ts';
 import { createGovernance, governApprovals, parseGovernanceConfig, type Governance } from '../governance/index.ts';
+import { FeedbackStore, type FeedbackEvent } from '../feedback/index.ts';
 import { SettingsStore } from '../settings/index.ts';
 import { ApprovalBroker, createTools, type ToolRuntime } from '../tools/index.ts';
+import { RedisUploadLedger } from '../tools/builtins/index.ts';
 import { UsageStore } from '../usage/index.ts';
 
 /**
@@ -26,6 +28,8 @@ export interface Core {
   llm: LlmClient;
   settings: SettingsStore;
   usage: UsageStore;
+  /** 👍 / 👎 per answer with its model and persona (`feedback.totals` for the admins' usage view). */
+  feedback: FeedbackStore;
   approvals: ApprovalBroker;
   tools: ToolRuntime;
   ingress: IngressServices;
@@ -49,6 +53,8 @@ export interface CoreOptions {
   helpFor?(platform: string): string | undefined;
   /** Asked before each placeholder is posted. @defaultValue ALWAYS_POST_PLACEHOLDER */
   placeholderPacer?: PlaceholderPacer;
+  /** Called for each counted or changed vote (e.g. a metric). @defaultValue none */
+  onFeedback?: (event: FeedbackEvent) => void;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -71,8 +77,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   watchRedis(producer.queue, log, redactUrl(config.REDIS_URL));
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
+  const feedback = new FeedbackStore({ redis, prefix, ...(options.onFeedback ? { onVote: options.onFeedback } : {}) });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });
-  const tools = await createTools({ config, env: options.env, log });
+  const tools = await createTools({
+    config,
+    env: options.env,
+    log,
+    builtins: {
+      image: {
+        client: { baseUrl: config.OFOX_BASE_URL, apiKey: config.OFOX_API_KEY ?? '' },
+        defaultModel: config.OFOX_IMAGE_MODEL,
+        ledger: new RedisUploadLedger({ redis, prefix }),
+      },
+    },
+  });
   if (options.startTools ?? true) await tools.start();
   const unobserve = [metrics.queueMetrics(producer.queue), metrics.redisRoundTrip(redis), metrics.mcpServers(tools.mcp)];
   const governance = createGovernance({
@@ -100,6 +118,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     runCommand: (command) => commands.runCommand(command),
     decideApproval: governApprovals((click) => approvals.decide(click), governance),
     completeCommand: (field, query) => commands.complete(field, query),
+    feedback,
     log: log.child({ role: 'ingress' }),
     gate,
     ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
@@ -114,6 +133,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     llm,
     settings,
     usage,
+    feedback,
     approvals,
     tools,
     governance,

@@ -48,6 +48,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     budget: observeBudget(new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }), metrics.llmHooks),
     usage: core.usage,
     governance: core.governance.answers,
+    answers: core.feedback,
     shutdownSignal: shutdown.signal,
     log,
     defaults: {

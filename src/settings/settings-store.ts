@@ -7,11 +7,12 @@ export type SettingsLevel = 'workspace' | 'channel';
 /** A change to one level; `null` removes the value so it inherits again. */
 export interface SettingsPatch {
   model?: string | null;
+  imageModel?: string | null;
   persona?: string | null;
   tools?: Record<string, boolean | null>;
 }
 
-export type SettingsField = 'model' | 'persona' | 'tools';
+export type SettingsField = 'model' | 'imageModel' | 'persona' | 'tools';
 
 export interface SettingsStoreOptions {
   redis: Redis | Cluster;
@@ -49,9 +50,11 @@ export class SettingsStore implements SettingsReader {
       return fromHash(value as Record<string, string>);
     });
     const model = channel?.model ?? workspace?.model;
+    const imageModel = channel?.imageModel ?? workspace?.imageModel;
     const persona = channel?.persona ?? workspace?.persona;
     return {
       ...(model !== undefined ? { model } : {}),
+      ...(imageModel !== undefined ? { imageModel } : {}),
       ...(persona !== undefined ? { persona } : {}),
       tools: { ...workspace?.tools, ...channel?.tools },
     };
@@ -69,6 +72,10 @@ export class SettingsStore implements SettingsReader {
     if (patch.model !== undefined) {
       if (patch.model === null) remove.push('model');
       else set.model = validateModel(patch.model);
+    }
+    if (patch.imageModel !== undefined) {
+      if (patch.imageModel === null) remove.push('imageModel');
+      else set.imageModel = validateModel(patch.imageModel);
     }
     if (patch.persona !== undefined) {
       if (patch.persona === null) remove.push('persona');
@@ -116,6 +123,7 @@ function fromHash(hash: Record<string, string>): ScopedSettings {
   const tools: Record<string, boolean> = {};
   for (const [field, value] of Object.entries(hash)) {
     if (field === 'model') settings.model = value;
+    else if (field === 'imageModel') settings.imageModel = value;
     else if (field === 'persona') settings.persona = value;
     else if (field.startsWith(TOOL_FIELD)) tools[field.slice(TOOL_FIELD.length)] = value === '1';
   }

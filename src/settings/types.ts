@@ -8,6 +8,8 @@ export interface SettingsScope {
 /** What one level stores; anything unset inherits from the level above. */
 export interface ScopedSettings {
   model?: string;
+  /** The image tool's model; validate with `validateImageModel` against the model list. */
+  imageModel?: string;
   persona?: string;
   /** Tool name → on/off; tools not named follow their policy's `enabledByDefault`. */
   tools?: Record<string, boolean>;
@@ -15,6 +17,7 @@ export interface ScopedSettings {
 
 export interface ResolvedSettings {
   model?: string;
+  imageModel?: string;
   persona?: string;
   tools: Record<string, boolean>;
 }

@@ -29,6 +29,27 @@ export interface ToolContext {
   userId: string;
   /** IANA time zone of the asker when known. */
   timeZone?: string;
+  /** The answer's job and this tool call, for tools whose effects must happen once per call. */
+  jobId?: string;
+  callId?: string;
+  /** The channel's image model (settings), when it chose one. */
+  imageModel?: string;
+  /** Uploads a file into the answer's thread; absent where the platform cannot. */
+  upload?: (file: ToolUploadFile, signal: AbortSignal) => Promise<ToolUploadedFile>;
+}
+
+/** Mirrors `UploadFile` / `UploadedFile` of the worker's ports (tools do not import the worker). */
+export interface ToolUploadFile {
+  name: string;
+  bytes: Buffer;
+  mediaType: string;
+  title?: string;
+}
+
+export interface ToolUploadedFile {
+  id: string;
+  name: string;
+  url?: string;
 }
 
 /** Tool names both protocols accept. */

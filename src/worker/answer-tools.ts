@@ -41,7 +41,17 @@ export function createAnswerTools(options: AnswerToolsOptions): AnswerToolsFacto
           const result = await runToolCall(
             enabled,
             call,
-            { signal, platform: job.platform, workspaceId: job.workspaceId, channelId: job.channelId, userId: job.userId },
+            {
+              signal,
+              platform: job.platform,
+              workspaceId: job.workspaceId,
+              channelId: job.channelId,
+              userId: job.userId,
+              jobId,
+              callId: call.id,
+              ...(settings.imageModel ? { imageModel: settings.imageModel } : {}),
+              ...(ports.files ? { upload: (file, uploadSignal) => withRateLimitRetry(() => ports.files!.upload(job, file, uploadSignal), uploadSignal) } : {}),
+            },
             approve
               ? {
                   approve: async (tool, input) => {

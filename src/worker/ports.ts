@@ -29,9 +29,33 @@ export interface ApprovalSurface {
   resolve(ref: MessageRef, prompt: ApprovalPrompt, outcome: ApprovalOutcome, decidedBy?: string): Promise<void>;
 }
 
+/** A file a tool made, to be shown in the answer's thread. */
+export interface UploadFile {
+  name: string;
+  bytes: Buffer;
+  mediaType: string;
+  /** Shown with the file where the platform has a title. */
+  title?: string;
+}
+
+/** What the platform calls the uploaded file, for the tool's result (and a retried job's ledger). */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  /** A permalink when the platform gives one. */
+  url?: string;
+}
+
+/** Uploads a file into the job's thread (Discord: a message with an attachment; Slack: files.uploadV2). */
+export interface FileUploader {
+  upload(job: ChatJob, file: UploadFile, signal: AbortSignal): Promise<UploadedFile>;
+}
+
 export interface PlatformPorts {
   readonly platform: string;
   surfaceFor(job: ChatJob): Surface;
   readonly conversation: ConversationReader;
   readonly approvals?: ApprovalSurface;
+  /** Tools that make files (the image tool) upload through this; absent: they say so. */
+  readonly files?: FileUploader;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ChatJob } from '../queue/chat-job.ts';
 import type { ChannelPacer } from '../render/index.ts';
 import type { ResolvedSettings, SettingsReader } from '../settings/types.ts';
+import type { AnsweredRecord } from '../feedback/index.ts';
 import type { UsageRecord } from '../usage/types.ts';
 import { runAgentLoop, type AgentResult, type AgentTools, type RoundCheck, type RoundVerdict, type UpstreamBudget } from './agent-loop.ts';
 import { buildAnswerRequest, loadSettings, type SettingsOutcome } from './answer-context.ts';
@@ -53,6 +54,8 @@ export interface ChatProcessorDeps {
   usage?: { record(record: UsageRecord): Promise<void> };
   /** Budgets and fairness; absent: answers spend without limit. */
   governance?: AnswerGovernance;
+  /** Remembers each finished answer's model, persona and messages, for 👍 / 👎 feedback. */
+  answers?: { recordAnswer(answer: AnsweredRecord): Promise<void> };
   /** Fires on shutdown past the grace period: running answers are handed back to the queue. */
   shutdownSignal: AbortSignal;
   log: Logger;
@@ -104,6 +107,10 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         finishAnswer(message, result, { jobId, maxRounds: deps.defaults.maxRounds, costText: charge.costText }),
         recordUsage(deps.usage, data, result, charge.costNanoUsd, log),
       ]);
+      const persona = settings.ok ? (settings.settings.persona ?? undefined) : undefined;
+      await deps.answers
+        ?.recordAnswer({ jobId, platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId, model: result.model, persona, messageIds: refs.map((ref) => ref.id) })
+        .catch((error: unknown) => log.warn({ err: error }, 'answer not recorded for feedback'));
       await jobEnded();
       log.info(
         { rounds: result.rounds, chars: result.text.length, model: result.model, inputTokens: result.inputTokens, outputTokens: result.outputTokens },

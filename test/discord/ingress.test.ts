@@ -225,7 +225,7 @@ describe('discord ingress', () => {
   it('asks the gateway for only the intents it needs, over uncompressed JSON', async () => {
     await startIngress();
     const [intents] = fake.gateway.sessionIntents();
-    expect(intents).toBe(Intent.Guilds | Intent.GuildMessages | Intent.MessageContent | Intent.DirectMessages);
+    expect(intents).toBe(Intent.Guilds | Intent.GuildMessages | Intent.MessageContent | Intent.DirectMessages | Intent.GuildMessageReactions | Intent.DirectMessageReactions);
   });
 
   it('keeps answering after the gateway connection drops and resumes', async () => {

@@ -8,14 +8,17 @@ import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 
 describe('the app manifest', () => {
   const manifest = parse(readFileSync(new URL('../../adapters/slack/manifest.yml', import.meta.url), 'utf8')) as {
-    features: { slash_commands: Array<{ command: string; url: string }>; assistant_view?: unknown; bot_user: unknown };
+    features: { slash_commands: Array<{ command: string; url: string }>; agent_view?: { agent_description?: string }; assistant_view?: unknown; bot_user: unknown };
     oauth_config: { scopes: { bot: string[] } };
     settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string } };
   };
 
-  it('declares the default slash command, interactivity and the assistant view on /slack/events', () => {
+  it('declares the default slash command, interactivity and the agent view on /slack/events', () => {
     expect(manifest.features.slash_commands.map((command) => command.command)).toEqual([configSchema.parse({}).SLACK_COMMAND]);
-    expect(manifest.features.assistant_view).toBeDefined();
+    // The Agent messaging experience by default, matching SLACK_EXPERIENCE's default.
+    expect(manifest.features.agent_view?.agent_description).toMatch(/^Ask OfoxAI/);
+    expect(manifest.features.assistant_view).toBeUndefined();
+    expect(configSchema.parse({}).SLACK_EXPERIENCE).toBe('agent');
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     for (const url of [manifest.settings.event_subscriptions.request_url, manifest.settings.interactivity.request_url, manifest.features.slash_commands[0]?.url]) {
       expect(url).toMatch(/\/slack\/events$/);
@@ -23,7 +26,7 @@ describe('the app manifest', () => {
   });
 
   it('subscribes to every event the ingress handles, with the scopes they need', () => {
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_mention', 'message.channels', 'message.im', 'assistant_thread_started']));
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_home_opened', 'app_mention', 'message.channels', 'message.im']));
     expect(manifest.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'channels:history', 'im:history', 'assistant:write', 'files:read', 'users:read']),
     );

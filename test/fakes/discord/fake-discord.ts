@@ -6,7 +6,7 @@ import { FixedWindowLimiter, type RateLimitRule } from './rate-limiter.ts';
 import { routeRest, type RateLimitRules, type RestContext } from './rest-routes.ts';
 import { nextSnowflake } from './snowflake.ts';
 import { DiscordState, type FakeInteraction, type Pings } from './state.ts';
-import { DEFAULT_MEMBER_PERMISSIONS, type WireChannel, type WireGuild, type WireMessage, type WireRole, type WireUser } from './wire.ts';
+import { DEFAULT_MEMBER_PERMISSIONS, Intent, type WireChannel, type WireGuild, type WireMessage, type WireRole, type WireUser } from './wire.ts';
 
 /**
  * A loopback Discord: REST under `/api/v10` and the gateway WebSocket on the same port, so the real
@@ -71,6 +71,15 @@ export interface UserMessageInput {
   replyTo?: string;
   /** Whether the reply pings the replied author, as Discord's client does by default. @defaultValue true */
   pingRepliedUser?: boolean;
+}
+
+export interface ForwardInput {
+  /** The message being forwarded (any channel the fake knows). */
+  messageId: string;
+  /** @defaultValue the default human user (alice) */
+  author?: WireUser;
+  /** Where the forward is posted. @defaultValue the default guild text channel */
+  channelId?: string;
 }
 
 export interface InteractionInput {
@@ -261,6 +270,40 @@ export class FakeDiscord {
     );
   }
 
+  /**
+   * A person forwards a message: a new message with empty content, a message_reference of type 1
+   * (FORWARD) and the original's copy in `message_snapshots`; MESSAGE_CREATE is dispatched.
+   */
+  forward(input: ForwardInput): WireMessage {
+    const original = this.state.messages.get(input.messageId);
+    if (!original) throw new Error(`unknown message ${input.messageId}`);
+    const channelId = input.channelId ?? this.channel.id;
+    const guildId = this.state.channels.get(original.channel_id)?.guild_id;
+    return this.state.createMessage(
+      channelId,
+      input.author ?? this.alice,
+      { content: '' },
+      {
+        message_reference: { type: 1, message_id: original.id, channel_id: original.channel_id, ...(guildId ? { guild_id: guildId } : {}) },
+        message_snapshots: [
+          {
+            message: {
+              type: original.type,
+              content: original.content,
+              embeds: original.embeds,
+              attachments: original.attachments,
+              timestamp: original.timestamp,
+              edited_timestamp: original.edited_timestamp,
+              flags: original.flags,
+              mentions: original.mentions,
+              mention_roles: original.mention_roles,
+            },
+          },
+        ],
+      },
+    );
+  }
+
   /** Another bot posts. */
   botSays(input: Omit<UserMessageInput, 'author'>): WireMessage {
     return this.userSays({ ...input, author: this.otherBot });
@@ -278,6 +321,27 @@ export class FakeDiscord {
     const message = this.state.messages.get(messageId);
     if (!message) throw new Error(`unknown message ${messageId}`);
     this.state.dispatchMessage('MESSAGE_CREATE', message);
+  }
+
+  /**
+   * A person adds (or removes) a unicode emoji reaction on a message: MESSAGE_REACTION_ADD /
+   * MESSAGE_REACTION_REMOVE, sent only to sessions with the (guild or direct) message reactions intent.
+   */
+  react(input: { messageId: string; emoji: string; user?: WireUser; remove?: boolean }): void {
+    const message = this.state.messages.get(input.messageId);
+    if (!message) throw new Error(`unknown message ${input.messageId}`);
+    const user = input.user ?? this.alice;
+    const guildId = this.state.channels.get(message.channel_id)?.guild_id;
+    const payload = {
+      user_id: user.id,
+      channel_id: message.channel_id,
+      message_id: message.id,
+      emoji: { id: null, name: input.emoji },
+      burst: false,
+      type: 0,
+      ...(guildId ? { guild_id: guildId, member: this.state.interactionMember(guildId, user, undefined, undefined), message_author_id: message.author.id } : { message_author_id: message.author.id }),
+    };
+    this.state.dispatch(input.remove ? 'MESSAGE_REACTION_REMOVE' : 'MESSAGE_REACTION_ADD', payload, { intent: guildId ? Intent.GuildMessageReactions : Intent.DirectMessageReactions });
   }
 
   /** A slash command; INTERACTION_CREATE is dispatched. */
@@ -501,13 +565,43 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** JSON bodies, and the `payload_json` part of multipart bodies (what discord.js sends with files). */
+/**
+ * JSON bodies, and the `payload_json` part of multipart bodies (what discord.js sends with files);
+ * the file parts ride along as `uploaded_files` (filename, content type, bytes).
+ */
 function parseBody(raw: Buffer, contentType: string): unknown {
   if (contentType.startsWith('multipart/form-data')) {
     const text = raw.toString('utf8');
     const match = /name="payload_json"\r\n(?:[^\r\n]*\r\n)*\r\n([\s\S]*?)\r\n--/.exec(text);
-    return match?.[1] ? JSON.parse(match[1]) : {};
+    const payload = (match?.[1] ? JSON.parse(match[1]) : {}) as Record<string, unknown>;
+    const files = multipartFiles(raw, contentType);
+    return files.length > 0 ? { ...payload, uploaded_files: files } : payload;
   }
   return JSON.parse(raw.toString('utf8'));
 }
 
+
+export interface UploadedPart {
+  filename: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/** The parts of a multipart body that carry a filename (latin1 keeps bytes one to one). */
+function multipartFiles(raw: Buffer, contentType: string): UploadedPart[] {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const delimiter = boundary?.[1] ?? boundary?.[2];
+  if (!delimiter) return [];
+  const files: UploadedPart[] = [];
+  for (const part of raw.toString('latin1').split(`--${delimiter}`)) {
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const headers = part.slice(0, headerEnd);
+    const filename = /filename="([^"]*)"/.exec(headers)?.[1];
+    if (filename === undefined) continue;
+    const type = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1] ?? 'application/octet-stream';
+    const body = part.slice(headerEnd + 4).replace(/\r\n$/, '');
+    files.push({ filename, contentType: type.trim(), body: Buffer.from(body, 'latin1') });
+  }
+  return files;
+}

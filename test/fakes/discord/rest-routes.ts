@@ -276,7 +276,12 @@ const routes: Route[] = [
           const existing = context.state.messages.get(context.state.nonces.get(nonceKey) ?? '');
           if (existing) return { status: 200, body: existing };
         }
-        const message = context.state.createMessage(channelId ?? '', context.state.bot, { ...write, flags: 0 }, nonce === undefined ? {} : { nonce });
+        // Files sent as multipart parts become the message's attachments.
+        const uploaded = ((request.body as { uploaded_files?: Array<{ filename: string; contentType: string; body: Buffer }> } | undefined)?.uploaded_files ?? []).map((file) =>
+          context.state.addAttachment(channelId ?? '', file.filename, file.body, file.contentType, context.baseUrl()),
+        );
+        const { uploaded_files: _files, ...fields } = write as MessageWrite & { uploaded_files?: unknown };
+        const message = context.state.createMessage(channelId ?? '', context.state.bot, { ...fields, flags: 0 }, { ...(nonce === undefined ? {} : { nonce }), ...(uploaded.length > 0 ? { attachments: uploaded } : {}) });
         if (nonceKey) context.state.nonces.set(nonceKey, message.id);
         return { status: 200, body: message };
       });

@@ -86,6 +86,12 @@ export interface WireMessage {
   nonce?: string | number;
   interaction_metadata?: { id: string; type: number; user: WireUser; authorizing_integration_owners: Record<string, string> };
   thread?: WireChannel;
+  /** A forward (message_reference type 1) carries a copy of the original here; its own content is empty. */
+  message_snapshots?: WireMessageSnapshot[];
+}
+
+export interface WireMessageSnapshot {
+  message: Pick<WireMessage, 'type' | 'content' | 'embeds' | 'attachments' | 'timestamp' | 'edited_timestamp' | 'flags' | 'mentions' | 'mention_roles'>;
 }
 
 export interface WireChannel {
@@ -135,7 +141,7 @@ export const MessageKind = { Default: 0, Reply: 19, ChatInputCommand: 20 } as co
 export const MessageFlag = { Ephemeral: 1 << 6, Loading: 1 << 7 } as const;
 
 /** Gateway intents the fake honours. */
-export const Intent = { Guilds: 1 << 0, GuildMessages: 1 << 9, DirectMessages: 1 << 12, MessageContent: 1 << 15 } as const;
+export const Intent = { Guilds: 1 << 0, GuildMessages: 1 << 9, GuildMessageReactions: 1 << 10, DirectMessages: 1 << 12, DirectMessageReactions: 1 << 13, MessageContent: 1 << 15 } as const;
 
 /** Permission bits used here. */
 export const Permission = {

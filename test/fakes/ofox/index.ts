@@ -1,3 +1,3 @@
 export * from './scenario.ts';
-export { DEFAULT_FAKE_MODELS, startFakeOfox } from './server.ts';
-export type { FakeModel, FakeOfox, FakeOfoxOptions, FakeProtocol, FakeRequest, Responder } from './server.ts';
+export { DEFAULT_FAKE_MODELS, TINY_PNG, refusedImage, startFakeOfox } from './server.ts';
+export type { FakeModel, FakeOfox, FakeOfoxOptions, FakeProtocol, FakeRequest, ImageAnswer, Responder } from './server.ts';

@@ -14,7 +14,7 @@ export type FakeProtocol = 'openai' | 'anthropic';
 export interface FakeRequest {
   /** 1-based arrival order. */
   sequence: number;
-  protocol: FakeProtocol | 'models';
+  protocol: FakeProtocol | 'models' | 'images';
   method: string;
   path: string;
   /** Lower-cased; `authorization` and `x-api-key` removed. */
@@ -40,6 +40,27 @@ export interface FakeModel {
 }
 
 export type Responder = (request: FakeRequest) => Scenario | Promise<Scenario>;
+
+/** One answer of the images endpoint: images (base64 PNGs) or an error, as OfoxAI sends them. */
+export interface ImageAnswer {
+  /** How many images. @defaultValue the request's `n`, else 1 */
+  images?: number;
+  /** Bytes of each image. @defaultValue TINY_PNG */
+  bytes?: Buffer;
+  /** An error status instead of images (400 with a content-policy message for refusals). */
+  status?: number;
+  error?: { message: string; type?: string; code?: string };
+  /** Milliseconds before answering. @defaultValue 0 */
+  delayMs?: number;
+}
+
+/** A valid 1×1 PNG. */
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+/** What OfoxAI answers a prompt its image model will not draw. */
+export function refusedImage(message = 'Your request was rejected as a result of our safety system (content_policy_violation).'): ImageAnswer {
+  return { status: 400, error: { message, type: 'invalid_request_error', code: 'content_policy_violation' } };
+}
 
 export interface FakeOfoxOptions {
   /** @defaultValue `'test-key'` */
@@ -68,6 +89,8 @@ export interface FakeOfox {
   respond(responder: Responder): void;
   /** Scenarios used one per chat request, first in first out, before the responder. */
   enqueue(...scenarios: Scenario[]): void;
+  /** Answers for `POST /v1/images/generations`, one per request; without one, a small PNG per image asked. */
+  enqueueImages(...answers: ImageAnswer[]): void;
   setModels(models: FakeModel[]): void;
   setRateLimitHeaders(headers: Record<string, string> | false): void;
   /** Clears the queue and recorded requests and restores the default responder. */
@@ -107,6 +130,7 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
   let rateLimitHeaders = options.rateLimitHeaders ?? DEFAULT_RATE_LIMIT_HEADERS;
   let responder = options.responder ?? echo;
   const queue: Scenario[] = [];
+  const imageQueue: ImageAnswer[] = [];
   const requests: FakeRequest[] = [];
   const live = new Set<() => void>();
   let active = 0;
@@ -145,6 +169,18 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
       sendJson(response, 200, limitHeaders, { object: 'list', data: models.map((model) => ({ object: 'model', owned_by: model.id.split('/')[0], ...model })) });
       return;
     }
+    if (protocol === 'images') {
+      const answer = imageQueue.shift() ?? {};
+      if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      if (answer.status && answer.status >= 400) {
+        sendJson(response, answer.status, limitHeaders, { error: { message: answer.error?.message ?? defaultErrorMessage(answer.status), type: answer.error?.type ?? defaultErrorType(answer.status), code: answer.error?.code ?? null } });
+        return;
+      }
+      const count = answer.images ?? (typeof request.body?.n === 'number' ? request.body.n : 1);
+      const b64 = (answer.bytes ?? TINY_PNG).toString('base64');
+      sendJson(response, 200, limitHeaders, { created: Math.floor(Date.now() / 1000), data: Array.from({ length: count }, () => ({ b64_json: b64 })) });
+      return;
+    }
     const scenario = queue.shift() ?? (await responder(request));
     const context = { model: request.model ?? 'unknown', promptChars: JSON.stringify(request.messages).length };
     const rendered = wire === 'anthropic' ? renderAnthropic(scenario, context, limitHeaders) : renderOpenAi(scenario, context, limitHeaders);
@@ -173,6 +209,9 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
     enqueue(...scenarios) {
       queue.push(...scenarios);
     },
+    enqueueImages(...answers) {
+      imageQueue.push(...answers);
+    },
     setModels(next) {
       models = next;
     },
@@ -181,6 +220,7 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
     },
     reset() {
       queue.length = 0;
+      imageQueue.length = 0;
       requests.length = 0;
       responder = options.responder ?? echo;
     },
@@ -199,17 +239,18 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
   };
 }
 
-function protocolOf(method: string, path: string): FakeProtocol | 'models' | undefined {
+function protocolOf(method: string, path: string): FakeProtocol | 'models' | 'images' | undefined {
   if (method === 'POST' && path === '/v1/chat/completions') return 'openai';
   if (method === 'POST' && path === '/anthropic/v1/messages') return 'anthropic';
   if (method === 'GET' && (path === '/v1/models' || path === '/anthropic/v1/models')) return 'models';
+  if (method === 'POST' && path === '/v1/images/generations') return 'images';
   return undefined;
 }
 
 function describeRequest(
   incoming: IncomingMessage,
   path: string,
-  protocol: FakeProtocol | 'models' | undefined,
+  protocol: FakeProtocol | 'models' | 'images' | undefined,
   text: string,
   sequence: number,
   apiKey: string,

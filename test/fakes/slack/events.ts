@@ -133,6 +133,14 @@ export class SlackEventSender {
     return { ...result, threadTs };
   }
 
+  /**
+   * A person opened one of the app's tabs (`home`, `messages` or `about`). With `agent_view`,
+   * `tab: "messages"` is how an app learns a conversation is about to start.
+   */
+  async appHomeOpened(input: { user: string; channel: string; tab: 'home' | 'messages' | 'about' }, options: SendOptions = {}): Promise<SendResult> {
+    return this.event({ type: 'app_home_opened', user: input.user, channel: input.channel, tab: input.tab, event_ts: this.nextTs() }, options);
+  }
+
   async slashCommand(input: { command: string; text: string; user: string; userName?: string; channel: string; triggerId?: string }, options: SendOptions = {}): Promise<SendResult & { responseId: string }> {
     const responseId = `cmd-${this.nextId()}`;
     const form = new URLSearchParams({

@@ -64,6 +64,12 @@ class SlackError extends Error {
 export class FakeSlack {
   readonly workspace = new FakeWorkspace();
   readonly calls: RecordedCall[] = [];
+  /**
+   * files.uploadV2's three steps: files.getUploadURLExternal reserves an id and a URL, the bytes
+   * are POSTed there (recorded here, in order), files.completeUploadExternal shares the file.
+   */
+  readonly externalUploads: Array<{ fileId: string; bytes: number }> = [];
+  private readonly pendingUploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
   /** Bodies POSTed to response_url endpoints, by the id in the URL. */
   readonly responses: Array<{ id: string; body: Record<string, unknown> }> = [];
   readonly botToken: string;
@@ -204,6 +210,7 @@ export class FakeSlack {
     const url = new URL(request.url ?? '/', this.baseUrl);
     const raw = await readBody(request);
     if (url.pathname.startsWith('/files-pri/')) return this.serveFile(url, request, response);
+    if (url.pathname.startsWith('/upload/')) return this.receiveUpload(url, await uploadedBytes(raw, request.headers['content-type'] ?? ''), response);
     if (url.pathname.startsWith('/respond/')) {
       const body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
       this.responses.push({ id: url.pathname.slice('/respond/'.length), body });
@@ -285,6 +292,52 @@ export class FakeSlack {
     return undefined;
   }
 
+  /** Step two of files.uploadV2: the bytes, to the URL step one handed out (no token needed, as on Slack). */
+  private receiveUpload(url: URL, raw: Buffer, response: ServerResponse): void {
+    const fileId = url.pathname.slice('/upload/'.length);
+    const pending = this.pendingUploads.get(fileId);
+    if (!pending) {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('unknown upload');
+      return;
+    }
+    pending.content = raw;
+    this.externalUploads.push({ fileId, bytes: raw.length });
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.end(`OK - ${raw.length}`);
+  }
+
+  private getUploadUrl(args: Record<string, unknown>): Record<string, unknown> {
+    const filename = requireString(args, 'filename');
+    const length = Number(args.length);
+    if (!Number.isInteger(length) || length <= 0) throw new SlackError('invalid_arguments');
+    const fileId = `F${String(this.workspace.files.size + this.pendingUploads.size + 1).padStart(6, '0')}U`;
+    this.pendingUploads.set(fileId, { filename, length });
+    return { upload_url: `${this.baseUrl}/upload/${fileId}`, file_id: fileId };
+  }
+
+  private completeUpload(args: Record<string, unknown>): Record<string, unknown> {
+    if (!Array.isArray(args.files) || args.files.length === 0) throw new SlackError('invalid_arguments');
+    const channel = optionalString(args.channel_id);
+    const threadTs = optionalString(args.thread_ts);
+    if (channel) this.assertCanPost(channel);
+    const shared: FakeFile[] = [];
+    for (const entry of args.files as Array<{ id?: unknown; title?: unknown }>) {
+      const id = typeof entry.id === 'string' ? entry.id : '';
+      const pending = this.pendingUploads.get(id);
+      if (!pending?.content) throw new SlackError('file_not_found');
+      if (pending.content.length !== pending.length) throw new SlackError('file_upload_size_mismatch');
+      this.pendingUploads.delete(id);
+      const url = `${this.baseUrl}/files-pri/${this.teamId}-${id}/${encodeURIComponent(pending.filename)}`;
+      const file: FakeFile = { id, name: pending.filename, mimetype: mimeOf(pending.filename), content: pending.content, url_private: url, url_private_download: `${url}?download=1`, size: pending.content.length };
+      this.workspace.files.set(id, file);
+      shared.push(file);
+    }
+    // Shared in a channel: Slack posts a message from the bot carrying the files.
+    if (channel) this.workspace.add({ channel, user: this.botUserId, bot_id: this.botId, text: '', thread_ts: threadTs, files: shared });
+    return { files: shared.map((file) => ({ id: file.id, name: file.name, title: file.name, mimetype: file.mimetype, size: file.size, permalink: `https://fake.slack.test/files/${file.id}` })) };
+  }
+
   private serveFile(url: URL, request: IncomingMessage, response: ServerResponse): void {
     const token = bearer(request.headers.authorization);
     const id = url.pathname.split('/')[2]?.split('-')[1] ?? '';
@@ -356,6 +409,10 @@ export class FakeSlack {
         this.workspace.suggestedPrompts.set(key, args.prompts);
         return {};
       }
+      case 'files.getUploadURLExternal':
+        return this.getUploadUrl(args);
+      case 'files.completeUploadExternal':
+        return this.completeUpload(args);
       case 'assistant.threads.setTitle': {
         const key = `${requireString(args, 'channel_id')}:${requireString(args, 'thread_ts')}`;
         this.workspace.titles.set(key, requireString(args, 'title'));
@@ -599,4 +656,21 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+function mimeOf(filename: string): string {
+  if (/\.png$/i.test(filename)) return 'image/png';
+  if (/\.jpe?g$/i.test(filename)) return 'image/jpeg';
+  if (/\.webp$/i.test(filename)) return 'image/webp';
+  return 'application/octet-stream';
+}
+
+/** The upload URL takes the raw bytes or a multipart form with the file (what the web client sends). */
+async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Request('http://fake.invalid/upload', { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  }
+  return Buffer.alloc(0);
 }
