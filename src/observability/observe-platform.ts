@@ -22,6 +22,7 @@ export function observePlatform(ports: PlatformPorts, hooks: { renderHooks: Rend
     get approvals() {
       return ports.approvals;
     },
+    ...(ports.files ? { files: ports.files } : {}),
     surfaceFor: (job) => observeSurface(ports.surfaceFor(job), ports.platform, hooks),
   };
 }

@@ -1,6 +1,6 @@
 import type { Surface } from '../render/surface.ts';
 import { currentJobLease, type JobLease } from './job-lease.ts';
-import type { ApprovalSurface, PlatformPorts } from './ports.ts';
+import type { ApprovalSurface, FileUploader, PlatformPorts } from './ports.ts';
 
 /**
  * Platform ports whose every write first checks the job's lease (see `job-lease.ts`): the last
@@ -17,6 +17,17 @@ export function fencePorts(ports: PlatformPorts): PlatformPorts {
       return lease ? fenceSurface(surface, lease) : surface;
     },
     ...(ports.approvals ? { approvals: fenceApprovals(ports.approvals) } : {}),
+    ...(ports.files ? { files: fenceFiles(ports.files) } : {}),
+  };
+}
+
+/** An upload is a platform write too: only the lock holder makes it. */
+function fenceFiles(files: FileUploader): FileUploader {
+  return {
+    async upload(job, file, signal) {
+      await currentJobLease()?.ensureHeld();
+      return files.upload(job, file, signal);
+    },
   };
 }
 

@@ -258,9 +258,9 @@ describe('end to end', () => {
     expect(visibleText(resolved)).toMatch(/🚫 Denied by UALICE$/);
     expect(buttonsOf(resolved)).toEqual([]);
     expect(slack.workspace.ephemerals).toEqual([]);
-    expect(pipeline.fakeOfox.requests).toHaveLength(2);
-    expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
-    expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['The user denied running calculator. Do not retry it; continue without it.']);
+    expect(pipeline.fakeOfox.chatRequests()).toHaveLength(2);
+    expect(pipeline.fakeOfox.chatRequests()[1]?.lastMessageIsToolResult).toBe(true);
+    expect(toolResultsIn(pipeline.fakeOfox.chatRequests()[1])).toEqual(['The user denied running calculator. Do not retry it; continue without it.']);
     expect(answerMessages(ts).map(visibleText)).toContain('Understood, no calculator.');
   });
 
@@ -278,9 +278,9 @@ describe('end to end', () => {
     const resolved = slack.message('C1', approval.ts)!;
     expect(visibleText(resolved)).toMatch(/⌛ No decision in time; not run$/);
     expect(buttonsOf(resolved)).toEqual([]);
-    expect(pipeline.fakeOfox.requests).toHaveLength(2);
-    expect(pipeline.fakeOfox.requests[1]?.lastMessageIsToolResult).toBe(true);
-    expect(toolResultsIn(pipeline.fakeOfox.requests[1])).toEqual(['Nobody approved running calculator in time. Continue without it.']);
+    expect(pipeline.fakeOfox.chatRequests()).toHaveLength(2);
+    expect(pipeline.fakeOfox.chatRequests()[1]?.lastMessageIsToolResult).toBe(true);
+    expect(toolResultsIn(pipeline.fakeOfox.chatRequests()[1])).toEqual(['Nobody approved running calculator in time. Continue without it.']);
     expect(answerMessages(ts).map(visibleText)).toContain('Nobody approved; moving on.');
   });
 });

@@ -262,8 +262,8 @@ describe('buttons', () => {
     await sender.blockAction({ actionId: 'ofox_deny', value: 'appr-1', user: 'UALICE', channel: 'C1', messageTs: '1.1' });
     await eventually(() => services.clicks.length === 2);
     expect(services.clicks).toEqual([
-      { approvalId: 'appr-1', userId: 'UBOB', isAdmin: false, decision: 'approve' },
-      { approvalId: 'appr-1', userId: 'UALICE', isAdmin: false, decision: 'deny' },
+      { approvalId: 'appr-1', userId: 'UBOB', isAdmin: false, decision: 'approve', platform: 'slack', workspaceId: slack.teamId, channelId: 'C1' },
+      { approvalId: 'appr-1', userId: 'UALICE', isAdmin: false, decision: 'deny', platform: 'slack', workspaceId: slack.teamId, channelId: 'C1' },
     ]);
     const note = await eventually(() => slack.workspace.ephemerals[0]);
     expect(note).toMatchObject({ user: 'UBOB', text: 'Only alice can approve this.' });
