@@ -9,11 +9,5 @@ export { splitForLimit, splitSegments, MIN_SPLIT_CHARS, type SplitOptions, type 
 export { closeOpenFence, fenceStateAt, hasBalancedFences, type OpenFence } from './code-fence.ts';
 export { toolStatusLine, footerLine, type AnswerOutcome, type FooterParts } from './status-text.ts';
 export { RenderWriteError } from './render-write-error.ts';
-export {
-  ProgressiveMessage,
-  NO_ANSWER_TEXT,
-  SUPERSEDED_TEXT,
-  WORKING_TEXT,
-  type FinishOptions,
-  type ProgressiveMessageOptions,
-} from './progressive-message.ts';
+export { NO_ANSWER_TEXT, SUPERSEDED_TEXT, WORKING_TEXT, answerTail, layoutAnswer, firstPendingWrite, type WantedMessage } from './answer-layout.ts';
+export { ProgressiveMessage, type FinishOptions, type ProgressiveMessageOptions } from './progressive-message.ts';

@@ -18,12 +18,6 @@ export interface PaceState {
   slots: number[];
 }
 
-export function reserveSlot(state: PaceState, now: number, budget: ChannelBudget): number {
-  const slot = planSlot(state, now, budget);
-  commitSlot(state, slot, budget);
-  return slot;
-}
-
 /** The earliest slot this state allows at `now`; every rule is a lower bound, so any later slot is allowed too. */
 export function planSlot(state: PaceState, now: number, budget: ChannelBudget): number {
   const limit = Math.max(1, Math.floor(budget.editsPerWindow));

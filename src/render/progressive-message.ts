@@ -3,13 +3,13 @@ import { systemClock, type Clock } from './clock.ts';
 import { RenderWriteError } from './render-write-error.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
 import { StableSplit } from './stable-split.ts';
-import { footerLine, noticeLine, toolStatusBlock, truncate, type FooterParts } from './status-text.ts';
+import { footerLine, type FooterParts } from './status-text.ts';
+import { answerTail, firstPendingWrite, layoutAnswer, NO_CONTROLS, type WantedMessage } from './answer-layout.ts';
 import {
   isPermanentRefusal,
   SurfaceMessageGoneError,
   SurfaceRateLimitedError,
   type MessageControls,
-  type MessageOptions,
   type MessageRef,
   type Surface,
   type ToolStatus,
@@ -74,37 +74,16 @@ export interface FinishOptions extends FooterParts {
   controls?: MessageControls;
 }
 
-/** Shown while nothing but whitespace is there to show (platforms reject empty messages). */
-export const WORKING_TEXT = '…';
-/** The final text of an answer that ended without any text, footer or tool line. */
-export const NO_ANSWER_TEXT = '_(no answer)_';
-/**
- * The text of a continuation message the answer no longer needs because a retry replaced the body
- * with a shorter one. It is edited, not deleted: surfaces have no delete, and a later, longer
- * snapshot reuses the message.
- */
-export const SUPERSEDED_TEXT = '_(answer regenerated, see above)_';
-
-const NO_CONTROLS: MessageControls = { kind: 'none' };
 // A 429 widens the gap between writes by half, up to this factor; successes narrow it again. The
 // platform's retry-after is always honoured on top, so a steep penalty would only add silence.
 const MAX_PACE_PENALTY = 4;
 const PENALTY_GROWTH = 1.5;
 const PENALTY_RECOVERY = 0.75;
 
-/** What one platform message should show. */
-interface Wanted {
-  text: string;
-  options: MessageOptions;
-  /** Comparable forms of options.controls / options.tools. */
-  controlsKey: string;
-  toolsKey: string;
-}
-
 interface Slot {
   ref: MessageRef | undefined;
   /** The last write the platform accepted; undefined before the first. */
-  shown: Wanted | undefined;
+  shown: WantedMessage | undefined;
   /** Start of the last write attempt: the per-message interval counts from here. */
   lastWriteAt: number | undefined;
 }
@@ -159,7 +138,7 @@ export class ProgressiveMessage {
 
   private version = 0;
   private layoutVersion = -1;
-  private layout: Wanted[] = [];
+  private layout: WantedMessage[] = [];
 
   private penalty = 1;
   private backoffUntil = -Infinity;
@@ -341,24 +320,17 @@ export class ProgressiveMessage {
   }
 
   /** The first message whose wanted state differs from what the platform shows. */
-  private nextWrite(): { index: number; wanted: Wanted } | undefined {
+  private nextWrite(): { index: number; wanted: WantedMessage } | undefined {
     const layout = this.currentLayout();
-    for (const [index, wanted] of layout.entries()) {
-      const shown = this.slots[index]?.shown;
-      if (
-        !shown ||
-        shown.text !== wanted.text ||
-        shown.controlsKey !== wanted.controlsKey ||
-        shown.toolsKey !== wanted.toolsKey ||
-        shown.options.final !== wanted.options.final
-      ) {
-        return { index, wanted };
-      }
-    }
-    return undefined;
+    const index = firstPendingWrite(
+      layout,
+      this.slots.map((slot) => slot.shown),
+    );
+    const wanted = index === undefined ? undefined : layout[index];
+    return index === undefined || !wanted ? undefined : { index, wanted };
   }
 
-  private currentLayout(): Wanted[] {
+  private currentLayout(): WantedMessage[] {
     if (this.layoutVersion !== this.version) {
       this.layout = this.computeLayout();
       this.layoutVersion = this.version;
@@ -366,44 +338,25 @@ export class ProgressiveMessage {
     return this.layout;
   }
 
-  private computeLayout(): Wanted[] {
+  private computeLayout(): WantedMessage[] {
     const finishing = this.finishing;
-    const tail = this.tail();
+    const limits = this.surface.limits;
+    const native = limits.nativeToolStatus === true;
+    const tail = answerTail({ maxChars: limits.maxChars, nativeToolStatus: native, tools: this.tools, notice: this.notice, footer: finishing?.footer });
     const nothingShownYet = this.slots.every((slot) => slot.shown === undefined);
     // Until there is something to say, the placeholder ("thinking…") stays as ingress posted it.
     // Tools the platform shows natively count as something to say, though they add no text.
-    const nativeTools = this.surface.limits.nativeToolStatus === true && this.tools.length > 0;
-    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !nativeTools) return [];
+    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !(native && this.tools.length > 0)) return [];
     // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
     // all that a continuation message holds.
-    const pieces = this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0);
-    const lastIndex = pieces.length - 1;
-    const native = this.surface.limits.nativeToolStatus === true;
-    const wanted = pieces.map((piece, index): Wanted => {
-      if (index < lastIndex) return wantedFinal(piece);
-      const text = piece.trim() && tail ? `${piece}\n\n${tail}` : piece.trim() ? piece : tail;
-      const controls = finishing ? finishing.controls : this.streamingControls;
-      const options: MessageOptions = { controls, final: finishing !== undefined };
-      if (native) options.tools = this.tools.map((status) => ({ ...status }));
-      return {
-        text: text.trim() ? text : finishing ? NO_ANSWER_TEXT : WORKING_TEXT,
-        options,
-        controlsKey: JSON.stringify(controls),
-        toolsKey: native ? JSON.stringify(this.tools) : '',
-      };
+    return layoutAnswer({
+      pieces: this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0),
+      tail,
+      controls: finishing ? finishing.controls : this.streamingControls,
+      final: finishing !== undefined,
+      nativeTools: native ? this.tools : undefined,
+      existingMessages: this.slots.length,
     });
-    for (let index = pieces.length; index < this.slots.length; index += 1) wanted.push(wantedFinal(SUPERSEDED_TEXT));
-    return wanted;
-  }
-
-  /** Tool lines, notice and footer: with the blank line before them, at most half a message, so the text always has room. */
-  private tail(): string {
-    const room = Math.floor(this.surface.limits.maxChars / 2) - 2;
-    const fixed = [this.finishing ? '' : noticeLine(this.notice), this.finishing?.footer ?? ''].filter(Boolean).join('\n');
-    const toolRoom = room - fixed.length - (fixed ? 1 : 0);
-    const tools = this.surface.limits.nativeToolStatus || toolRoom <= 0 ? '' : toolStatusBlock(this.tools, toolRoom);
-    const tail = [tools, fixed].filter(Boolean).join('\n');
-    return truncate(tail, room);
   }
 
   private readyAt(index: number): number {
@@ -423,7 +376,7 @@ export class ProgressiveMessage {
     }
   }
 
-  private async write(index: number, wanted: Wanted): Promise<void> {
+  private async write(index: number, wanted: WantedMessage): Promise<void> {
     let slot = this.slots[index];
     if (!slot) {
       slot = { ref: undefined, shown: undefined, lastWriteAt: undefined };
@@ -553,8 +506,4 @@ export class ProgressiveMessage {
     this.wake = undefined;
     wake?.();
   }
-}
-
-function wantedFinal(text: string): Wanted {
-  return { text, options: { controls: NO_CONTROLS, final: true }, controlsKey: JSON.stringify(NO_CONTROLS), toolsKey: '' };
 }

@@ -215,12 +215,12 @@ describe('writes that may have landed', () => {
     await portsWith('update');
     const threadTs = thread();
     slack.failNext('chat.postMessage', 'internal_error', { status: 500 });
-    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toBeDefined();
+    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toMatchObject({ code: 'slack_webapi_http_error', statusCode: 500 });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     await ports.close();
     await portsWith('native');
     slack.failNext('chat.startStream', 'internal_error', { status: 500 });
-    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toBeDefined();
+    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toMatchObject({ code: 'slack_webapi_http_error', statusCode: 500 });
     expect(slack.callsTo('chat.startStream')).toHaveLength(1);
   });
 
