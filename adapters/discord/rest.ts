@@ -48,7 +48,10 @@ const GONE_CODES = new Set([
 /** Rate limits, vanished messages and permanent refusals become typed errors; anything else is rethrown. */
 export function toSurfaceError(error: unknown): unknown {
   if (error instanceof RateLimitError) {
-    return new SurfaceRateLimitedError(Math.max(1, Math.ceil(Math.max(error.retryAfter, error.timeToReset, 0))));
+    const limited = new SurfaceRateLimitedError(Math.max(1, Math.ceil(Math.max(error.retryAfter, error.timeToReset, 0))));
+    // The surface reads `global` to hold off the bot's budget rather than the channel's.
+    Object.defineProperty(limited, 'cause', { value: error });
+    return limited;
   }
   if (error instanceof DiscordAPIError) {
     if (GONE_CODES.has(Number(error.code)) || error.status === 404) return new SurfaceMessageGoneError(`discord: ${error.message} (${error.code})`);

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../src/observability/logger.ts';
 import { jobIdFor, type ChatJob } from '../../src/queue/chat-job.ts';
-import type { MessageOptions, MessageRef, Surface, SurfaceLimits } from '../../src/render/surface.ts';
+import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
+import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { componentsFor } from './components.ts';
 import { DiscordRejectedError } from './errors.ts';
 import { toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
+import { DISCORD_GLOBAL_BUDGET_KEY, discordMessageBudgets, discordWebhookBudgets } from './write-budgets.ts';
 
 /**
  * One answer's messages on Discord. The first is the placeholder ingress posted (a reply, or the
@@ -23,7 +25,7 @@ export interface DiscordSurfaceLimits {
   maxChars: number;
   /** @defaultValue 1_000 */
   minEditIntervalMs: number;
-  /** Used until X-RateLimit headers have said otherwise. @defaultValue 5 */
+  /** A channel's message bucket (creates and edits) until X-RateLimit headers have said otherwise. @defaultValue 5 */
   channelEditsPerWindow: number;
   /** @defaultValue 5_000 */
   channelWindowMs: number;
@@ -84,17 +86,30 @@ export class DiscordSurface implements Surface {
   }
 
   get limits(): SurfaceLimits {
-    const { limits, rateLimits } = this.deps;
-    const observed = rateLimits.editBudget(this.channelId);
-    return {
-      maxChars: limits.maxChars,
-      minEditIntervalMs: limits.minEditIntervalMs,
-      channelEditsPerWindow: observed?.limit ?? limits.channelEditsPerWindow,
-      channelWindowMs: observed?.windowMs ?? limits.channelWindowMs,
-      sharedKey: 'discord:bot',
-      sharedEditsPerWindow: limits.botWritesPerSecond,
-      sharedWindowMs: 1_000,
-    };
+    return { maxChars: this.deps.limits.maxChars, minEditIntervalMs: this.deps.limits.minEditIntervalMs };
+  }
+
+  /**
+   * A channel message's create or edit: the channel's bucket (learned from the headers) and the
+   * bot's; an interaction's reply or follow-up: its webhook's bucket and the bot's.
+   */
+  budgetsFor(write: PlannedWrite): WriteBudget[] {
+    const perSecond = this.deps.limits.botWritesPerSecond;
+    const interactionId = write.kind === 'create' ? this.interactionId : write.ref && refKind(write.ref) !== 'channel' ? write.ref.extra?.interactionId : undefined;
+    if (interactionId) return discordWebhookBudgets(interactionId, perSecond);
+    const defaults = { limit: this.deps.limits.channelEditsPerWindow, windowMs: this.deps.limits.channelWindowMs };
+    return discordMessageBudgets(this.deps.rateLimits, this.channelId, write.kind, { writesPerSecond: perSecond, defaults });
+  }
+
+  /** A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or webhook's). */
+  private async paced<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof SurfaceRateLimitedError) || error.budgetKeys) throw error;
+      const global = (error.cause as { global?: unknown } | undefined)?.global === true;
+      throw new SurfaceRateLimitedError(error.retryAfterMs, error.message, global ? [DISCORD_GLOBAL_BUDGET_KEY] : undefined);
+    }
   }
 
   private body(text: string, options: MessageOptions): MessageBody {
@@ -104,7 +119,11 @@ export class DiscordSurface implements Surface {
     return { content, ...(components ? { components } : {}) };
   }
 
-  async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
+  create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
+    return this.paced(() => this.post(text, options));
+  }
+
+  private async post(text: string, options: MessageOptions): Promise<MessageRef> {
     const body = this.body(text, options);
     if (this.interactionId) {
       const flags = this.job.private ? EPHEMERAL_FLAG : undefined;
@@ -125,7 +144,7 @@ export class DiscordSurface implements Surface {
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
-    await this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private });
+    await this.paced(() => this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private }));
   }
 
   async typing(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ChannelBudget, ChannelPacer } from './channel-pacer.ts';
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.ts';
 import { RenderWriteError } from './render-write-error.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
@@ -13,12 +13,14 @@ import {
   type MessageRef,
   type Surface,
   type ToolStatus,
+  type PlannedWrite,
 } from './surface.ts';
+import { budgetsFromLimits, type WriteBudget, type WriteClass, type WritePacer } from './write-budget.ts';
 
 export interface ProgressiveMessageOptions {
   surface: Surface;
-  /** Shares the channel's write budget with every other answer in the channel, in every worker. */
-  pacer: ChannelPacer;
+  /** Hands out the platform's budgets (shared with every other answer, in every worker) by priority. */
+  pacer: WritePacer;
   /**
    * The message ingress already posted ("thinking…"); the first write edits it, so a retried job
    * keeps editing the same message. @defaultValue none: the first write creates the message
@@ -48,13 +50,6 @@ export interface ProgressiveMessageOptions {
    * when larger. @defaultValue `surface.limits.minEditIntervalMs`
    */
   minEditIntervalMs?: number;
-  /**
-   * Added to the channel window: slots are reserved on Redis's clock but writes reach the platform a
-   * little later (reply delivery, event-loop lag), and the platform counts arrivals. Without slack a
-   * busy channel's sixth write can land a few ms inside the first one's window and draw a 429.
-   * @defaultValue max(100, 2% of the window)
-   */
-  channelMarginMs?: number;
   /** Consecutive failed writes `finish` and `flush` tolerate before they reject; 429s are counted apart. @defaultValue 4 */
   finalAttempts?: number;
   /** 429 answers `finish` and `flush` tolerate before they reject. @defaultValue 20 */
@@ -116,12 +111,15 @@ interface FlushWaiter {
  */
 export class ProgressiveMessage {
   private readonly surface: Surface;
-  private readonly pacer: ChannelPacer;
+  private readonly pacer: WritePacer;
   private readonly clock: Clock;
   private readonly log: RenderLog;
   private readonly streamingControls: MessageControls;
   private readonly baseIntervalMs: number;
-  private readonly budget: ChannelBudget | undefined;
+  /** Keeps this answer's place in the pacer's line while it waits. */
+  private readonly ticket = randomUUID();
+  /** The budgets of the write waiting for a permit, to withdraw from when it stops waiting. */
+  private waitingOn: WriteBudget[] | undefined;
   private readonly finalAttempts: number;
   private readonly finalRateLimitRetries: number;
   private readonly retryBackoffMs: number;
@@ -163,16 +161,6 @@ export class ProgressiveMessage {
     this.streamingControls = options.controls ?? NO_CONTROLS;
     const limits = options.surface.limits;
     this.baseIntervalMs = Math.max(limits.minEditIntervalMs, options.minEditIntervalMs ?? 0);
-    this.budget =
-      limits.channelEditsPerWindow !== undefined && limits.channelWindowMs !== undefined
-        ? {
-            editsPerWindow: limits.channelEditsPerWindow,
-            windowMs: limits.channelWindowMs + (options.channelMarginMs ?? Math.max(100, limits.channelWindowMs * 0.02)),
-            ...(limits.sharedKey && limits.sharedEditsPerWindow && limits.sharedWindowMs
-              ? { shared: { key: limits.sharedKey, editsPerWindow: limits.sharedEditsPerWindow, windowMs: limits.sharedWindowMs + Math.max(20, limits.sharedWindowMs * 0.02) } }
-              : {}),
-          }
-        : undefined;
     this.finalAttempts = Math.max(1, options.finalAttempts ?? 4);
     this.finalRateLimitRetries = Math.max(0, options.finalRateLimitRetries ?? 20);
     this.retryBackoffMs = options.retryBackoffMs ?? 500;
@@ -266,6 +254,7 @@ export class ProgressiveMessage {
     if (!this.closed) {
       this.closed = true;
       this.stopSleeping();
+      this.stopWaiting();
       const error = new Error('ProgressiveMessage was abandoned before its last write');
       this.finishing?.reject(error);
       this.rejectFlushes(error);
@@ -295,6 +284,7 @@ export class ProgressiveMessage {
       while (!this.closed) {
         const next = this.nextWrite();
         if (!next) {
+          this.stopWaiting();
           this.settle();
           return;
         }
@@ -303,12 +293,14 @@ export class ProgressiveMessage {
           await this.sleep(untilReady);
           continue;
         }
-        const untilSlot = await this.reserveChannelSlot();
-        if (untilSlot > 0 && !this.closed) await this.sleep(untilSlot);
+        const untilPermit = await this.askPermit(next.index, next.wanted);
         if (this.closed) return;
+        if (untilPermit > 0) {
+          await this.sleep(untilPermit);
+          continue;
+        }
         // Whatever arrived while waiting rides along: the write takes the newest snapshot.
-        const write = this.nextWrite();
-        if (!write || this.readyAt(write.index) > this.clock.now()) continue;
+        const write = this.nextWrite() ?? next;
         await this.write(write.index, write.wanted);
       }
     } catch (error) {
@@ -365,15 +357,47 @@ export class ProgressiveMessage {
     return Math.max(intervalReady, this.backoffUntil);
   }
 
-  private async reserveChannelSlot(): Promise<number> {
-    if (!this.budget) return 0;
+  /** What the write of message `index` would be, for the surface's budgets. */
+  private planned(index: number, wanted: WantedMessage): PlannedWrite {
+    const ref = this.slots[index]?.ref;
+    return ref ? { kind: 'edit', ref, final: wanted.options.final === true } : { kind: 'create', final: wanted.options.final === true };
+  }
+
+  private budgetsFor(write: PlannedWrite): WriteBudget[] {
+    return this.surface.budgetsFor ? this.surface.budgetsFor(write) : budgetsFromLimits(this.surface.channelKey, this.surface.limits);
+  }
+
+  /** First text before everything; a message's last write before intermediate ones (see `write-budget.ts`). */
+  private writeClass(wanted: WantedMessage): WriteClass {
+    if (this.slots.every((slot) => slot.shown === undefined)) return 'first-text';
+    return wanted.options.final ? 'final' : 'update';
+  }
+
+  /** 0: granted, write now; else the ms to wait before asking again. */
+  private async askPermit(index: number, wanted: WantedMessage): Promise<number> {
+    const budgets = this.budgetsFor(this.planned(index, wanted));
+    if (budgets.length === 0) return 0;
+    this.waitingOn = budgets;
     try {
-      return await this.pacer.reserve(this.surface.channelKey, this.budget);
+      const wait = await this.pacer.acquire({ budgets, writeClass: this.writeClass(wanted), ticket: this.ticket });
+      if (wait <= 0) this.waitingOn = undefined;
+      // Abandoned while asking: give the place in line back (the permit, if granted, goes unused).
+      if (this.closed) this.stopWaiting();
+      return wait;
     } catch (error) {
       // Pacers promise not to reject; if one does, pace by the message interval rather than stall.
-      this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'channel pacer failed');
+      this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'write pacer failed');
+      this.waitingOn = undefined;
       return this.baseIntervalMs;
     }
+  }
+
+  /** Leaves the pacer's line (nothing to send any more, or abandoned). */
+  private stopWaiting(): void {
+    const budgets = this.waitingOn;
+    if (!budgets) return;
+    this.waitingOn = undefined;
+    void this.pacer.withdraw(this.ticket, budgets).catch(() => {});
   }
 
   private async write(index: number, wanted: WantedMessage): Promise<void> {
@@ -392,7 +416,7 @@ export class ProgressiveMessage {
       this.penalty = Math.max(1, this.penalty * PENALTY_RECOVERY);
       if (created) await this.announce(slot.ref, index);
     } catch (error) {
-      await this.writeFailed(error, slot, index);
+      await this.writeFailed(error, slot, index, wanted);
     }
   }
 
@@ -405,14 +429,16 @@ export class ProgressiveMessage {
     }
   }
 
-  private async writeFailed(error: unknown, slot: Slot, index: number): Promise<void> {
+  private async writeFailed(error: unknown, slot: Slot, index: number, wanted: WantedMessage): Promise<void> {
     const details = { channelKey: this.surface.channelKey, messageId: slot.ref?.id, part: index, error: describeError(error) };
     if (error instanceof SurfaceRateLimitedError) {
       const retryAfterMs = Math.max(0, error.retryAfterMs);
       this.penalty = Math.min(MAX_PACE_PENALTY, this.penalty * PENALTY_GROWTH);
       this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + retryAfterMs);
       this.log.warn({ ...details, retryAfterMs }, 'rate limited; slowing this answer and its channel');
-      if (this.budget) await this.pacer.holdOff(this.surface.channelKey, retryAfterMs, this.budget).catch(() => {});
+      const budgets = this.budgetsFor(this.planned(index, wanted));
+      const refused = error.budgetKeys ? budgets.filter((budget) => error.budgetKeys?.includes(budget.key)) : budgets;
+      await this.pacer.holdOff(refused.length > 0 ? refused : budgets, retryAfterMs).catch(() => {});
       if (this.isBounded() && ++this.boundedRateLimits > this.finalRateLimitRetries) {
         this.giveUp(new RenderWriteError(`still rate limited after ${this.finalRateLimitRetries} retries`, { cause: error, refs: this.refs }));
       }
@@ -426,6 +452,7 @@ export class ProgressiveMessage {
       this.refused = refused;
       this.closed = true;
       this.stopSleeping();
+      this.stopWaiting();
       this.finishing?.reject(refused);
       this.rejectFlushes(refused);
       this.onRefused?.(refused);
@@ -475,6 +502,7 @@ export class ProgressiveMessage {
     if (this.closed) return;
     this.closed = true;
     this.stopSleeping();
+    this.stopWaiting();
     this.rejectFlushes(error);
     if (this.finishing) this.finishing.reject(error);
     else this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'answer rendering stopped');

@@ -1,0 +1,107 @@
+/**
+ * The pacing model every platform write goes through, whatever the platform. A write draws one
+ * token from each of the platform's budgets it counts against (Discord: the channel's message
+ * bucket and the bot-wide global limit; Slack: the method's budget in the workspace, and for posts
+ * and streams the channel's and the workspace's). Budgets are shared by every worker (in Redis).
+ *
+ * Waiting writes are served by priority, not arrival:
+ *  1. `first-text`: the write that makes an answer's first text visible;
+ *  2. `final`: the last write of a message (its complete text);
+ *  3. `update`: an intermediate snapshot of an answer people can already read.
+ * Within a class the longest-waiting write goes first. Priority is by aging, so nothing starves:
+ * a waiting write's rank is its waiting start plus its class's handicap ({@link CLASS_HANDICAP_MS}),
+ * so an update that has waited longer than its handicap goes before a first text that just came.
+ */
+
+export type WriteClass = 'first-text' | 'final' | 'update';
+
+/** How much later than a first text a write of each class ranks, at the same waiting start. */
+export const CLASS_HANDICAP_MS: Readonly<Record<WriteClass, number>> = {
+  'first-text': 0,
+  final: 10_000,
+  update: 20_000,
+};
+
+/** One of the platform's rate limits. */
+export interface WriteBudget {
+  /** Names the budget; every worker that uses the same key shares it. Kept under the pacer's key prefix. */
+  key: string;
+  /** Writes per `windowMs` (for a bucket: also its burst). */
+  limit: number;
+  windowMs: number;
+  /**
+   * `window`: never more than `limit` writes in any `windowMs` (Discord's fixed windows, which start
+   * at the first request: a sliding log never overruns them). `bucket`: a token bucket holding
+   * `limit`, refilled at `limit` per `windowMs` (Slack's tiers, which welcome bursts).
+   */
+  kind: 'window' | 'bucket';
+  /**
+   * The limit is a published floor, not an exact figure (Slack): after every {@link ADAPT.raiseAfterGrants}
+   * writes granted without a 429 the budget grows by {@link ADAPT.raiseFactor}; a 429 shrinks it
+   * by {@link ADAPT.backoffFactor}. Never for Discord, where headers give the exact budget and
+   * 429s count towards a ban. @defaultValue false
+   */
+  adaptive?: boolean;
+}
+
+/** How adaptive budgets move, shared by the local and the Redis pacer. */
+export const ADAPT = {
+  raiseAfterGrants: 100,
+  raiseFactor: 1.1,
+  backoffFactor: 0.7,
+  minFactor: 0.5,
+  maxFactor: 3,
+} as const;
+
+/**
+ * Slots are counted on the pacer's clock, but writes reach the platform a little later (reply
+ * delivery, event-loop lag) and the platform counts arrivals; a `window` budget's window is
+ * stretched by this much so a busy channel's writes never land inside the previous window.
+ */
+export function windowMarginMs(windowMs: number): number {
+  return Math.max(100, Math.round(windowMs * 0.02));
+}
+
+export interface PermitRequest {
+  /** The first budget is the one whose waiting writes are ranked by priority (the channel's); the others only need a token. */
+  budgets: readonly WriteBudget[];
+  writeClass: WriteClass;
+  /** One per answer: the same ticket keeps its place in line while it waits and asks again. */
+  ticket: string;
+}
+
+export interface WritePacer {
+  /**
+   * Asks for one write now. Resolves 0 when granted (a token of every budget is spent: write at
+   * once), else the milliseconds to wait before asking again with the same ticket, which keeps
+   * its place in line. Never rejects: an implementation that cannot reach shared state paces
+   * locally instead.
+   */
+  acquire(request: PermitRequest): Promise<number>;
+  /** The ticket no longer waits (its answer has nothing to send, or was abandoned). Never rejects. */
+  withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void>;
+  /**
+   * Non-blocking: true (and a token of every budget spent) only if nobody waits on the first budget
+   * and every budget keeps at least `spare` tokens after this one. For writes that can be left out
+   * when the platform is busy (an ingress placeholder, a typing indicator). Never rejects.
+   */
+  tryReserveNow(budgets: readonly WriteBudget[], options?: { spare?: number }): Promise<boolean>;
+  /**
+   * The platform refused a write (429) or said a budget is empty: no token of these budgets is
+   * granted for `delayMs`; an adaptive budget also shrinks. Never rejects.
+   */
+  holdOff(budgets: readonly WriteBudget[], delayMs: number): Promise<void>;
+}
+
+/** The budgets a surface without its own (`Surface.budgetsFor`) declares through its limits. */
+export function budgetsFromLimits(
+  channelKey: string,
+  limits: { channelEditsPerWindow?: number; channelWindowMs?: number; sharedKey?: string; sharedEditsPerWindow?: number; sharedWindowMs?: number },
+): WriteBudget[] {
+  if (limits.channelEditsPerWindow === undefined || limits.channelWindowMs === undefined) return [];
+  const budgets: WriteBudget[] = [{ key: channelKey, limit: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs, kind: 'window' }];
+  if (limits.sharedKey && limits.sharedEditsPerWindow && limits.sharedWindowMs) {
+    budgets.push({ key: limits.sharedKey, limit: limits.sharedEditsPerWindow, windowMs: limits.sharedWindowMs, kind: 'window' });
+  }
+  return budgets;
+}
