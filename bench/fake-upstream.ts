@@ -4,7 +4,7 @@
  * and reports its own CPU on request over IPC. It exits when the parent disconnects.
  */
 import { finish, startFakeOfox, text, usage } from '../test/fakes/ofox/index.ts';
-import { answerFor, BENCH_API_KEY, seedOf, tokensFor } from './answer-text.ts';
+import { answerFor, BENCH_API_KEY, loadAnswerFor, loadRequestOf, seedOf, tokensFor } from './answer-text.ts';
 
 export interface UpstreamReady {
   kind: 'ready';
@@ -18,8 +18,15 @@ export interface UpstreamStats {
   requests: number;
 }
 
+/** When each load-bench answer started streaming (epoch ms, this process's clock), by seed. */
+export interface UpstreamStarts {
+  kind: 'starts';
+  starts: Array<[seed: number, startedAt: number]>;
+}
+
 const tokensPerSecond = Number(process.argv[2] ?? '50');
 let requests = 0;
+let starts: Array<[number, number]> = [];
 
 const fake = await startFakeOfox({
   apiKey: BENCH_API_KEY,
@@ -30,6 +37,11 @@ const fake = await startFakeOfox({
   // The bench never reads `fake.requests`; keeping 1000s of parsed bodies would only grow the child.
   responder: (request) => {
     requests += 1;
+    const load = loadRequestOf(request.lastUserText ?? '');
+    if (load) {
+      starts.push([load.seed, Date.now()]);
+      return [text(loadAnswerFor(load.seed, load.tokens), { tokensPerSecond: load.tokensPerSecond }), usage(10, load.tokens), finish('stop')];
+    }
     const seed = seedOf(request.lastUserText ?? '');
     if (seed === undefined) return [text('not a bench prompt'), finish('stop')];
     return [text(answerFor(seed), { tokensPerSecond }), usage(10, tokensFor(seed)), finish('stop')];
@@ -42,6 +54,10 @@ const trim = setInterval(() => {
 }, 1_000);
 
 process.on('message', (message: unknown) => {
+  if (message === 'starts') {
+    process.send?.({ kind: 'starts', starts } satisfies UpstreamStarts);
+    starts = [];
+  }
   if (message === 'stats') {
     const cpu = process.cpuUsage();
     process.send?.({ kind: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, requests } satisfies UpstreamStats);

@@ -8,7 +8,8 @@ import { DiscordRejectedError } from './errors.ts';
 import { toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
-import { DISCORD_GLOBAL_BUDGET_KEY, discordMessageBudgets, discordWebhookBudgets } from './write-budgets.ts';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
+import { DISCORD_GLOBAL_BUDGET_KEY, discordMessageBudgets, discordTypingRequest, discordWebhookBudgets } from './write-budgets.ts';
 
 /**
  * One answer's messages on Discord. The first is the placeholder ingress posted (a reply, or the
@@ -23,25 +24,24 @@ import { DISCORD_GLOBAL_BUDGET_KEY, discordMessageBudgets, discordWebhookBudgets
 export interface DiscordSurfaceLimits {
   /** @defaultValue 2_000 */
   maxChars: number;
-  /** @defaultValue 1_000 */
+  /**
+   * Between two writes of one message. The channel's bucket is what Discord limits; this only keeps
+   * one answer from taking every token, and bounds how long its end waits after its last update.
+   * @defaultValue 500
+   */
   minEditIntervalMs: number;
   /** A channel's message bucket (creates and edits) until X-RateLimit headers have said otherwise. @defaultValue 5 */
   channelEditsPerWindow: number;
   /** @defaultValue 5_000 */
   channelWindowMs: number;
-  /**
-   * Writes per second for the whole bot, shared by every worker through the pacer: Discord allows
-   * 50 requests a second per bot; the rest is left for ingress and reads. @defaultValue 40
-   */
-  botWritesPerSecond: number;
+
 }
 
 export const DEFAULT_DISCORD_LIMITS: DiscordSurfaceLimits = {
   maxChars: 2_000,
-  minEditIntervalMs: 1_000,
+  minEditIntervalMs: 500,
   channelEditsPerWindow: 5,
   channelWindowMs: 5_000,
-  botWritesPerSecond: 40,
 };
 
 export interface DiscordSurfaceDeps {
@@ -70,7 +70,9 @@ export class DiscordSurface implements Surface {
     this.channelKey = `discord:${this.channelId}`;
     const placeholder = job.placeholder;
     this.interactionId = placeholder && refKind(placeholder) === 'interaction' ? placeholder.extra?.interactionId : undefined;
-    this.previousId = placeholder && refKind(placeholder) === 'channel' ? placeholder.id : undefined;
+    // Without a placeholder (the ingress acknowledged with typing instead) the first part replies to
+    // the question itself, so the reply chain (the transcript) stays whole.
+    this.previousId = placeholder ? (refKind(placeholder) === 'channel' ? placeholder.id : undefined) : job.messageId;
     // A retried job starts after the messages it already recorded, so it never reuses their nonces.
     this.part = (placeholder ? 1 : 0) + job.continuations.length;
   }
@@ -90,15 +92,15 @@ export class DiscordSurface implements Surface {
   }
 
   /**
-   * A channel message's create or edit: the channel's bucket (learned from the headers) and the
-   * bot's; an interaction's reply or follow-up: its webhook's bucket and the bot's.
+   * A channel message's create or edit: the channel's bucket (learned from the headers); an
+   * interaction's reply or follow-up: its webhook's bucket. The bot-wide limit is drawn by the REST
+   * client for every request (`paceEveryRequest`).
    */
   budgetsFor(write: PlannedWrite): WriteBudget[] {
-    const perSecond = this.deps.limits.botWritesPerSecond;
     const interactionId = write.kind === 'create' ? this.interactionId : write.ref && refKind(write.ref) !== 'channel' ? write.ref.extra?.interactionId : undefined;
-    if (interactionId) return discordWebhookBudgets(interactionId, perSecond);
+    if (interactionId) return discordWebhookBudgets(interactionId);
     const defaults = { limit: this.deps.limits.channelEditsPerWindow, windowMs: this.deps.limits.channelWindowMs };
-    return discordMessageBudgets(this.deps.rateLimits, this.channelId, write.kind, { writesPerSecond: perSecond, defaults });
+    return discordMessageBudgets(this.deps.rateLimits, this.channelId, write.kind, defaults);
   }
 
   /** A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or webhook's). */
@@ -150,6 +152,10 @@ export class DiscordSurface implements Surface {
   async typing(): Promise<void> {
     // A deferred slash-command reply already shows "thinking…".
     if (this.interactionId) return;
+    // Typing has a bucket of its own; when it is spent (the ingress typed already), skip it.
+    const pacer = transportPacer();
+    const request = discordTypingRequest(this.channelId);
+    if (pacer && !(await pacer.tryReserveNow(request.budgets, { spare: request.spare }))) return;
     try {
       await this.deps.messages.typing(this.channelId);
     } catch (error) {

@@ -8,10 +8,11 @@ import type { MessageBudgetDefaults, RateLimitObserver } from './rate-limit-obse
 
 export const DISCORD_BUDGET_DEFAULTS = {
   /**
-   * Requests a second the whole bot may make, across every process (Discord allows 50; the rest is
-   * left for reads, typing and interaction callbacks that do not ask). @defaultValue 40
+   * Requests a second the whole bot may make, across every process, drawn by every request of a
+   * paced REST client (`paceEveryRequest`): Discord allows 50; the rest is left for clients not
+   * yet paced (the gateway's own). @defaultValue 45
    */
-  botWritesPerSecond: 40,
+  botRequestsPerSecond: 45,
   /** An interaction's webhook (its token): follow-ups and edits of its replies. @defaultValue 5 per 5 s */
   webhookLimit: 5,
   webhookWindowMs: 5_000,
@@ -24,38 +25,42 @@ export const DISCORD_BUDGET_DEFAULTS = {
    * would push a first text to the next window; typing acknowledges instead). @defaultValue 5
    */
   placeholderSpare: 5,
+  /**
+   * Tokens typing must leave in the bot-wide budget: an acknowledgment is worth sending only while
+   * it delays no context read and no first text. @defaultValue 25
+   */
+  typingGlobalSpare: 25,
 } as const;
 
 export const DISCORD_GLOBAL_BUDGET_KEY = 'discord:global';
 
-export function discordGlobalBudget(writesPerSecond: number = DISCORD_BUDGET_DEFAULTS.botWritesPerSecond): WriteBudget {
-  return { key: DISCORD_GLOBAL_BUDGET_KEY, limit: writesPerSecond, windowMs: 1_000, kind: 'window' };
+/** The bot-wide budget; drawn by the REST client for every request (see `rest.ts`), not by the renderer. */
+export function discordGlobalBudget(requestsPerSecond: number = DISCORD_BUDGET_DEFAULTS.botRequestsPerSecond): WriteBudget {
+  return { key: DISCORD_GLOBAL_BUDGET_KEY, limit: requestsPerSecond, windowMs: 1_000, kind: 'window' };
 }
 
-/** A create or an edit of a channel message: the channel's bucket, then the bot's. */
-export function discordMessageBudgets(
-  observer: RateLimitObserver,
-  channelId: string,
-  route: 'create' | 'edit',
-  options: { writesPerSecond?: number; defaults?: MessageBudgetDefaults } = {},
-): WriteBudget[] {
-  return [observer.messageBudget(channelId, route, options.defaults), discordGlobalBudget(options.writesPerSecond)];
+/** A create or an edit of a channel message: the channel's bucket (the bot's is drawn per request by the client). */
+export function discordMessageBudgets(observer: RateLimitObserver, channelId: string, route: 'create' | 'edit', defaults?: MessageBudgetDefaults): WriteBudget[] {
+  return [observer.messageBudget(channelId, route, defaults)];
 }
 
-/** A follow-up or an edit through an interaction's webhook. */
-export function discordWebhookBudgets(interactionId: string, writesPerSecond?: number): WriteBudget[] {
-  return [
-    { key: `discord:webhook:${interactionId}`, limit: DISCORD_BUDGET_DEFAULTS.webhookLimit, windowMs: DISCORD_BUDGET_DEFAULTS.webhookWindowMs, kind: 'window' },
-    discordGlobalBudget(writesPerSecond),
-  ];
+/** A follow-up or an edit through an interaction's webhook (exempt from the bot-wide limit). */
+export function discordWebhookBudgets(interactionId: string): WriteBudget[] {
+  return [{ key: `discord:webhook:${interactionId}`, limit: DISCORD_BUDGET_DEFAULTS.webhookLimit, windowMs: DISCORD_BUDGET_DEFAULTS.webhookWindowMs, kind: 'window' }];
 }
 
-/** "Typing…": its own bucket, and the bot's. Ask with `tryReserveNow` and skip it when busy. */
-export function discordTypingBudgets(channelId: string, writesPerSecond?: number): WriteBudget[] {
-  return [
-    { key: `discord:${channelId}:typing`, limit: DISCORD_BUDGET_DEFAULTS.typingLimit, windowMs: DISCORD_BUDGET_DEFAULTS.typingWindowMs, kind: 'window' },
-    discordGlobalBudget(writesPerSecond),
-  ];
+/**
+ * "Typing…": its own bucket, and the bot's (the REST client lets typing through without drawing
+ * again). Ask with `tryReserveNow(budgets, { spare })` and skip it when the bot is busy.
+ */
+export function discordTypingRequest(channelId: string): { budgets: WriteBudget[]; spare: number[] } {
+  return {
+    budgets: [
+      { key: `discord:${channelId}:typing`, limit: DISCORD_BUDGET_DEFAULTS.typingLimit, windowMs: DISCORD_BUDGET_DEFAULTS.typingWindowMs, kind: 'window' },
+      discordGlobalBudget(),
+    ],
+    spare: [0, DISCORD_BUDGET_DEFAULTS.typingGlobalSpare],
+  };
 }
 
 /** What the ingress asks the pacer before posting a placeholder: `pacer.tryReserveNow(request.budgets, { spare: request.spare })`. */

@@ -28,7 +28,7 @@ import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-
 export interface SlackSurfaceLimits {
   /** @defaultValue 3_500 */
   maxChars: number;
-  /** Native streams: appendStream is Tier 4. @defaultValue 1_000 */
+  /** Native streams: appendStream is Tier 4 (its budget paces the workspace; this, one answer). @defaultValue 500 */
   streamEditIntervalMs: number;
   /** chat.update is Tier 3 (~50 per minute per workspace). @defaultValue 1_200 */
   updateEditIntervalMs: number;
@@ -36,7 +36,7 @@ export interface SlackSurfaceLimits {
 
 export const DEFAULT_SLACK_LIMITS: SlackSurfaceLimits = {
   maxChars: 3_500,
-  streamEditIntervalMs: 1_000,
+  streamEditIntervalMs: 500,
   updateEditIntervalMs: 1_200,
 };
 

@@ -5,6 +5,7 @@ export type { RenderLog } from './render-log.ts';
 export {
   ADAPT,
   CLASS_HANDICAP_MS,
+  RESERVED_FOR_PRIORITY,
   budgetsFromLimits,
   windowMarginMs,
   type PermitRequest,
@@ -15,6 +16,7 @@ export {
 export { LocalWritePacer, type LocalWritePacerOptions } from './local-write-pacer.ts';
 export { RedisWritePacer, type RedisWritePacerOptions } from './redis-write-pacer.ts';
 export { pacedWrite } from './paced-write.ts';
+export { shareTransportPacer, transportPacer } from './transport-pacer.ts';
 // The worker's composition (src/worker, src/runtime) still uses these names for the same things.
 export type { WritePacer as ChannelPacer } from './write-budget.ts';
 export { RedisWritePacer as RedisChannelPacer } from './redis-write-pacer.ts';

@@ -1,6 +1,6 @@
 import { available, hold, isIdle, newBudgetState, refresh, take, timeUntil, type BudgetState } from './budget-state.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { CLASS_HANDICAP_MS, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 export interface LocalWritePacerOptions {
   /** @defaultValue systemClock */
@@ -11,6 +11,11 @@ export interface LocalWritePacerOptions {
 export const TICKET_LEASE_MS = 5_000;
 /** Longest wait handed back: priorities change while waiting, so ask again at least this often. */
 export const MAX_PERMIT_WAIT_MS = 2_000;
+
+/** Tokens to leave in each budget: one number for all, or one per budget. */
+export function spares(budgets: readonly WriteBudget[], spare: number | readonly number[] | undefined): number[] {
+  return budgets.map((_, index) => Math.max(0, Math.floor((typeof spare === 'number' ? spare : spare?.[index]) ?? 0)));
+}
 
 interface Waiting {
   /** Waiting start plus the class's handicap; lower goes first. */
@@ -49,7 +54,8 @@ export class LocalWritePacer implements WritePacer {
     let ahead = 0;
     for (const [ticket, other] of queue) if (ticket !== request.ticket && (other.rank < entry.rank || (other.rank === entry.rank && ticket < request.ticket))) ahead += 1;
     const states = request.budgets.map((budget) => this.stateFor(budget, now));
-    const needs = request.budgets.map((_, index) => (index === 0 ? ahead + 1 : 1));
+    const reserve = RESERVED_FOR_PRIORITY[request.writeClass];
+    const needs = request.budgets.map((_, index) => (index === 0 ? ahead + 1 : 1) + reserve);
     const granted = states.every((state, index) => available(state, request.budgets[index]!, now) >= needs[index]!);
     if (granted) {
       states.forEach((state, index) => take(state, request.budgets[index]!, now));
@@ -67,14 +73,14 @@ export class LocalWritePacer implements WritePacer {
     if (primary) this.queues.get(primary.key)?.delete(ticket);
   }
 
-  async tryReserveNow(budgets: readonly WriteBudget[], options: { spare?: number } = {}): Promise<boolean> {
+  async tryReserveNow(budgets: readonly WriteBudget[], options: { spare?: number | readonly number[] } = {}): Promise<boolean> {
     const primary = budgets[0];
     if (!primary) return true;
     const now = this.clock.now();
     if (this.queueFor(primary.key, now).size > 0) return false;
-    const spare = Math.max(0, options.spare ?? 0);
+    const spare = spares(budgets, options.spare);
     const states = budgets.map((budget) => this.stateFor(budget, now));
-    if (!states.every((state, index) => available(state, budgets[index]!, now) >= 1 + spare)) return false;
+    if (!states.every((state, index) => available(state, budgets[index]!, now) >= 1 + spare[index]!)) return false;
     states.forEach((state, index) => take(state, budgets[index]!, now));
     return true;
   }

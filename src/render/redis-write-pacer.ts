@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.ts';
-import { LocalWritePacer, MAX_PERMIT_WAIT_MS, TICKET_LEASE_MS } from './local-write-pacer.ts';
+import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, windowMarginMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, windowMarginMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -15,8 +15,9 @@ import { ADAPT, CLASS_HANDICAP_MS, windowMarginMs, type PermitRequest, type Writ
  * "holdUntil factor streak tokens updatedAt grant grant ...". Every key starts with the pacer's
  * prefix, so a hash-tagged prefix keeps them in one Redis Cluster slot.
  * ARGV: mode (acquire | try | hold | withdraw), ticket, a number (the class handicap, the spare
- * tokens, or the hold in ms), then per budget: limit, window ms (stretched for `window` budgets),
- * kind (w | b), adaptive (0 | 1).
+ * tokens, or the hold in ms), the tokens an acquire must leave ({@link RESERVED_FOR_PRIORITY}),
+ * then per budget: limit, window ms (stretched for `window` budgets), kind (w | b), adaptive (0 | 1),
+ * and the tokens a `try` must leave in it.
  * Returns: acquire → 0 granted, else the ms to wait; try → 1 granted, 0 not; others → 0.
  */
 const PACE_SCRIPT = `
@@ -25,14 +26,15 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local mode = ARGV[1]
 local ticket = ARGV[2]
 local number = tonumber(ARGV[3])
+local reserve = tonumber(ARGV[4])
 local nbudgets = #KEYS - 3
 local LEASE = ${TICKET_LEASE_MS}
 local MAXWAIT = ${MAX_PERMIT_WAIT_MS}
 
 local budgets = {}
 for index = 1, nbudgets do
-  local base = 3 + (index - 1) * 4
-  local b = { key = KEYS[3 + index], limit = tonumber(ARGV[base + 1]), window = tonumber(ARGV[base + 2]), kind = ARGV[base + 3], adaptive = ARGV[base + 4] == '1' }
+  local base = 4 + (index - 1) * 5
+  local b = { key = KEYS[3 + index], limit = tonumber(ARGV[base + 1]), window = tonumber(ARGV[base + 2]), kind = ARGV[base + 3], adaptive = ARGV[base + 4] == '1', spare = tonumber(ARGV[base + 5]) }
   local raw = redis.call('GET', b.key)
   b.hold = 0
   b.factor = 1
@@ -144,7 +146,7 @@ purge()
 if mode == 'try' then
   if redis.call('ZCARD', queue) > 0 then return 0 end
   for _, b in ipairs(budgets) do
-    if available(b) < 1 + number then return 0 end
+    if available(b) < 1 + b.spare then return 0 end
   end
   for _, b in ipairs(budgets) do
     take(b)
@@ -162,8 +164,8 @@ local ahead = redis.call('ZRANK', queue, ticket)
 local granted = true
 local wait = 0
 for index, b in ipairs(budgets) do
-  local need = 1
-  if index == 1 then need = ahead + 1 end
+  local need = 1 + reserve
+  if index == 1 then need = ahead + 1 + reserve end
   if available(b) < need then
     granted = false
     local w = untilCount(b, need)
@@ -245,7 +247,7 @@ export class RedisWritePacer implements WritePacer {
     if (request.budgets.length === 0) return 0;
     if (this.local()) return this.fallback.acquire(request);
     try {
-      const wait = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass]);
+      const wait = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
       this.recovered();
       return Math.max(0, wait);
     } catch (error) {
@@ -264,11 +266,11 @@ export class RedisWritePacer implements WritePacer {
     }
   }
 
-  async tryReserveNow(budgets: readonly WriteBudget[], options: { spare?: number } = {}): Promise<boolean> {
+  async tryReserveNow(budgets: readonly WriteBudget[], options: { spare?: number | readonly number[] } = {}): Promise<boolean> {
     if (budgets.length === 0) return true;
     if (this.local()) return this.fallback.tryReserveNow(budgets, options);
     try {
-      const granted = await this.run('try', budgets, '', Math.max(0, Math.floor(options.spare ?? 0)));
+      const granted = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
       this.recovered();
       return granted === 1;
     } catch (error) {
@@ -293,13 +295,13 @@ export class RedisWritePacer implements WritePacer {
     return this.clock.now() < this.localUntil;
   }
 
-  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number): Promise<number> {
+  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<number> {
     const line = this.keyFor(budgets[0]?.key ?? '');
     const keys = [`${line}:q`, `${line}:l`, `${line}:s`, ...budgets.map((budget) => this.keyFor(budget.key))];
-    const args: (string | number)[] = [mode, ticket, number];
-    for (const budget of budgets) {
+    const args: (string | number)[] = [mode, ticket, number, reserve];
+    for (const [index, budget] of budgets.entries()) {
       const windowMs = Math.max(1, Math.ceil(budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : 0)));
-      args.push(Math.max(1, Math.floor(budget.limit)), windowMs, budget.kind === 'window' ? 'w' : 'b', budget.adaptive ? 1 : 0);
+      args.push(Math.max(1, Math.floor(budget.limit)), windowMs, budget.kind === 'window' ? 'w' : 'b', budget.adaptive ? 1 : 0, spare[index] ?? 0);
     }
     const call = async (): Promise<unknown> => {
       try {

@@ -22,6 +22,18 @@ export const CLASS_HANDICAP_MS: Readonly<Record<WriteClass, number>> = {
   update: 20_000,
 };
 
+/**
+ * Tokens a write of each class must leave in every budget it draws from. An update leaves one, so
+ * a budget that updates alone would drain always keeps a token for the next first text or final
+ * write: those go out at once instead of a window later (on Discord, 4 of each 5 writes per 5 s
+ * can be updates, and an answer's end shows within a round trip of the model's last token).
+ */
+export const RESERVED_FOR_PRIORITY: Readonly<Record<WriteClass, number>> = {
+  'first-text': 0,
+  final: 0,
+  update: 1,
+};
+
 /** One of the platform's rate limits. */
 export interface WriteBudget {
   /** Names the budget; every worker that uses the same key shares it. Kept under the pacer's key prefix. */
@@ -82,10 +94,11 @@ export interface WritePacer {
   withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void>;
   /**
    * Non-blocking: true (and a token of every budget spent) only if nobody waits on the first budget
-   * and every budget keeps at least `spare` tokens after this one. For writes that can be left out
-   * when the platform is busy (an ingress placeholder, a typing indicator). Never rejects.
+   * and every budget keeps at least `spare` tokens after this one (one number for all, or one per
+   * budget). For writes that can be left out when the platform is busy (an ingress placeholder, a
+   * typing indicator). Never rejects.
    */
-  tryReserveNow(budgets: readonly WriteBudget[], options?: { spare?: number }): Promise<boolean>;
+  tryReserveNow(budgets: readonly WriteBudget[], options?: { spare?: number | readonly number[] }): Promise<boolean>;
   /**
    * The platform refused a write (429) or said a budget is empty: no token of these budgets is
    * granted for `delayMs`; an adaptive budget also shrinks. Never rejects.

@@ -1,6 +1,6 @@
 import { CancelListener } from '../queue/cancel-bus.ts';
 import { chatJobSchema } from '../queue/chat-job.ts';
-import { RedisChannelPacer } from '../render/index.ts';
+import { RedisChannelPacer, shareTransportPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
@@ -31,13 +31,15 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
   const cancels = new CancelListener({ subscriber: core.connect('subscriber'), client: core.redis, prefix });
   await cancels.start();
   const shutdown = new AbortController();
+  // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
+  const pacer = new RedisChannelPacer({ redis: core.connect('client'), prefix, log });
+  shareTransportPacer(pacer);
   const processor = createChatProcessor({
     llm: core.llm,
     platforms: new Map(platforms.map((ports) => [ports.platform, ports])),
     settings: core.settings,
     tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log }),
-    // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
-    pacer: new RedisChannelPacer({ redis: core.connect('client'), prefix, log }),
+    pacer,
     cancels,
     budget: new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }),
     usage: core.usage,

@@ -185,15 +185,14 @@ describe('discord surface', () => {
     const ports = await setup({ rateLimits: { messageEdit: { limit: 3, windowMs: 2000 } } });
     const surface = ports.surfaceFor(discordJob(fake));
     const channel = fake.channel.id;
-    const global = { key: 'discord:global', limit: 40, windowMs: 1_000, kind: 'window' };
     // Before any header: creates and edits share the documented 5 per 5 s.
-    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:messages`, limit: 5, windowMs: 5_000, kind: 'window' }, global]);
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:messages`, limit: 5, windowMs: 5_000, kind: 'window' }]);
     const ref = await surface.create('a');
     await surface.edit(ref, 'b');
     // This fake answers creates and edits from different buckets, each with its own size and window.
-    expect(surface.budgetsFor?.({ kind: 'edit', ref, final: false })).toEqual([{ key: `discord:${channel}:edit`, limit: 3, windowMs: 2_000, kind: 'window' }, global]);
-    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:create`, limit: 5, windowMs: 5_000, kind: 'window' }, global]);
-    expect(surface.limits).toEqual({ maxChars: 2_000, minEditIntervalMs: 1_000 });
+    expect(surface.budgetsFor?.({ kind: 'edit', ref, final: false })).toEqual([{ key: `discord:${channel}:edit`, limit: 3, windowMs: 2_000, kind: 'window' }]);
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:create`, limit: 5, windowMs: 5_000, kind: 'window' }]);
+    expect(surface.limits).toEqual({ maxChars: 2_000, minEditIntervalMs: 500 });
   });
 
   it('counts creates and edits of a channel in one budget when Discord names one bucket for both', async () => {

@@ -279,7 +279,7 @@ describe('ProgressiveMessage', () => {
     expect(surface.calls).toHaveLength(1);
   });
 
-  it('waits for the channel budget another answer used up before its first text', async () => {
+  it('waits for the channel budget other answers used up before its first text', async () => {
     const clock = new ManualClock();
     const channelLog: SurfaceCall[] = [];
     const limits = { ...DISCORD_LIKE, channelEditsPerWindow: 2, channelWindowMs: 3_000 };
@@ -288,7 +288,9 @@ describe('ProgressiveMessage', () => {
     const other = new ProgressiveMessage({ surface: busy, pacer, clock });
     other.setBody('one');
     await clock.advance(1_000);
-    other.setBody('one two');
+    const busier = new RecordingSurface({ clock, limits, channelLog, idPrefix: 'busier' });
+    const another = new ProgressiveMessage({ surface: busier, pacer, clock });
+    another.setBody('two');
     await clock.advance(500);
     const late = new RecordingSurface({ clock, limits, channelLog, idPrefix: 'late' });
     const message = new ProgressiveMessage({ surface: late, pacer, clock });

@@ -34,7 +34,7 @@ describe('RedisWritePacer', () => {
     const [a, b, c] = pacers('pace-share');
     const budgets = [windowBudget('discord:42', 5, 1_000)];
     const waits = await Promise.all(
-      Array.from({ length: 8 }, (_, index) => [a!, b!, c!][index % 3]!.acquire({ budgets, writeClass: 'update', ticket: `t${index}` })),
+      Array.from({ length: 8 }, (_, index) => [a!, b!, c!][index % 3]!.acquire({ budgets, writeClass: 'final', ticket: `t${index}` })),
     );
     expect(waits.filter((wait) => wait === 0)).toHaveLength(5);
     // The others wait about a window (plus its 100 ms margin) for the first grants to age out.
@@ -43,10 +43,19 @@ describe('RedisWritePacer', () => {
     expect(await a!.acquire({ budgets: [windowBudget('discord:43', 5, 1_000)], writeClass: 'update', ticket: 'x' })).toBe(0);
   });
 
+  it('keeps the last token of a budget for a first text or a final write: updates never take it', async () => {
+    const [a, b] = pacers('pace-reserve');
+    const budgets = [windowBudget('discord:44', 3, 1_000)];
+    expect(await a!.acquire({ budgets, writeClass: 'update', ticket: 'u1' })).toBe(0);
+    expect(await a!.acquire({ budgets, writeClass: 'update', ticket: 'u2' })).toBe(0);
+    expect(await b!.acquire({ budgets, writeClass: 'update', ticket: 'u3' })).toBeGreaterThan(0);
+    expect(await b!.acquire({ budgets, writeClass: 'final', ticket: 'f' })).toBe(0);
+  });
+
   it('serves a first text asked for by one process before updates waiting in others', async () => {
     const [a, b] = pacers('pace-priority');
     const budgets = [windowBudget('discord:9', 1, 300)];
-    expect(await a!.acquire({ budgets, writeClass: 'update', ticket: 'spent' })).toBe(0);
+    expect(await a!.acquire({ budgets, writeClass: 'final', ticket: 'spent' })).toBe(0);
     expect(await a!.acquire({ budgets, writeClass: 'update', ticket: 'update' })).toBeGreaterThan(0);
     expect(await a!.acquire({ budgets, writeClass: 'final', ticket: 'final' })).toBeGreaterThan(0);
     expect(await b!.acquire({ budgets, writeClass: 'first-text', ticket: 'first' })).toBeGreaterThan(0);
@@ -58,6 +67,9 @@ describe('RedisWritePacer', () => {
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect(await a!.acquire({ budgets, writeClass: 'update', ticket: 'update' })).toBeGreaterThan(0);
     expect(await a!.acquire({ budgets, writeClass: 'final', ticket: 'final' })).toBe(0);
+    // With the line empty the update may go, once the budget has a token to spare beyond it.
+    const roomy = [windowBudget('discord:9b', 2, 300)];
+    expect(await a!.acquire({ budgets: roomy, writeClass: 'update', ticket: 'update' })).toBe(0);
   });
 
   it('grants a placeholder only with room to spare and nobody waiting', async () => {
@@ -70,10 +82,10 @@ describe('RedisWritePacer', () => {
     expect(await a!.tryReserveNow(budgets)).toBe(true);
     expect(await b!.tryReserveNow(budgets)).toBe(false);
     const other = [windowBudget('discord:6', 3, 1_000)];
-    expect(await a!.acquire({ budgets: other, writeClass: 'update', ticket: 'a' })).toBe(0);
-    expect(await a!.acquire({ budgets: other, writeClass: 'update', ticket: 'b' })).toBe(0);
-    expect(await a!.acquire({ budgets: other, writeClass: 'update', ticket: 'c' })).toBe(0);
-    expect(await a!.acquire({ budgets: other, writeClass: 'update', ticket: 'd' })).toBeGreaterThan(0);
+    expect(await a!.acquire({ budgets: other, writeClass: 'final', ticket: 'a' })).toBe(0);
+    expect(await a!.acquire({ budgets: other, writeClass: 'final', ticket: 'b' })).toBe(0);
+    expect(await a!.acquire({ budgets: other, writeClass: 'final', ticket: 'c' })).toBe(0);
+    expect(await a!.acquire({ budgets: other, writeClass: 'final', ticket: 'd' })).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 1_150));
     // Tokens are back, but a write waits in line: the placeholder does not jump it.
     expect(await b!.tryReserveNow(other)).toBe(false);
@@ -122,7 +134,7 @@ describe('RedisWritePacer', () => {
     const pacer = new RedisWritePacer({ redis, prefix, log, retryRedisAfterMs: 0 });
     const budgets: WriteBudget[] = [{ key: 'discord:1', limit: 2, windowMs: 10_000, kind: 'window' }];
     const waits = [];
-    for (let index = 0; index < 3; index += 1) waits.push(await pacer.acquire({ budgets, writeClass: 'update', ticket: `t${index}` }));
+    for (let index = 0; index < 3; index += 1) waits.push(await pacer.acquire({ budgets, writeClass: 'final', ticket: `t${index}` }));
     expect(waits.slice(0, 2)).toEqual([0, 0]);
     // The third waits (asking again within the longest wait handed back).
     expect(waits[2]).toBe(2_000);

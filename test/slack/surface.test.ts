@@ -50,7 +50,7 @@ describe('native streaming', () => {
   });
 
   it('says it shows tool progress natively and paces for appendStream', () => {
-    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 1000, nativeToolStatus: true });
+    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 500, nativeToolStatus: true });
     expect(surface.channelKey).toBe(`slack:${slack.teamId}:C1`);
   });
 

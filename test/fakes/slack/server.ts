@@ -55,7 +55,11 @@ export interface FakeSlackOptions {
   defaultRateLimits?: boolean;
   /** A stream stops accepting appends this long after it started. @defaultValue 300_000 */
   streamLifetimeMs?: number;
+  /** Every Web API answer is sent this much later; the call takes effect at once. @defaultValue 0 */
+  latencyMs?: number;
 }
+
+const WRITE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream']);
 
 export interface RecordedCall {
   method: string;
@@ -105,6 +109,9 @@ export class FakeSlack {
   private readonly failures = new Map<string, ScriptedFailure[]>();
   private streamingRefusal: string | undefined;
   private readonly streamLifetimeMs: number;
+  private readonly latencyMs: number;
+  /** Told of every message write the fake accepted, as it takes effect (the bench times writes with it). */
+  writeObserver: ((method: string, message: FakeMessage) => void) | undefined;
   private server: Server | undefined;
   private baseUrl = '';
 
@@ -114,6 +121,7 @@ export class FakeSlack {
     this.botUserId = options.botUserId ?? 'U0BOT';
     this.botId = options.botId ?? 'B0BOT';
     this.streamLifetimeMs = options.streamLifetimeMs ?? 300_000;
+    this.latencyMs = options.latencyMs ?? 0;
     if (options.defaultRateLimits ?? true) {
       for (const { method, rule } of SLACK_PUBLISHED_LIMITS) this.rules.set(method, rule);
       this.postPool = true;
@@ -253,6 +261,11 @@ export class FakeSlack {
 
     try {
       const result = this.dispatch(method, args);
+      if (this.writeObserver && WRITE_METHODS.has(method)) {
+        const written = this.message(String(args.channel ?? ''), String(result.ts ?? args.ts ?? ''));
+        if (written) this.writeObserver(method, written);
+      }
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       return send(response, 200, { ok: true, ...result });
     } catch (error) {
       if (error instanceof SlackError) return this.answerError(call, response, error.code);
