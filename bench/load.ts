@@ -299,7 +299,14 @@ async function slackRun(harness: Harness, config: Config, slack: FakeSlack, chan
         ...(placeholder ? { placeholder } : {}),
       });
     },
-    rateLimited: () => slack.rateLimitedCount,
+    rateLimited: () => {
+      if (process.env.LOAD_DEBUG) {
+        const counts = new Map<string, number>();
+        for (const call of slack.calls) counts.set(`${call.outcome} ${call.method}`, (counts.get(`${call.outcome} ${call.method}`) ?? 0) + 1);
+        console.log(counts);
+      }
+      return slack.rateLimitedCount;
+    },
     writes: () => slack.calls.filter((call) => SLACK_WRITES.has(call.method) && call.outcome === 'ok').length,
     async stop() {},
   };

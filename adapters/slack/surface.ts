@@ -85,12 +85,16 @@ export class SlackSurface implements Surface {
     return write.final ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
   }
 
-  /** Which budgets a refused method drew from, so a 429 holds off only those. */
+  /**
+   * Which budget a refused method drew from, so a 429 holds off (and shrinks) only that one. Slack
+   * does not say which of a post's limits refused it; the channel's (3 at once, then 1 a second)
+   * is by far the tighter, so it is blamed, and the workspace's pool keeps flowing.
+   */
   private budgetKeysOf(method: 'post' | 'append' | 'update'): string[] {
     const workspace = this.job.workspaceId;
     if (method === 'append') return [slackAppendBudget(workspace).key];
     if (method === 'update') return [slackUpdateBudget(workspace).key];
-    return slackPostBudgets(workspace, this.job.channelId).map((budget) => budget.key);
+    return [slackPostBudgets(workspace, this.job.channelId)[0]!.key];
   }
 
   async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {

@@ -1,4 +1,4 @@
-import { ADAPT, windowMarginMs, type WriteBudget } from './write-budget.ts';
+import { ADAPT, pacedWindowMs, type WriteBudget } from './write-budget.ts';
 
 /**
  * The arithmetic of one budget, as the local pacer runs it; the Redis pacer runs the same steps in
@@ -27,7 +27,7 @@ function capacity(budget: WriteBudget, state: BudgetState): number {
 }
 
 function stretchedWindow(budget: WriteBudget): number {
-  return budget.windowMs + windowMarginMs(budget.windowMs);
+  return pacedWindowMs(budget);
 }
 
 /** Forgets what no longer limits anyone and refills a bucket up to `now`. */
@@ -40,7 +40,7 @@ export function refresh(state: BudgetState, budget: WriteBudget, now: number): v
     return;
   }
   const elapsed = Math.max(0, now - state.updatedAt);
-  state.tokens = Math.min(cap, state.tokens + (elapsed * cap) / budget.windowMs);
+  state.tokens = Math.min(cap, state.tokens + (elapsed * cap) / stretchedWindow(budget));
   state.updatedAt = now;
 }
 
@@ -61,7 +61,7 @@ export function timeUntil(state: BudgetState, budget: WriteBudget, now: number, 
     wait = missing <= 0 ? 0 : entry === undefined ? stretchedWindow(budget) : entry + stretchedWindow(budget) - now;
   } else {
     const missing = count - state.tokens;
-    wait = missing <= 0 ? 0 : (missing * budget.windowMs) / capacity(budget, state);
+    wait = missing <= 0 ? 0 : (missing * stretchedWindow(budget)) / capacity(budget, state);
   }
   return Math.max(held, wait);
 }
@@ -72,17 +72,20 @@ export function take(state: BudgetState, budget: WriteBudget, now: number): void
   else state.tokens -= 1;
   state.streak += 1;
   if (budget.adaptive && state.streak >= ADAPT.raiseAfterGrants) {
-    state.factor = Math.min(ADAPT.maxFactor, state.factor * ADAPT.raiseFactor);
+    state.factor = Math.min(ADAPT.maxFactor, state.factor + 1 / budget.limit);
     state.streak = 0;
   }
 }
 
-/** The platform refused (429) or said the budget is empty: nothing for `delayMs`; an adaptive budget shrinks. */
+/**
+ * The platform refused (429) or said the budget is empty: nothing for `delayMs`; an adaptive budget
+ * shrinks. A bucket keeps its tokens: the hold covers the platform's Retry-After, and emptying a
+ * large bucket would stall it for long after.
+ */
 export function hold(state: BudgetState, budget: WriteBudget, now: number, delayMs: number): void {
   state.holdUntil = Math.max(state.holdUntil, now + Math.max(0, delayMs));
-  if (budget.kind === 'bucket') state.tokens = Math.min(state.tokens, 0);
   if (budget.adaptive) {
-    state.factor = Math.max(ADAPT.minFactor, state.factor * ADAPT.backoffFactor);
+    state.factor = state.factor > 1 ? Math.max(1, state.factor - ADAPT.stepsBackOn429 / budget.limit) : Math.max(ADAPT.minFactor, state.factor * ADAPT.shrinkAtFloor);
     state.streak = 0;
   }
 }

@@ -8,6 +8,7 @@ export {
   RESERVED_FOR_PRIORITY,
   budgetsFromLimits,
   windowMarginMs,
+  pacedWindowMs,
   type PermitRequest,
   type WriteBudget,
   type WriteClass,

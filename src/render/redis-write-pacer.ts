@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.ts';
 import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, windowMarginMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -93,7 +93,7 @@ local function take(b)
   if b.kind == 'w' then table.insert(b.log, now) else b.tokens = b.tokens - 1 end
   b.streak = b.streak + 1
   if b.adaptive and b.streak >= ${ADAPT.raiseAfterGrants} then
-    b.factor = math.min(${ADAPT.maxFactor}, b.factor * ${ADAPT.raiseFactor})
+    b.factor = math.min(${ADAPT.maxFactor}, b.factor + 1 / b.limit)
     b.streak = 0
   end
 end
@@ -133,7 +133,11 @@ if mode == 'hold' then
     if now + number > b.hold then b.hold = now + number end
     if b.kind == 'b' and b.tokens > 0 then b.tokens = 0 end
     if b.adaptive then
-      b.factor = math.max(${ADAPT.minFactor}, b.factor * ${ADAPT.backoffFactor})
+      if b.factor > 1 then
+        b.factor = math.max(1, b.factor - ${ADAPT.stepsBackOn429} / b.limit)
+      else
+        b.factor = math.max(${ADAPT.minFactor}, b.factor * ${ADAPT.shrinkAtFloor})
+      end
       b.streak = 0
     end
     save(b)
@@ -300,7 +304,7 @@ export class RedisWritePacer implements WritePacer {
     const keys = [`${line}:q`, `${line}:l`, `${line}:s`, ...budgets.map((budget) => this.keyFor(budget.key))];
     const args: (string | number)[] = [mode, ticket, number, reserve];
     for (const [index, budget] of budgets.entries()) {
-      const windowMs = Math.max(1, Math.ceil(budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : 0)));
+      const windowMs = Math.max(1, Math.ceil(pacedWindowMs(budget)));
       args.push(Math.max(1, Math.floor(budget.limit)), windowMs, budget.kind === 'window' ? 'w' : 'b', budget.adaptive ? 1 : 0, spare[index] ?? 0);
     }
     const call = async (): Promise<unknown> => {

@@ -48,19 +48,23 @@ export interface WriteBudget {
    */
   kind: 'window' | 'bucket';
   /**
-   * The limit is a published floor, not an exact figure (Slack): after every {@link ADAPT.raiseAfterGrants}
-   * writes granted without a 429 the budget grows by {@link ADAPT.raiseFactor}; a 429 shrinks it
-   * by {@link ADAPT.backoffFactor}. Never for Discord, where headers give the exact budget and
-   * 429s count towards a ban. @defaultValue false
+   * The limit is a published floor, not an exact figure (Slack): the budget grows while the
+   * platform grants and backs off on a 429 ({@link ADAPT}). Never for Discord, where headers give
+   * the exact budget and 429s count towards a ban. @defaultValue false
    */
   adaptive?: boolean;
 }
 
-/** How adaptive budgets move, shared by the local and the Redis pacer. */
+/**
+ * How adaptive budgets move, shared by the local and the Redis pacer. Growth is one token per
+ * window after every `raiseAfterGrants` grants without a 429, so probing past a limit costs at most
+ * about one 429 per hundred writes. A 429 takes back two such steps (never below the published
+ * floor); a 429 at the floor shrinks the budget by `shrinkAtFloor`.
+ */
 export const ADAPT = {
   raiseAfterGrants: 100,
-  raiseFactor: 1.1,
-  backoffFactor: 0.7,
+  stepsBackOn429: 2,
+  shrinkAtFloor: 0.9,
   minFactor: 0.5,
   maxFactor: 3,
 } as const;
@@ -72,6 +76,19 @@ export const ADAPT = {
  */
 export function windowMarginMs(windowMs: number): number {
   return Math.max(100, Math.round(windowMs * 0.02));
+}
+
+/**
+ * The same for a `bucket` budget: it refills as if its window were this much longer, so a token the
+ * pacer grants the moment it refills is there too when the request reaches the platform.
+ */
+export function bucketMarginMs(windowMs: number): number {
+  return Math.max(100, Math.round(windowMs * 0.05));
+}
+
+/** The window the pacer counts with: the platform's, stretched by the margin of its kind. */
+export function pacedWindowMs(budget: { windowMs: number; kind: 'window' | 'bucket' }): number {
+  return budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : bucketMarginMs(budget.windowMs));
 }
 
 export interface PermitRequest {

@@ -113,16 +113,20 @@ describe('RedisWritePacer', () => {
     expect(wait).toBeLessThanOrEqual(1_500);
   });
 
-  it('shrinks an adaptive budget on a 429 and grows it again after a hundred grants', async () => {
+  it('grows an adaptive budget by a token after a hundred grants, and takes it back on a 429', async () => {
     const [a, b] = pacers('pace-adapt');
-    const budgets: WriteBudget[] = [{ key: 'slack:T1:chat.update', limit: 10, windowMs: 60_000, kind: 'bucket', adaptive: true }];
-    const state = async () => (await clients[0]!.get(a!.keyFor('slack:T1:chat.update')))?.split(' ') ?? [];
+    const budgets: WriteBudget[] = [{ key: 'slack:T1:chat.update', limit: 1_000, windowMs: 1_000, kind: 'bucket', adaptive: true }];
+    const factor = async () => Number((await clients[0]!.get(a!.keyFor('slack:T1:chat.update')))?.split(' ')[1]);
+    for (let index = 0; index < 100; index += 1) expect(await b!.acquire({ budgets, writeClass: 'final', ticket: `t${index}` })).toBe(0);
+    expect(await factor()).toBeCloseTo(1.001, 6);
+    for (let index = 0; index < 100; index += 1) await a!.acquire({ budgets, writeClass: 'final', ticket: `u${index}` });
+    expect(await factor()).toBeCloseTo(1.002, 6);
+    // A 429 (with its Retry-After) takes back two steps, never below the published floor...
     await a!.holdOff(budgets, 1);
-    expect(Number((await state())[1])).toBeCloseTo(0.7, 5);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const raised: WriteBudget[] = [{ ...budgets[0]!, limit: 1_000_000 }];
-    for (let index = 0; index < 100; index += 1) await b!.acquire({ budgets: raised, writeClass: 'update', ticket: `t${index}` });
-    expect(Number((await state())[1])).toBeCloseTo(0.77, 5);
+    expect(await factor()).toBeCloseTo(1, 6);
+    // ...and at the floor shrinks the budget.
+    await b!.holdOff(budgets, 1);
+    expect(await factor()).toBeCloseTo(0.9, 6);
   });
 
   it('paces locally when Redis refuses connections, and says so once', async () => {
