@@ -197,7 +197,11 @@ export interface RedisWritePacerOptions {
   redis: Redis;
   /** Every key is `${prefix}:pace:…`. */
   prefix: string;
-  /** A call Redis has not answered in this long is made locally instead. @defaultValue 250 */
+  /**
+   * A call Redis has not answered in this long is made locally instead. Generous: local pacing does
+   * not know what other workers were granted, so it risks 429s; a busy event loop alone can delay a
+   * reply by a few hundred ms. @defaultValue 1_000
+   */
   timeoutMs?: number;
   /** After a failure, pace locally this long before trying Redis again. @defaultValue 5_000 */
   retryRedisAfterMs?: number;
@@ -235,7 +239,7 @@ export class RedisWritePacer implements WritePacer {
   constructor(options: RedisWritePacerOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix;
-    this.timeoutMs = options.timeoutMs ?? 250;
+    this.timeoutMs = options.timeoutMs ?? 1_000;
     this.retryRedisAfterMs = options.retryRedisAfterMs ?? 5_000;
     this.clock = options.clock ?? systemClock;
     this.fallback = options.fallback ?? new LocalWritePacer({ clock: this.clock });
