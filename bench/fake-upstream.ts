@@ -18,15 +18,8 @@ export interface UpstreamStats {
   requests: number;
 }
 
-/** When each load-bench answer started streaming (epoch ms, this process's clock), by seed. */
-export interface UpstreamStarts {
-  kind: 'starts';
-  starts: Array<[seed: number, startedAt: number]>;
-}
-
 const tokensPerSecond = Number(process.argv[2] ?? '50');
 let requests = 0;
-let starts: Array<[number, number]> = [];
 
 const fake = await startFakeOfox({
   apiKey: BENCH_API_KEY,
@@ -39,7 +32,6 @@ const fake = await startFakeOfox({
     requests += 1;
     const load = loadRequestOf(request.lastUserText ?? '');
     if (load) {
-      starts.push([load.seed, Date.now()]);
       return [text(loadAnswerFor(load.seed, load.tokens), { tokensPerSecond: load.tokensPerSecond }), usage(10, load.tokens), finish('stop')];
     }
     const seed = seedOf(request.lastUserText ?? '');
@@ -54,10 +46,6 @@ const trim = setInterval(() => {
 }, 1_000);
 
 process.on('message', (message: unknown) => {
-  if (message === 'starts') {
-    process.send?.({ kind: 'starts', starts } satisfies UpstreamStarts);
-    starts = [];
-  }
   if (message === 'stats') {
     const cpu = process.cpuUsage();
     process.send?.({ kind: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, requests } satisfies UpstreamStats);

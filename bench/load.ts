@@ -35,8 +35,8 @@ import { startWorkerRole, type WorkerRole } from '../src/runtime/worker-role.ts'
 import type { PlatformPorts } from '../src/worker/ports.ts';
 import { FakeDiscord } from '../test/fakes/discord/index.ts';
 import { FakeSlack, buttonsOf, visibleText } from '../test/fakes/slack/index.ts';
-import { BENCH_API_KEY, loadAnswerFor, loadPromptFor } from './answer-text.ts';
-import type { UpstreamReady, UpstreamStarts } from './fake-upstream.ts';
+import { BENCH_API_KEY, loadAnswerFor, loadPromptFor, loadRequestOf } from './answer-text.ts';
+import type { UpstreamReady } from './fake-upstream.ts';
 
 const API_LATENCY_MS = 50;
 const TOKENS = 80;
@@ -71,6 +71,8 @@ interface Answer {
   /** The answer's messages (Discord parts; Slack: one) and what each shows. */
   parts: Map<string, string>;
   partOrder: string[];
+  /** When each token (word) of the answer reached the worker from the model. */
+  tokenTimes: number[];
   failed?: string;
 }
 
@@ -107,7 +109,6 @@ function record(answer: Answer, messageId: string, text: string, final: boolean)
 
 interface Upstream {
   ready: UpstreamReady;
-  starts(): Promise<Map<number, number>>;
   stop(): void;
 }
 
@@ -122,16 +123,6 @@ async function startUpstream(): Promise<Upstream> {
   });
   return {
     ready,
-    starts: () =>
-      new Promise((resolve) => {
-        const onMessage = (message: unknown): void => {
-          if ((message as { kind?: string }).kind !== 'starts') return;
-          child.off('message', onMessage);
-          resolve(new Map((message as UpstreamStarts).starts));
-        };
-        child.on('message', onMessage);
-        child.send('starts');
-      }),
     stop() {
       if (child.connected) child.disconnect();
       const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
@@ -333,9 +324,21 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
     ports = discord
       ? createDiscordPorts(config, silentLogger(), { redis: core.redis })
       : createSlackPorts(config, silentLogger(), { streamStates: new RedisStreamStateStore(core.redis, { prefix }) });
+    // The model's tokens as the worker receives them: "last token" means the last one to arrive.
+    const streamChat = core.llm.streamChat.bind(core.llm);
+    core.llm.streamChat = (request, options) => {
+      const last = request.messages.at(-1);
+      const seed = loadRequestOf(typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? ''))?.seed;
+      const answer = seed === undefined ? undefined : harness.answers.get(seed);
+      return (async function* () {
+        for await (const event of streamChat(request, options)) {
+          if (answer && event.type === 'text') for (const _word of event.delta.split(/\s+/).filter(Boolean)) answer.tokenTimes.push(Date.now());
+          yield event;
+        }
+      })();
+    };
     role = await startWorkerRole(core, [ports]);
     run = discord ? await discordRun(harness, config, discord, scenario.channels) : await slackRun(harness, config, slack!, scenario.channels);
-    await upstream.starts();
     const seeds = Array.from({ length: scenario.answers }, (_, index) => 10_000 + index);
     for (const [index, seed] of seeds.entries()) {
       harness.answers.set(seed, {
@@ -346,6 +349,7 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
         writes: [],
         parts: new Map(),
         partOrder: [],
+        tokenTimes: [],
       });
     }
     const mentions = await Promise.allSettled(
@@ -360,8 +364,7 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
     }
     // Late writes (none expected) would show here as more writes than the finished state needed.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const starts = await upstream.starts();
-    return summarize(scenario, [...harness.answers.values()], starts, run.rateLimited(), run.writes());
+    return summarize(scenario, [...harness.answers.values()], run.rateLimited(), run.writes());
   } finally {
     await role?.stop(2_000).catch(() => {});
     await run?.stop();
@@ -374,8 +377,7 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
   }
 }
 
-function summarize(scenario: LoadScenario, answers: Answer[], starts: Map<number, number>, rateLimited: number, writes: number): LoadRow {
-  const tokenMs = 1000 / scenario.tokensPerSecond;
+function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number): LoadRow {
   const firstText: number[] = [];
   const finalLag: number[] = [];
   const staleness: number[] = [];
@@ -383,24 +385,25 @@ function summarize(scenario: LoadScenario, answers: Answer[], starts: Map<number
   let lastComplete = -Infinity;
   let lastModelEnd = -Infinity;
   for (const answer of answers) {
-    const started = starts.get(answer.seed);
     const first = answer.writes.find((write) => write.words > 0);
     if (first) firstText.push(first.at - answer.arrivedAt);
     const final = answer.writes.find((write) => write.final && write.words === answer.expected.length);
-    if (started === undefined) continue;
-    const modelEnd = started + (answer.expected.length - 1) * tokenMs;
+    const times = answer.tokenTimes;
+    const modelEnd = times.at(-1);
+    if (modelEnd === undefined || times.length < answer.expected.length) continue;
     lastModelEnd = Math.max(lastModelEnd, modelEnd);
     if (!final) continue;
     completed += 1;
     finalLag.push(final.at - modelEnd);
     lastComplete = Math.max(lastComplete, final.at);
-    // How old the oldest token not yet on screen is, every 100 ms until the answer is whole.
+    // How old the oldest token not yet on screen is, every 100 ms from the first token until the answer is whole.
     let shown = 0;
     let next = 0;
-    for (let at = started; at <= final.at; at += SAMPLE_EVERY_MS) {
+    let emitted = 0;
+    for (let at = times[0]!; at <= final.at; at += SAMPLE_EVERY_MS) {
       while (next < answer.writes.length && answer.writes[next]!.at <= at) shown = answer.writes[next++]!.words;
-      const emitted = Math.min(answer.expected.length, Math.floor((at - started) / tokenMs) + 1);
-      staleness.push(shown < emitted ? at - (started + shown * tokenMs) : 0);
+      while (emitted < times.length && times[emitted]! <= at) emitted += 1;
+      staleness.push(shown < emitted ? at - times[shown]! : 0);
     }
   }
   const round = (value: number) => (Number.isFinite(value) ? Math.round(value) : '-');
