@@ -16,7 +16,6 @@ export {
 } from './write-budget.ts';
 export { LocalWritePacer, type LocalWritePacerOptions } from './local-write-pacer.ts';
 export { RedisWritePacer, type RedisWritePacerOptions } from './redis-write-pacer.ts';
-export { pacedWrite } from './paced-write.ts';
 export { shareTransportPacer, transportPacer } from './transport-pacer.ts';
 // The worker's composition (src/worker, src/runtime) still uses these names for the same things.
 export type { WritePacer as ChannelPacer } from './write-budget.ts';

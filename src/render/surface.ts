@@ -20,18 +20,11 @@ export interface SurfaceLimits {
   /** Smallest gap between two edits of one message that the platform tolerates. */
   minEditIntervalMs: number;
   /**
-   * Edits per `channelWindowMs` allowed in one channel across all messages (Discord: about 5 per 5 s).
-   * The renderer shares this budget fairly across every answer streaming in the channel.
+   * For a surface without `budgetsFor`: writes per `channelWindowMs` in one channel across all
+   * messages, one budget shared by every answer in the channel (`budgetsFromLimits`).
    */
   channelEditsPerWindow?: number;
   channelWindowMs?: number;
-  /**
-   * A bot-wide write budget every channel's writes also draw from (Discord: about 50 requests a
-   * second per bot, across every worker process). All three set, or none. @defaultValue none
-   */
-  sharedKey?: string;
-  sharedEditsPerWindow?: number;
-  sharedWindowMs?: number;
   /** The platform shows tool progress natively (Slack streaming task updates). */
   nativeToolStatus?: boolean;
 }
@@ -82,9 +75,8 @@ export interface PlannedWrite {
 export interface Surface {
   readonly limits: SurfaceLimits;
   /**
-   * Key of the write budget this surface draws from, shared by every worker process: the platform's
-   * own rate-limit scope (Discord: platform + channel; Slack: the workspace, since chat.update and
-   * streaming appends are limited per workspace).
+   * Names where the answer is written (platform + channel): the budget key of a surface without
+   * `budgetsFor`, and a label in logs.
    */
   readonly channelKey: string;
   /**

@@ -126,12 +126,8 @@ export interface WritePacer {
 /** The budgets a surface without its own (`Surface.budgetsFor`) declares through its limits. */
 export function budgetsFromLimits(
   channelKey: string,
-  limits: { channelEditsPerWindow?: number; channelWindowMs?: number; sharedKey?: string; sharedEditsPerWindow?: number; sharedWindowMs?: number },
+  limits: { channelEditsPerWindow?: number; channelWindowMs?: number },
 ): WriteBudget[] {
   if (limits.channelEditsPerWindow === undefined || limits.channelWindowMs === undefined) return [];
-  const budgets: WriteBudget[] = [{ key: channelKey, limit: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs, kind: 'window' }];
-  if (limits.sharedKey && limits.sharedEditsPerWindow && limits.sharedWindowMs) {
-    budgets.push({ key: limits.sharedKey, limit: limits.sharedEditsPerWindow, windowMs: limits.sharedWindowMs, kind: 'window' });
-  }
-  return budgets;
+  return [{ key: channelKey, limit: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs, kind: 'window' }];
 }

@@ -43,6 +43,15 @@ describe('RedisWritePacer', () => {
     expect(await a!.acquire({ budgets: [windowBudget('discord:43', 5, 1_000)], writeClass: 'update', ticket: 'x' })).toBe(0);
   });
 
+  it('grants a write only when every budget it draws from has room: a bot-wide budget caps all channels', async () => {
+    const [a, b, c] = pacers('pace-bot');
+    const bot = windowBudget('bot', 4, 1_000);
+    const waits = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => [a!, b!, c!][index % 3]!.acquire({ budgets: [windowBudget(`channel-${index}`, 5, 1_000), bot], writeClass: 'final', ticket: `t${index}` })),
+    );
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(4);
+  });
+
   it('keeps the last token of a budget for a first text or a final write: updates never take it', async () => {
     const [a, b] = pacers('pace-reserve');
     const budgets = [windowBudget('discord:44', 3, 1_000)];
