@@ -1,4 +1,5 @@
 import { RESTEvents, type REST } from 'discord.js';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 
 /**
@@ -43,12 +44,12 @@ export class RateLimitObserver {
       const channelId = /^\/channels\/(\d+)\//.exec(String(request.path))?.[1];
       const limit = Number(response.headers.get('x-ratelimit-limit'));
       if (!route || !channelId || !Number.isFinite(limit) || limit <= 0) return;
-      this.record(channelId, route, {
-        bucket: response.headers.get('x-ratelimit-bucket') ?? undefined,
-        limit,
-        remaining: Number(response.headers.get('x-ratelimit-remaining')),
-        resetAfterSeconds: Number(response.headers.get('x-ratelimit-reset-after')),
-      });
+      const remaining = Number(response.headers.get('x-ratelimit-remaining'));
+      const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
+      this.record(channelId, route, { bucket: response.headers.get('x-ratelimit-bucket') ?? undefined, limit, remaining, resetAfterSeconds });
+      // Discord says the bucket is empty (writes the pacer did not see, say another client's):
+      // every worker holds off until it resets, instead of drawing a 429.
+      if (remaining === 0 && resetAfterSeconds > 0) void transportPacer()?.holdOff([this.messageBudget(channelId, route)], Math.ceil(resetAfterSeconds * 1000));
     });
   }
 
