@@ -31,3 +31,23 @@ export function seedOf(text: string): number | undefined {
   const match = /bench-job-(\d+)/.exec(text);
   return match ? Number(match[1]) : undefined;
 }
+
+// Plain lowercase words: every platform shows them as sent, so visible text compares word for word.
+const PLAIN_WORDS = ['the', 'build', 'is', 'green', 'and', 'tests', 'pass', 'we', 'ship', 'it', 'today', 'next', 'step', 'merge', 'main', 'now', 'review', 'done'];
+
+/** The load bench's prompt: which answer, how many tokens, how fast. */
+export function loadPromptFor(seed: number, tokens: number, tokensPerSecond: number): string {
+  return `load-job-${seed}-${tokens}-${tokensPerSecond}`;
+}
+
+export function loadRequestOf(text: string): { seed: number; tokens: number; tokensPerSecond: number } | undefined {
+  const match = /load-job-(\d+)-(\d+)-(\d+)/.exec(text);
+  return match ? { seed: Number(match[1]), tokens: Number(match[2]), tokensPerSecond: Number(match[3]) } : undefined;
+}
+
+/** The load bench's answer: `tokens` plain words, one per chunk. */
+export function loadAnswerFor(seed: number, tokens: number): string {
+  const words: string[] = [];
+  for (let index = 0; index < tokens; index++) words.push(PLAIN_WORDS[(seed * 7 + index * 5 + (index >> 2)) % PLAIN_WORDS.length] ?? 'x');
+  return words.join(' ');
+}

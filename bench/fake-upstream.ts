@@ -4,7 +4,7 @@
  * and reports its own CPU on request over IPC. It exits when the parent disconnects.
  */
 import { finish, startFakeOfox, text, usage } from '../test/fakes/ofox/index.ts';
-import { answerFor, BENCH_API_KEY, seedOf, tokensFor } from './answer-text.ts';
+import { answerFor, BENCH_API_KEY, loadAnswerFor, loadRequestOf, seedOf, tokensFor } from './answer-text.ts';
 
 export interface UpstreamReady {
   kind: 'ready';
@@ -30,6 +30,10 @@ const fake = await startFakeOfox({
   // The bench never reads `fake.requests`; keeping 1000s of parsed bodies would only grow the child.
   responder: (request) => {
     requests += 1;
+    const load = loadRequestOf(request.lastUserText ?? '');
+    if (load) {
+      return [text(loadAnswerFor(load.seed, load.tokens), { tokensPerSecond: load.tokensPerSecond }), usage(10, load.tokens), finish('stop')];
+    }
     const seed = seedOf(request.lastUserText ?? '');
     if (seed === undefined) return [text('not a bench prompt'), finish('stop')];
     return [text(answerFor(seed), { tokensPerSecond }), usage(10, tokensFor(seed)), finish('stop')];

@@ -279,7 +279,8 @@ async function runScenario(scenario: PipelineScenario, upstream: Upstream, redis
 
     // The channel pacer runs one `evalsha` per reservation on a connection of its own (opened by the
     // worker role through `core.connect`); timing those splits "first token → visible" into its
-    // parts. Pacer keys end with the channel key; other scripts' keys match no trace.
+    // parts. The pacer's first key is the channel budget's waiting line (`…:pace:<channel key>:q`);
+    // other scripts' keys match no trace.
     const byChannel = new Map<string, Trace>();
     const connect = core.connect.bind(core);
     core.connect = (connectionRole) => {
@@ -292,7 +293,7 @@ async function runScenario(scenario: PipelineScenario, upstream: Upstream, redis
           return await evalsha(...args);
         } finally {
           if (key.includes(':pace:')) {
-            const trace = byChannel.get(key.slice(key.indexOf(':pace:') + ':pace:'.length));
+            const trace = byChannel.get(key.slice(key.indexOf(':pace:') + ':pace:'.length).replace(/:q$/, ''));
             trace?.reserveStart.push(startedAt);
             trace?.reserveEnd.push(now());
           }

@@ -1,7 +1,10 @@
 import { DiscordAPIError, RateLimitError, REST, type RESTOptions } from 'discord.js';
 import type { Config } from '../../src/config.ts';
 import { SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/surface.ts';
+import { randomUUID } from 'node:crypto';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
 import { DiscordRejectedError } from './errors.ts';
+import { discordGlobalBudget } from './write-budgets.ts';
 
 /**
  * The REST client the worker uses, and the mapping of Discord's failures onto the renderer's errors.
@@ -34,7 +37,29 @@ export function createDiscordRest(config: Pick<Config, 'DISCORD_TOKEN' | 'DISCOR
     ...options,
   });
   if (config.DISCORD_TOKEN) rest.setToken(config.DISCORD_TOKEN);
+  paceEveryRequest(rest);
   return rest;
+}
+
+/**
+ * Every request the client sends (reads, typing and writes) first takes a token of the bot-wide
+ * budget from the process's shared pacer (`shareTransportPacer`), so all of the bot's processes
+ * together stay under Discord's 50 requests a second. Interaction webhooks are exempt, as on Discord.
+ */
+export function paceEveryRequest(rest: REST, budget = discordGlobalBudget()): void {
+  const send = rest.options.makeRequest;
+  rest.options.makeRequest = async (url, init) => {
+    const pacer = transportPacer();
+    // Typing asked the pacer already (`discordTypingRequest`), and interaction webhooks are exempt.
+    if (pacer && !/\/(webhooks|interactions)\/|\/typing$/.test(url)) {
+      const ticket = randomUUID();
+      for (let wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket }); wait > 0; ) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket });
+      }
+    }
+    return send(url, init);
+  };
 }
 
 const GONE_CODES = new Set([
@@ -48,7 +73,10 @@ const GONE_CODES = new Set([
 /** Rate limits, vanished messages and permanent refusals become typed errors; anything else is rethrown. */
 export function toSurfaceError(error: unknown): unknown {
   if (error instanceof RateLimitError) {
-    return new SurfaceRateLimitedError(Math.max(1, Math.ceil(Math.max(error.retryAfter, error.timeToReset, 0))));
+    const limited = new SurfaceRateLimitedError(Math.max(1, Math.ceil(Math.max(error.retryAfter, error.timeToReset, 0))));
+    // The surface reads `global` to hold off the bot's budget rather than the channel's.
+    Object.defineProperty(limited, 'cause', { value: error });
+    return limited;
   }
   if (error instanceof DiscordAPIError) {
     if (GONE_CODES.has(Number(error.code)) || error.status === 404) return new SurfaceMessageGoneError(`discord: ${error.message} (${error.code})`);

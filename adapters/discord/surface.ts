@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../src/observability/logger.ts';
 import { jobIdFor, type ChatJob } from '../../src/queue/chat-job.ts';
-import type { MessageOptions, MessageRef, Surface, SurfaceLimits } from '../../src/render/surface.ts';
+import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
+import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { componentsFor } from './components.ts';
 import { DiscordRejectedError } from './errors.ts';
 import { toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
+import { DISCORD_GLOBAL_BUDGET_KEY, discordMessageBudgets, discordTypingRequest, discordWebhookBudgets } from './write-budgets.ts';
 
 /**
  * One answer's messages on Discord. The first is the placeholder ingress posted (a reply, or the
@@ -21,25 +24,24 @@ import type { RateLimitObserver } from './rate-limit-observer.ts';
 export interface DiscordSurfaceLimits {
   /** @defaultValue 2_000 */
   maxChars: number;
-  /** @defaultValue 1_000 */
+  /**
+   * Between two writes of one message. The channel's bucket is what Discord limits; this only keeps
+   * one answer from taking every token, and bounds how long its end waits after its last update.
+   * @defaultValue 500
+   */
   minEditIntervalMs: number;
-  /** Used until X-RateLimit headers have said otherwise. @defaultValue 5 */
+  /** A channel's message bucket (creates and edits) until X-RateLimit headers have said otherwise. @defaultValue 5 */
   channelEditsPerWindow: number;
   /** @defaultValue 5_000 */
   channelWindowMs: number;
-  /**
-   * Writes per second for the whole bot, shared by every worker through the pacer: Discord allows
-   * 50 requests a second per bot; the rest is left for ingress and reads. @defaultValue 40
-   */
-  botWritesPerSecond: number;
+
 }
 
 export const DEFAULT_DISCORD_LIMITS: DiscordSurfaceLimits = {
   maxChars: 2_000,
-  minEditIntervalMs: 1_000,
+  minEditIntervalMs: 500,
   channelEditsPerWindow: 5,
   channelWindowMs: 5_000,
-  botWritesPerSecond: 40,
 };
 
 export interface DiscordSurfaceDeps {
@@ -68,7 +70,9 @@ export class DiscordSurface implements Surface {
     this.channelKey = `discord:${this.channelId}`;
     const placeholder = job.placeholder;
     this.interactionId = placeholder && refKind(placeholder) === 'interaction' ? placeholder.extra?.interactionId : undefined;
-    this.previousId = placeholder && refKind(placeholder) === 'channel' ? placeholder.id : undefined;
+    // Without a placeholder (the ingress acknowledged with typing instead) the first part replies to
+    // the question itself, so the reply chain (the transcript) stays whole.
+    this.previousId = placeholder ? (refKind(placeholder) === 'channel' ? placeholder.id : undefined) : job.messageId;
     // A retried job starts after the messages it already recorded, so it never reuses their nonces.
     this.part = (placeholder ? 1 : 0) + job.continuations.length;
   }
@@ -84,17 +88,30 @@ export class DiscordSurface implements Surface {
   }
 
   get limits(): SurfaceLimits {
-    const { limits, rateLimits } = this.deps;
-    const observed = rateLimits.editBudget(this.channelId);
-    return {
-      maxChars: limits.maxChars,
-      minEditIntervalMs: limits.minEditIntervalMs,
-      channelEditsPerWindow: observed?.limit ?? limits.channelEditsPerWindow,
-      channelWindowMs: observed?.windowMs ?? limits.channelWindowMs,
-      sharedKey: 'discord:bot',
-      sharedEditsPerWindow: limits.botWritesPerSecond,
-      sharedWindowMs: 1_000,
-    };
+    return { maxChars: this.deps.limits.maxChars, minEditIntervalMs: this.deps.limits.minEditIntervalMs };
+  }
+
+  /**
+   * A channel message's create or edit: the channel's bucket (learned from the headers); an
+   * interaction's reply or follow-up: its webhook's bucket. The bot-wide limit is drawn by the REST
+   * client for every request (`paceEveryRequest`).
+   */
+  budgetsFor(write: PlannedWrite): WriteBudget[] {
+    const interactionId = write.kind === 'create' ? this.interactionId : write.ref && refKind(write.ref) !== 'channel' ? write.ref.extra?.interactionId : undefined;
+    if (interactionId) return discordWebhookBudgets(interactionId);
+    const defaults = { limit: this.deps.limits.channelEditsPerWindow, windowMs: this.deps.limits.channelWindowMs };
+    return discordMessageBudgets(this.deps.rateLimits, this.channelId, write.kind, defaults);
+  }
+
+  /** A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or webhook's). */
+  private async paced<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof SurfaceRateLimitedError) || error.budgetKeys) throw error;
+      const global = (error.cause as { global?: unknown } | undefined)?.global === true;
+      throw new SurfaceRateLimitedError(error.retryAfterMs, error.message, global ? [DISCORD_GLOBAL_BUDGET_KEY] : undefined);
+    }
   }
 
   private body(text: string, options: MessageOptions): MessageBody {
@@ -104,7 +121,11 @@ export class DiscordSurface implements Surface {
     return { content, ...(components ? { components } : {}) };
   }
 
-  async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
+  create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
+    return this.paced(() => this.post(text, options));
+  }
+
+  private async post(text: string, options: MessageOptions): Promise<MessageRef> {
     const body = this.body(text, options);
     if (this.interactionId) {
       const flags = this.job.private ? EPHEMERAL_FLAG : undefined;
@@ -125,12 +146,16 @@ export class DiscordSurface implements Surface {
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
-    await this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private });
+    await this.paced(() => this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private }));
   }
 
   async typing(): Promise<void> {
     // A deferred slash-command reply already shows "thinking…".
     if (this.interactionId) return;
+    // Typing has a bucket of its own; when it is spent (the ingress typed already), skip it.
+    const pacer = transportPacer();
+    const request = discordTypingRequest(this.channelId);
+    if (pacer && !(await pacer.tryReserveNow(request.budgets, { spare: request.spare }))) return;
     try {
       await this.deps.messages.typing(this.channelId);
     } catch (error) {

@@ -1,12 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
-import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
+import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
+import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
 import { STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
+import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
 
 /**
  * The answer's messages in the thread (`thread_ts = job.threadId ?? job.messageId`).
@@ -26,22 +28,16 @@ import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from '.
 export interface SlackSurfaceLimits {
   /** @defaultValue 3_500 */
   maxChars: number;
-  /** Native streams: appendStream is Tier 4. @defaultValue 1_000 */
+  /** Native streams: appendStream is Tier 4 (its budget paces the workspace; this, one answer). @defaultValue 500 */
   streamEditIntervalMs: number;
   /** chat.update is Tier 3 (~50 per minute per workspace). @defaultValue 1_200 */
   updateEditIntervalMs: number;
-  /** Edits per window across the whole workspace (Tier 3 is ~50 per minute). @defaultValue 12 */
-  channelEditsPerWindow: number;
-  /** @defaultValue 15_000 */
-  channelWindowMs: number;
 }
 
 export const DEFAULT_SLACK_LIMITS: SlackSurfaceLimits = {
   maxChars: 3_500,
-  streamEditIntervalMs: 1_000,
+  streamEditIntervalMs: 500,
   updateEditIntervalMs: 1_200,
-  channelEditsPerWindow: 12,
-  channelWindowMs: 15_000,
 };
 
 export interface SlackSurfaceDeps {
@@ -62,9 +58,7 @@ export class SlackSurface implements Surface {
   constructor(job: ChatJob, deps: SlackSurfaceDeps) {
     this.job = job;
     this.deps = deps;
-    // Slack rate-limits chat.update (Tier 3) and appendStream (Tier 4) per workspace, not per
-    // channel, so every answer in the workspace shares one budget.
-    this.channelKey = `slack:${job.workspaceId}`;
+    this.channelKey = `slack:${job.workspaceId}:${job.channelId}`;
     this.threadTs = job.threadId ?? job.messageId;
   }
 
@@ -73,10 +67,34 @@ export class SlackSurface implements Surface {
     return {
       maxChars: limits.maxChars,
       minEditIntervalMs: streaming.native ? limits.streamEditIntervalMs : limits.updateEditIntervalMs,
-      channelEditsPerWindow: limits.channelEditsPerWindow,
-      channelWindowMs: limits.channelWindowMs,
       nativeToolStatus: streaming.native,
     };
+  }
+
+  /**
+   * Slack limits each method per app per workspace: a post or stream start draws from the
+   * channel's and the workspace's post budgets; an append from the workspace's appendStream budget;
+   * an update from its chat.update budget; a stream's final write stops the stream (a post-like
+   * call) and rewrites the message (an update).
+   */
+  budgetsFor(write: PlannedWrite): WriteBudget[] {
+    const workspace = this.job.workspaceId;
+    const posts = slackPostBudgets(workspace, this.job.channelId);
+    if (write.kind === 'create') return posts;
+    if (write.ref?.extra?.stream !== STREAM_MARKER) return [slackUpdateBudget(workspace)];
+    return write.final ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
+  }
+
+  /**
+   * Which budget a refused method drew from, so a 429 holds off (and shrinks) only that one. Slack
+   * does not say which of a post's limits refused it; the channel's (3 at once, then 1 a second)
+   * is by far the tighter, so it is blamed, and the workspace's pool keeps flowing.
+   */
+  private budgetKeysOf(method: 'post' | 'append' | 'update'): string[] {
+    const workspace = this.job.workspaceId;
+    if (method === 'append') return [slackAppendBudget(workspace).key];
+    if (method === 'update') return [slackUpdateBudget(workspace).key];
+    return [slackPostBudgets(workspace, this.job.channelId)[0]!.key];
   }
 
   async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
@@ -96,13 +114,14 @@ export class SlackSurface implements Surface {
           extraChunks: changedTaskChunks(options.tools, seen),
         }, this.deps.streaming);
       } catch (error) {
-        if (!this.refusedStreaming(error)) throw toSurfaceError(error);
+        if (!this.refusedStreaming(error)) throw toSurfaceError(error, this.budgetKeysOf('post'));
       }
       // The stream exists from here on: a failure below must not count as a failed create, or
       // the renderer's retry would start a second stream.
       if (ts) return this.recordStream(ts, { phase: 'streaming', sent: markdown, tools: seen });
     }
-    const response = await surfaceCall(() =>
+    const response = await surfaceCall(
+      () =>
       this.deps.client.chat.postMessage({
         channel,
         ...(this.threadTs ? { thread_ts: this.threadTs } : {}),
@@ -110,6 +129,7 @@ export class SlackSurface implements Surface {
         unfurl_links: false,
         unfurl_media: false,
       }),
+      this.budgetKeysOf('post'),
     );
     if (!response.ts) throw new Error('chat.postMessage answered without a ts');
     return { id: response.ts, channelId: channel, extra: this.extra(false) };
@@ -165,7 +185,7 @@ export class SlackSurface implements Surface {
   }
 
   private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
-    await surfaceCall(() => this.deps.client.chat.update({ channel: ref.channelId, ts: ref.id, ...this.render(text, options) }));
+    await surfaceCall(() => this.deps.client.chat.update({ channel: ref.channelId, ts: ref.id, ...this.render(text, options) }), this.budgetKeysOf('update'));
   }
 
   private async editStream(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
@@ -179,6 +199,7 @@ export class SlackSurface implements Surface {
     const seen = { ...state.tools };
     const tasks = changedTaskChunks(options.tools, seen);
     const chunks = [...(delta ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
+    const method = options.final ? 'post' : 'append';
     try {
       if (options.final) {
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}) });
@@ -196,7 +217,7 @@ export class SlackSurface implements Surface {
       if (rateLimitDelayMs(error) === undefined && code && (STREAM_ENDED_ERRORS.has(code) || this.refusedStreaming(error))) {
         return this.rollOver(ref, key, state, text, options, code);
       }
-      throw toSurfaceError(error);
+      throw toSurfaceError(error, this.budgetKeysOf(method));
     }
   }
 
@@ -208,7 +229,7 @@ export class SlackSurface implements Surface {
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id });
       } catch (error) {
         const delay = rateLimitDelayMs(error);
-        if (delay !== undefined) throw new SurfaceRateLimitedError(delay);
+        if (delay !== undefined) throw new SurfaceRateLimitedError(delay, undefined, this.budgetKeysOf('post'));
         const code = slackErrorCode(error);
         if (!code || !(STREAM_ENDED_ERRORS.has(code) || STREAMING_UNAVAILABLE_ERRORS.has(code))) throw toSurfaceError(error);
       }

@@ -51,20 +51,23 @@ export function rateLimitDelayMs(error: unknown): number | undefined {
 
 const GONE = new Set(['message_not_found', 'channel_not_found', 'thread_not_found', 'is_archived', 'cant_update_message', 'edit_window_closed']);
 
-/** Rate limits and vanished messages become the renderer's errors; anything else is rethrown as is. */
-export function toSurfaceError(error: unknown): unknown {
+/**
+ * Rate limits and vanished messages become the renderer's errors; anything else is rethrown as is.
+ * `budgetKeys`: the pacer budgets of the refused method, so a 429 holds off only those.
+ */
+export function toSurfaceError(error: unknown, budgetKeys?: readonly string[]): unknown {
   const delay = rateLimitDelayMs(error);
-  if (delay !== undefined) return new SurfaceRateLimitedError(delay);
+  if (delay !== undefined) return new SurfaceRateLimitedError(delay, undefined, budgetKeys);
   const code = slackErrorCode(error);
   if (code && GONE.has(code)) return new SurfaceMessageGoneError(`slack: ${code}`);
   return error;
 }
 
 /** Runs a Web API call, translating its failure with `toSurfaceError`. */
-export async function surfaceCall<T>(call: () => Promise<T>): Promise<T> {
+export async function surfaceCall<T>(call: () => Promise<T>, budgetKeys?: readonly string[]): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw toSurfaceError(error);
+    throw toSurfaceError(error, budgetKeys);
   }
 }

@@ -1,4 +1,4 @@
-import type { ChannelBudget, ChannelPacer } from '../render/channel-pacer.ts';
+import type { WritePacer } from '../render/write-budget.ts';
 import { isPermanentRefusal, type MessageOptions, type MessageRef, type Surface } from '../render/surface.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
 import { currentAnswer } from './answer-context.ts';
@@ -78,14 +78,29 @@ function rateLimitedFor(error: unknown): number | undefined {
   return typeof retryAfterMs === 'number' ? retryAfterMs : 0;
 }
 
-/** The channel pacer, reporting how long each write waited for its slot. */
-export function observePacer(pacer: ChannelPacer, hooks: Pick<RenderHooks, 'onPacerWait'>): ChannelPacer {
+/**
+ * The write pacer, reporting how long each write waited for its grant: from a ticket's first ask
+ * to the ask that is granted (a waiting write asks again with the same ticket).
+ */
+export function observePacer(pacer: WritePacer, hooks: Pick<RenderHooks, 'onPacerWait'>): WritePacer {
+  const firstAsked = new Map<string, number>();
   return {
-    async reserve(channelKey: string, budget: ChannelBudget) {
-      const waitMs = await pacer.reserve(channelKey, budget);
-      hooks.onPacerWait(waitMs);
+    async acquire(request) {
+      const askedAt = firstAsked.get(request.ticket) ?? performance.now();
+      const waitMs = await pacer.acquire(request);
+      if (waitMs > 0) {
+        firstAsked.set(request.ticket, askedAt);
+      } else {
+        firstAsked.delete(request.ticket);
+        hooks.onPacerWait(Math.round(performance.now() - askedAt));
+      }
       return waitMs;
     },
-    holdOff: (channelKey, delayMs, budget) => pacer.holdOff(channelKey, delayMs, budget),
+    withdraw(ticket, budgets) {
+      firstAsked.delete(ticket);
+      return pacer.withdraw(ticket, budgets);
+    },
+    tryReserveNow: (budgets, options) => pacer.tryReserveNow(budgets, options),
+    holdOff: (budgets, delayMs) => pacer.holdOff(budgets, delayMs),
   };
 }

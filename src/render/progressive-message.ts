@@ -1,24 +1,26 @@
-import type { ChannelBudget, ChannelPacer } from './channel-pacer.ts';
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.ts';
 import { RenderWriteError } from './render-write-error.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
 import { StableSplit } from './stable-split.ts';
-import { footerLine, noticeLine, toolStatusBlock, truncate, type FooterParts } from './status-text.ts';
+import { footerLine, type FooterParts } from './status-text.ts';
+import { answerTail, firstPendingWrite, layoutAnswer, NO_CONTROLS, type WantedMessage } from './answer-layout.ts';
 import {
   isPermanentRefusal,
   SurfaceMessageGoneError,
   SurfaceRateLimitedError,
   type MessageControls,
-  type MessageOptions,
   type MessageRef,
   type Surface,
   type ToolStatus,
+  type PlannedWrite,
 } from './surface.ts';
+import { budgetsFromLimits, type WriteBudget, type WriteClass, type WritePacer } from './write-budget.ts';
 
 export interface ProgressiveMessageOptions {
   surface: Surface;
-  /** Shares the channel's write budget with every other answer in the channel, in every worker. */
-  pacer: ChannelPacer;
+  /** Hands out the platform's budgets (shared with every other answer, in every worker) by priority. */
+  pacer: WritePacer;
   /**
    * The message ingress already posted ("thinking…"); the first write edits it, so a retried job
    * keeps editing the same message. @defaultValue none: the first write creates the message
@@ -48,13 +50,6 @@ export interface ProgressiveMessageOptions {
    * when larger. @defaultValue `surface.limits.minEditIntervalMs`
    */
   minEditIntervalMs?: number;
-  /**
-   * Added to the channel window: slots are reserved on Redis's clock but writes reach the platform a
-   * little later (reply delivery, event-loop lag), and the platform counts arrivals. Without slack a
-   * busy channel's sixth write can land a few ms inside the first one's window and draw a 429.
-   * @defaultValue max(100, 2% of the window)
-   */
-  channelMarginMs?: number;
   /** Consecutive failed writes `finish` and `flush` tolerate before they reject; 429s are counted apart. @defaultValue 4 */
   finalAttempts?: number;
   /** 429 answers `finish` and `flush` tolerate before they reject. @defaultValue 20 */
@@ -74,37 +69,16 @@ export interface FinishOptions extends FooterParts {
   controls?: MessageControls;
 }
 
-/** Shown while nothing but whitespace is there to show (platforms reject empty messages). */
-export const WORKING_TEXT = '…';
-/** The final text of an answer that ended without any text, footer or tool line. */
-export const NO_ANSWER_TEXT = '_(no answer)_';
-/**
- * The text of a continuation message the answer no longer needs because a retry replaced the body
- * with a shorter one. It is edited, not deleted: surfaces have no delete, and a later, longer
- * snapshot reuses the message.
- */
-export const SUPERSEDED_TEXT = '_(answer regenerated, see above)_';
-
-const NO_CONTROLS: MessageControls = { kind: 'none' };
 // A 429 widens the gap between writes by half, up to this factor; successes narrow it again. The
 // platform's retry-after is always honoured on top, so a steep penalty would only add silence.
 const MAX_PACE_PENALTY = 4;
 const PENALTY_GROWTH = 1.5;
 const PENALTY_RECOVERY = 0.75;
 
-/** What one platform message should show. */
-interface Wanted {
-  text: string;
-  options: MessageOptions;
-  /** Comparable forms of options.controls / options.tools. */
-  controlsKey: string;
-  toolsKey: string;
-}
-
 interface Slot {
   ref: MessageRef | undefined;
   /** The last write the platform accepted; undefined before the first. */
-  shown: Wanted | undefined;
+  shown: WantedMessage | undefined;
   /** Start of the last write attempt: the per-message interval counts from here. */
   lastWriteAt: number | undefined;
 }
@@ -137,12 +111,15 @@ interface FlushWaiter {
  */
 export class ProgressiveMessage {
   private readonly surface: Surface;
-  private readonly pacer: ChannelPacer;
+  private readonly pacer: WritePacer;
   private readonly clock: Clock;
   private readonly log: RenderLog;
   private readonly streamingControls: MessageControls;
   private readonly baseIntervalMs: number;
-  private readonly budget: ChannelBudget | undefined;
+  /** Keeps this answer's place in the pacer's line while it waits. */
+  private readonly ticket = randomUUID();
+  /** The budgets of the write waiting for a permit, to withdraw from when it stops waiting. */
+  private waitingOn: WriteBudget[] | undefined;
   private readonly finalAttempts: number;
   private readonly finalRateLimitRetries: number;
   private readonly retryBackoffMs: number;
@@ -159,7 +136,7 @@ export class ProgressiveMessage {
 
   private version = 0;
   private layoutVersion = -1;
-  private layout: Wanted[] = [];
+  private layout: WantedMessage[] = [];
 
   private penalty = 1;
   private backoffUntil = -Infinity;
@@ -184,16 +161,6 @@ export class ProgressiveMessage {
     this.streamingControls = options.controls ?? NO_CONTROLS;
     const limits = options.surface.limits;
     this.baseIntervalMs = Math.max(limits.minEditIntervalMs, options.minEditIntervalMs ?? 0);
-    this.budget =
-      limits.channelEditsPerWindow !== undefined && limits.channelWindowMs !== undefined
-        ? {
-            editsPerWindow: limits.channelEditsPerWindow,
-            windowMs: limits.channelWindowMs + (options.channelMarginMs ?? Math.max(100, limits.channelWindowMs * 0.02)),
-            ...(limits.sharedKey && limits.sharedEditsPerWindow && limits.sharedWindowMs
-              ? { shared: { key: limits.sharedKey, editsPerWindow: limits.sharedEditsPerWindow, windowMs: limits.sharedWindowMs + Math.max(20, limits.sharedWindowMs * 0.02) } }
-              : {}),
-          }
-        : undefined;
     this.finalAttempts = Math.max(1, options.finalAttempts ?? 4);
     this.finalRateLimitRetries = Math.max(0, options.finalRateLimitRetries ?? 20);
     this.retryBackoffMs = options.retryBackoffMs ?? 500;
@@ -287,6 +254,7 @@ export class ProgressiveMessage {
     if (!this.closed) {
       this.closed = true;
       this.stopSleeping();
+      this.stopWaiting();
       const error = new Error('ProgressiveMessage was abandoned before its last write');
       this.finishing?.reject(error);
       this.rejectFlushes(error);
@@ -316,6 +284,7 @@ export class ProgressiveMessage {
       while (!this.closed) {
         const next = this.nextWrite();
         if (!next) {
+          this.stopWaiting();
           this.settle();
           return;
         }
@@ -324,12 +293,14 @@ export class ProgressiveMessage {
           await this.sleep(untilReady);
           continue;
         }
-        const untilSlot = await this.reserveChannelSlot();
-        if (untilSlot > 0 && !this.closed) await this.sleep(untilSlot);
+        const untilPermit = await this.askPermit(next.index, next.wanted);
         if (this.closed) return;
+        if (untilPermit > 0) {
+          await this.sleep(untilPermit);
+          continue;
+        }
         // Whatever arrived while waiting rides along: the write takes the newest snapshot.
-        const write = this.nextWrite();
-        if (!write || this.readyAt(write.index) > this.clock.now()) continue;
+        const write = this.nextWrite() ?? next;
         await this.write(write.index, write.wanted);
       }
     } catch (error) {
@@ -341,24 +312,17 @@ export class ProgressiveMessage {
   }
 
   /** The first message whose wanted state differs from what the platform shows. */
-  private nextWrite(): { index: number; wanted: Wanted } | undefined {
+  private nextWrite(): { index: number; wanted: WantedMessage } | undefined {
     const layout = this.currentLayout();
-    for (const [index, wanted] of layout.entries()) {
-      const shown = this.slots[index]?.shown;
-      if (
-        !shown ||
-        shown.text !== wanted.text ||
-        shown.controlsKey !== wanted.controlsKey ||
-        shown.toolsKey !== wanted.toolsKey ||
-        shown.options.final !== wanted.options.final
-      ) {
-        return { index, wanted };
-      }
-    }
-    return undefined;
+    const index = firstPendingWrite(
+      layout,
+      this.slots.map((slot) => slot.shown),
+    );
+    const wanted = index === undefined ? undefined : layout[index];
+    return index === undefined || !wanted ? undefined : { index, wanted };
   }
 
-  private currentLayout(): Wanted[] {
+  private currentLayout(): WantedMessage[] {
     if (this.layoutVersion !== this.version) {
       this.layout = this.computeLayout();
       this.layoutVersion = this.version;
@@ -366,44 +330,25 @@ export class ProgressiveMessage {
     return this.layout;
   }
 
-  private computeLayout(): Wanted[] {
+  private computeLayout(): WantedMessage[] {
     const finishing = this.finishing;
-    const tail = this.tail();
+    const limits = this.surface.limits;
+    const native = limits.nativeToolStatus === true;
+    const tail = answerTail({ maxChars: limits.maxChars, nativeToolStatus: native, tools: this.tools, notice: this.notice, footer: finishing?.footer });
     const nothingShownYet = this.slots.every((slot) => slot.shown === undefined);
     // Until there is something to say, the placeholder ("thinking…") stays as ingress posted it.
     // Tools the platform shows natively count as something to say, though they add no text.
-    const nativeTools = this.surface.limits.nativeToolStatus === true && this.tools.length > 0;
-    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !nativeTools) return [];
+    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !(native && this.tools.length > 0)) return [];
     // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
     // all that a continuation message holds.
-    const pieces = this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0);
-    const lastIndex = pieces.length - 1;
-    const native = this.surface.limits.nativeToolStatus === true;
-    const wanted = pieces.map((piece, index): Wanted => {
-      if (index < lastIndex) return wantedFinal(piece);
-      const text = piece.trim() && tail ? `${piece}\n\n${tail}` : piece.trim() ? piece : tail;
-      const controls = finishing ? finishing.controls : this.streamingControls;
-      const options: MessageOptions = { controls, final: finishing !== undefined };
-      if (native) options.tools = this.tools.map((status) => ({ ...status }));
-      return {
-        text: text.trim() ? text : finishing ? NO_ANSWER_TEXT : WORKING_TEXT,
-        options,
-        controlsKey: JSON.stringify(controls),
-        toolsKey: native ? JSON.stringify(this.tools) : '',
-      };
+    return layoutAnswer({
+      pieces: this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0),
+      tail,
+      controls: finishing ? finishing.controls : this.streamingControls,
+      final: finishing !== undefined,
+      nativeTools: native ? this.tools : undefined,
+      existingMessages: this.slots.length,
     });
-    for (let index = pieces.length; index < this.slots.length; index += 1) wanted.push(wantedFinal(SUPERSEDED_TEXT));
-    return wanted;
-  }
-
-  /** Tool lines, notice and footer: with the blank line before them, at most half a message, so the text always has room. */
-  private tail(): string {
-    const room = Math.floor(this.surface.limits.maxChars / 2) - 2;
-    const fixed = [this.finishing ? '' : noticeLine(this.notice), this.finishing?.footer ?? ''].filter(Boolean).join('\n');
-    const toolRoom = room - fixed.length - (fixed ? 1 : 0);
-    const tools = this.surface.limits.nativeToolStatus || toolRoom <= 0 ? '' : toolStatusBlock(this.tools, toolRoom);
-    const tail = [tools, fixed].filter(Boolean).join('\n');
-    return truncate(tail, room);
   }
 
   private readyAt(index: number): number {
@@ -412,18 +357,50 @@ export class ProgressiveMessage {
     return Math.max(intervalReady, this.backoffUntil);
   }
 
-  private async reserveChannelSlot(): Promise<number> {
-    if (!this.budget) return 0;
+  /** What the write of message `index` would be, for the surface's budgets. */
+  private planned(index: number, wanted: WantedMessage): PlannedWrite {
+    const ref = this.slots[index]?.ref;
+    return ref ? { kind: 'edit', ref, final: wanted.options.final === true } : { kind: 'create', final: wanted.options.final === true };
+  }
+
+  private budgetsFor(write: PlannedWrite): WriteBudget[] {
+    return this.surface.budgetsFor ? this.surface.budgetsFor(write) : budgetsFromLimits(this.surface.channelKey, this.surface.limits);
+  }
+
+  /** First text before everything; a message's last write before intermediate ones (see `write-budget.ts`). */
+  private writeClass(wanted: WantedMessage): WriteClass {
+    if (this.slots.every((slot) => slot.shown === undefined)) return 'first-text';
+    return wanted.options.final ? 'final' : 'update';
+  }
+
+  /** 0: granted, write now; else the ms to wait before asking again. */
+  private async askPermit(index: number, wanted: WantedMessage): Promise<number> {
+    const budgets = this.budgetsFor(this.planned(index, wanted));
+    if (budgets.length === 0) return 0;
+    this.waitingOn = budgets;
     try {
-      return await this.pacer.reserve(this.surface.channelKey, this.budget);
+      const wait = await this.pacer.acquire({ budgets, writeClass: this.writeClass(wanted), ticket: this.ticket });
+      if (wait <= 0) this.waitingOn = undefined;
+      // Abandoned while asking: give the place in line back (the permit, if granted, goes unused).
+      if (this.closed) this.stopWaiting();
+      return wait;
     } catch (error) {
       // Pacers promise not to reject; if one does, pace by the message interval rather than stall.
-      this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'channel pacer failed');
+      this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'write pacer failed');
+      this.waitingOn = undefined;
       return this.baseIntervalMs;
     }
   }
 
-  private async write(index: number, wanted: Wanted): Promise<void> {
+  /** Leaves the pacer's line (nothing to send any more, or abandoned). */
+  private stopWaiting(): void {
+    const budgets = this.waitingOn;
+    if (!budgets) return;
+    this.waitingOn = undefined;
+    void this.pacer.withdraw(this.ticket, budgets).catch(() => {});
+  }
+
+  private async write(index: number, wanted: WantedMessage): Promise<void> {
     let slot = this.slots[index];
     if (!slot) {
       slot = { ref: undefined, shown: undefined, lastWriteAt: undefined };
@@ -439,7 +416,7 @@ export class ProgressiveMessage {
       this.penalty = Math.max(1, this.penalty * PENALTY_RECOVERY);
       if (created) await this.announce(slot.ref, index);
     } catch (error) {
-      await this.writeFailed(error, slot, index);
+      await this.writeFailed(error, slot, index, wanted);
     }
   }
 
@@ -452,14 +429,16 @@ export class ProgressiveMessage {
     }
   }
 
-  private async writeFailed(error: unknown, slot: Slot, index: number): Promise<void> {
+  private async writeFailed(error: unknown, slot: Slot, index: number, wanted: WantedMessage): Promise<void> {
     const details = { channelKey: this.surface.channelKey, messageId: slot.ref?.id, part: index, error: describeError(error) };
     if (error instanceof SurfaceRateLimitedError) {
       const retryAfterMs = Math.max(0, error.retryAfterMs);
       this.penalty = Math.min(MAX_PACE_PENALTY, this.penalty * PENALTY_GROWTH);
       this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + retryAfterMs);
       this.log.warn({ ...details, retryAfterMs }, 'rate limited; slowing this answer and its channel');
-      if (this.budget) await this.pacer.holdOff(this.surface.channelKey, retryAfterMs, this.budget).catch(() => {});
+      const budgets = this.budgetsFor(this.planned(index, wanted));
+      const refused = error.budgetKeys ? budgets.filter((budget) => error.budgetKeys?.includes(budget.key)) : budgets;
+      await this.pacer.holdOff(refused.length > 0 ? refused : budgets, retryAfterMs).catch(() => {});
       if (this.isBounded() && ++this.boundedRateLimits > this.finalRateLimitRetries) {
         this.giveUp(new RenderWriteError(`still rate limited after ${this.finalRateLimitRetries} retries`, { cause: error, refs: this.refs }));
       }
@@ -473,6 +452,7 @@ export class ProgressiveMessage {
       this.refused = refused;
       this.closed = true;
       this.stopSleeping();
+      this.stopWaiting();
       this.finishing?.reject(refused);
       this.rejectFlushes(refused);
       this.onRefused?.(refused);
@@ -522,6 +502,7 @@ export class ProgressiveMessage {
     if (this.closed) return;
     this.closed = true;
     this.stopSleeping();
+    this.stopWaiting();
     this.rejectFlushes(error);
     if (this.finishing) this.finishing.reject(error);
     else this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'answer rendering stopped');
@@ -553,8 +534,4 @@ export class ProgressiveMessage {
     this.wake = undefined;
     wake?.();
   }
-}
-
-function wantedFinal(text: string): Wanted {
-  return { text, options: { controls: NO_CONTROLS, final: true }, controlsKey: JSON.stringify(NO_CONTROLS), toolsKey: '' };
 }

@@ -1,3 +1,5 @@
+import type { WriteBudget } from './write-budget.ts';
+
 /**
  * The one seam between the platform-neutral renderer and a chat platform. Each adapter implements
  * it once (`adapters/<platform>/surface.ts`); the renderer never knows which platform it drives.
@@ -18,18 +20,11 @@ export interface SurfaceLimits {
   /** Smallest gap between two edits of one message that the platform tolerates. */
   minEditIntervalMs: number;
   /**
-   * Edits per `channelWindowMs` allowed in one channel across all messages (Discord: about 5 per 5 s).
-   * The renderer shares this budget fairly across every answer streaming in the channel.
+   * For a surface without `budgetsFor`: writes per `channelWindowMs` in one channel across all
+   * messages, one budget shared by every answer in the channel (`budgetsFromLimits`).
    */
   channelEditsPerWindow?: number;
   channelWindowMs?: number;
-  /**
-   * A bot-wide write budget every channel's writes also draw from (Discord: about 50 requests a
-   * second per bot, across every worker process). All three set, or none. @defaultValue none
-   */
-  sharedKey?: string;
-  sharedEditsPerWindow?: number;
-  sharedWindowMs?: number;
   /** The platform shows tool progress natively (Slack streaming task updates). */
   nativeToolStatus?: boolean;
 }
@@ -63,6 +58,16 @@ export interface MessageOptions {
   final?: boolean;
 }
 
+/** A write the renderer is about to make, so the surface can say which platform budgets it draws from. */
+export interface PlannedWrite {
+  /** `create`: a new message (the first text without a placeholder, or a continuation). */
+  kind: 'create' | 'edit';
+  /** The message an edit targets. */
+  ref?: MessageRef;
+  /** The message's last write (its complete text). */
+  final: boolean;
+}
+
 /**
  * The renderer writes one message of an answer at a time (never two calls in flight for one
  * answer), paced by `limits`; `create` also posts the continuation messages of a long answer.
@@ -70,11 +75,16 @@ export interface MessageOptions {
 export interface Surface {
   readonly limits: SurfaceLimits;
   /**
-   * Key of the write budget this surface draws from, shared by every worker process: the platform's
-   * own rate-limit scope (Discord: platform + channel; Slack: the workspace, since chat.update and
-   * streaming appends are limited per workspace).
+   * Names where the answer is written (platform + channel): the budget key of a surface without
+   * `budgetsFor`, and a label in logs.
    */
   readonly channelKey: string;
+  /**
+   * The platform budgets this write draws one token from, the first being the one whose waiting
+   * writes are ranked by priority (the channel's). Every platform API call the write makes must be
+   * covered. @defaultValue derived from `limits` (`budgetsFromLimits`)
+   */
+  budgetsFor?(write: PlannedWrite): WriteBudget[];
   create(text: string, options?: MessageOptions): Promise<MessageRef>;
   edit(ref: MessageRef, text: string, options?: MessageOptions): Promise<void>;
   /** Shows "typing…" until the first text; optional. */
@@ -85,9 +95,15 @@ export interface Surface {
 export class SurfaceRateLimitedError extends Error {
   override name = 'SurfaceRateLimitedError';
   readonly retryAfterMs: number;
-  constructor(retryAfterMs: number, message = `rate limited for ${retryAfterMs} ms`) {
+  /**
+   * Keys of the budgets the platform said are empty (say, the one method of a two-call write that
+   * was refused); undefined: every budget the write drew from.
+   */
+  readonly budgetKeys: readonly string[] | undefined;
+  constructor(retryAfterMs: number, message = `rate limited for ${retryAfterMs} ms`, budgetKeys?: readonly string[]) {
     super(message);
     this.retryAfterMs = retryAfterMs;
+    this.budgetKeys = budgetKeys;
   }
 }
 

@@ -2,7 +2,7 @@ import { createMetricsRecorder, observeBudget, observePacer, observePlatform, ob
 import { bullmqTelemetry } from '../observability/tracing.ts';
 import { CancelListener } from '../queue/cancel-bus.ts';
 import { chatJobSchema, jobIdFor } from '../queue/chat-job.ts';
-import { RedisChannelPacer } from '../render/index.ts';
+import { RedisWritePacer, shareTransportPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
@@ -36,14 +36,17 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
   const shutdown = new AbortController();
   // Metrics subscribe at the seams (surfaces, pacer, budget, tools, the processor); the hot paths import none.
   const metrics = createMetricsRecorder();
+  // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
+  const pacer = observePacer(new RedisWritePacer({ redis: core.connect('client'), prefix, log }), metrics.renderHooks);
+  // The Discord REST client draws every request (reads too) from the bot-wide budget through it.
+  shareTransportPacer(pacer);
   const processor = createChatProcessor({
     llm: core.llm,
     // Every write checks the job's lock first (a worker that lost it never writes again); metrics count what is written.
     platforms: new Map(platforms.map((ports) => [ports.platform, observePlatform(fencePorts(ports), metrics)])),
     settings: core.settings,
     tools: createAnswerTools({ catalog: core.tools.catalog, approvals: core.approvals, log, ...metrics.toolHooks }),
-    // Its own connection: the pacer sits on the first-token path and must not queue behind other commands.
-    pacer: observePacer(new RedisChannelPacer({ redis: core.connect('client'), prefix, log }), metrics.renderHooks),
+    pacer,
     cancels,
     budget: observeBudget(new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }), metrics.llmHooks),
     usage: core.usage,

@@ -142,8 +142,11 @@ describe('Discord end to end', () => {
     expect(recorded?.acknowledgedAfterMs).toBeLessThan(3000);
     expect(fake.message(recorded?.responseMessageId ?? '')?.content).toBe('CRDTs merge without coordination.');
     expect(fake.buttonsOf(recorded?.responseMessageId ?? '')).toEqual([]);
-    expect(fake.requestsTo('PATCH', /^\/webhooks\//).length).toBeGreaterThan(0);
-    expect(fake.requestsTo('PATCH', /^\/webhooks\//).every((request) => JSON.stringify(request.allowedMentions) === '{"parse":[]}')).toBe(true);
+    // Every edit went through the interaction's webhook to the deferred reply, the last one with the whole answer.
+    const webhookEdits = fake.requestsTo('PATCH', /^\/webhooks\//);
+    expect(new Set(webhookEdits.map((request) => request.path.replace(/^\/webhooks\/\d+\/[^/]+/, '')))).toEqual(new Set(['/messages/%40original']));
+    expect((webhookEdits.at(-1)?.body as { content?: string }).content).toBe('CRDTs merge without coordination.');
+    expect(webhookEdits.every((request) => JSON.stringify(request.allowedMentions) === '{"parse":[]}')).toBe(true);
     expect(pipeline.fakeOfox.requests.at(-1)?.lastUserText).toContain('explain CRDTs');
   });
 
@@ -164,7 +167,10 @@ describe('Discord end to end', () => {
     expect(fake.message(original)?.content).toBe(long);
     expect(fake.buttonsOf(original)).toEqual([]);
     expect(fake.botMessagesIn(fake.channel.id).filter((message) => BigInt(message.id) > BigInt(original))).toEqual([]);
-    expect(fake.requestsTo('PATCH', new RegExp(`^/channels/${fake.channel.id}/messages/${original}$`)).length).toBeGreaterThan(0);
+    // Once the token was gone, the edits went through the channel route, the last one with the whole answer.
+    const channelEdits = fake.requestsTo('PATCH', new RegExp(`^/channels/${fake.channel.id}/messages/${original}$`));
+    expect((channelEdits.at(-1)?.body as { content?: string }).content).toBe(long);
+    expect(channelEdits.every((request) => request.status === 200)).toBe(true);
   });
 
   it('stops an answer when the asker presses Stop', async () => {

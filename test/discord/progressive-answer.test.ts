@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordPorts, type DiscordPorts, type DiscordSurfaceLimits } from '../../adapters/discord/index.ts';
 import { silentLogger } from '../../src/observability/index.ts';
-import { LocalChannelPacer, ProgressiveMessage, hasBalancedFences } from '../../src/render/index.ts';
+import { LocalWritePacer, ProgressiveMessage, hasBalancedFences } from '../../src/render/index.ts';
 import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { discordConfig } from './support/discord-config.ts';
@@ -52,7 +52,7 @@ describe('a Discord answer rendered progressively', () => {
     const question = fake.userSays({ content: 'tell me', mentionBot: true });
     const placeholder = placeholderFor(question);
     const job = discordJob(fake, { messageId: question.id, placeholder });
-    const message = new ProgressiveMessage({ surface: ports.surfaceFor(job), pacer: new LocalChannelPacer(), placeholder, controls: { kind: 'stop', jobId: 'discord-x' } });
+    const message = new ProgressiveMessage({ surface: ports.surfaceFor(job), pacer: new LocalWritePacer(), placeholder, controls: { kind: 'stop', jobId: 'discord-x' } });
     const text = Array.from({ length: 40 }, (_, index) => `Sentence number ${index} with @everyone inside.`).join(' ');
     await stream(message, text, 40, 60);
     await message.finish({ outcome: 'complete' });
@@ -72,7 +72,7 @@ describe('a Discord answer rendered progressively', () => {
     const question = fake.userSays({ content: 'tell me', mentionBot: true });
     const placeholder = placeholderFor(question);
     const job = discordJob(fake, { messageId: question.id, placeholder });
-    const message = new ProgressiveMessage({ surface: ports.surfaceFor(job), pacer: new LocalChannelPacer(), placeholder, retryBackoffMs: 50 });
+    const message = new ProgressiveMessage({ surface: ports.surfaceFor(job), pacer: new LocalWritePacer(), placeholder, retryBackoffMs: 50 });
     const text = Array.from({ length: 60 }, (_, index) => `Line ${index}.`).join('\n');
     const streaming = stream(message, text, 30, 40);
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -89,7 +89,7 @@ describe('a Discord answer rendered progressively', () => {
     const question = fake.userSays({ content: 'write a lot', mentionBot: true });
     const placeholder = placeholderFor(question);
     const job = discordJob(fake, { messageId: question.id, placeholder });
-    const message = new ProgressiveMessage({ surface: ports.surfaceFor(job), pacer: new LocalChannelPacer(), placeholder });
+    const message = new ProgressiveMessage({ surface: ports.surfaceFor(job), pacer: new LocalWritePacer(), placeholder });
     const prose = (count: number) => Array.from({ length: count }, (_, index) => `word${index}`).join(' ');
     const code = '```python\n' + Array.from({ length: 150 }, (_, index) => `print("line ${index}")`).join('\n') + '\n```';
     const text = `${prose(700)}\n\n${code}\n\n${prose(700)}`;

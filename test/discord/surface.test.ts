@@ -181,14 +181,28 @@ describe('discord surface', () => {
     expect(fake.message(ref.id)?.content).toBe('two');
   });
 
-  it("reports the channel's edit budget from Discord's rate-limit headers", async () => {
+  it("learns the channel's budgets from Discord's rate-limit headers, and which routes share a bucket", async () => {
     const ports = await setup({ rateLimits: { messageEdit: { limit: 3, windowMs: 2000 } } });
     const surface = ports.surfaceFor(discordJob(fake));
-    expect(surface.limits).toMatchObject({ channelEditsPerWindow: 5, channelWindowMs: 5000, minEditIntervalMs: 1000 });
+    const channel = fake.channel.id;
+    // Before any header: creates and edits share the documented 5 per 5 s.
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:messages`, limit: 5, windowMs: 5_000, kind: 'window' }]);
     const ref = await surface.create('a');
     await surface.edit(ref, 'b');
-    expect(surface.limits).toMatchObject({ channelEditsPerWindow: 3, channelWindowMs: 2000 });
-    expect(surface.channelKey).toBe(`discord:${fake.channel.id}`);
+    // This fake answers creates and edits from different buckets, each with its own size and window.
+    expect(surface.budgetsFor?.({ kind: 'edit', ref, final: false })).toEqual([{ key: `discord:${channel}:edit`, limit: 3, windowMs: 2_000, kind: 'window' }]);
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:create`, limit: 5, windowMs: 5_000, kind: 'window' }]);
+    expect(surface.limits).toEqual({ maxChars: 2_000, minEditIntervalMs: 500 });
+  });
+
+  it('counts creates and edits of a channel in one budget when Discord names one bucket for both', async () => {
+    const ports = await setup({ rateLimits: { messageCreate: { limit: 4, windowMs: 3000 }, messageEdit: { limit: 4, windowMs: 3000 } } });
+    const surface = ports.surfaceFor(discordJob(fake));
+    const ref = await surface.create('a');
+    await surface.edit(ref, 'b');
+    const key = `discord:${fake.channel.id}:messages`;
+    expect(surface.budgetsFor?.({ kind: 'edit', ref, final: true })?.[0]).toEqual({ key, limit: 4, windowMs: 3_000, kind: 'window' });
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })?.[0]).toEqual({ key, limit: 4, windowMs: 3_000, kind: 'window' });
   });
 
   it('reaches the API when DISCORD_API_URL already ends in a version', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RenderWriteError} from '../../src/render/index.ts';
-import { LocalChannelPacer, ProgressiveMessage, type Surface } from '../../src/render/index.ts';
+import { LocalWritePacer, ProgressiveMessage, type Surface } from '../../src/render/index.ts';
 
 class RefusedError extends Error {
   override name = 'RefusedError';
@@ -23,7 +23,7 @@ describe('a platform that refuses the answer for good', () => {
       },
     };
     const refusals: RenderWriteError[] = [];
-    const message = new ProgressiveMessage({ surface, pacer: new LocalChannelPacer(), onRefused: (error) => refusals.push(error) });
+    const message = new ProgressiveMessage({ surface, pacer: new LocalWritePacer(), onRefused: (error) => refusals.push(error) });
     message.setBody('hello');
     await new Promise((resolve) => setTimeout(resolve, 50));
     message.setBody('hello world, more text that will never be shown');

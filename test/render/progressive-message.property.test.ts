@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LocalChannelPacer, NO_ANSWER_TEXT, ProgressiveMessage, SUPERSEDED_TEXT, type SurfaceLimits, type ToolStatus } from '../../src/render/index.ts';
+import { LocalWritePacer, NO_ANSWER_TEXT, ProgressiveMessage, SUPERSEDED_TEXT, type SurfaceLimits, type ToolStatus } from '../../src/render/index.ts';
 import { footerLine, toolStatusBlock, truncate, type AnswerOutcome } from '../../src/render/status-text.ts';
 import { balanced, rejoin } from './helpers/fences.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
@@ -73,7 +73,7 @@ describe('ProgressiveMessage under random timings, latency and failures', () => 
           channelWindowMs: run.budget?.windowMs,
         };
         const channelLog: SurfaceCall[] = [];
-        const pacer = new LocalChannelPacer({ clock });
+        const pacer = new LocalWritePacer({ clock });
         const failure = (): Failure | undefined => {
           const roll = next();
           if (roll < run.rateLimitChance) return { kind: 'rate-limited', retryAfterMs: Math.floor(next() * run.retryAfterMaxMs) };

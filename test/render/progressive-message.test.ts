@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  LocalChannelPacer,
+  LocalWritePacer,
   NO_ANSWER_TEXT,
   ProgressiveMessage,
   RenderWriteError,
   SUPERSEDED_TEXT,
-  type ChannelPacer,
+  type WritePacer,
   type ProgressiveMessageOptions,
   type RenderLog,
   type SurfaceLimits,
@@ -18,7 +18,7 @@ const DISCORD_LIKE: SurfaceLimits = { maxChars: 2_000, minEditIntervalMs: 1_000,
 function setup(options: { limits?: Partial<SurfaceLimits>; surface?: Partial<RecordingSurfaceOptions>; message?: Partial<ProgressiveMessageOptions>; placeholder?: boolean } = {}) {
   const clock = new ManualClock();
   const surface = new RecordingSurface({ clock, limits: { ...DISCORD_LIKE, ...options.limits }, ...options.surface });
-  const pacer = new LocalChannelPacer({ clock });
+  const pacer = new LocalWritePacer({ clock });
   const placeholder = options.placeholder === false ? undefined : surface.placeholder();
   const warnings: string[] = [];
   const log: RenderLog = { warn: (_details, message) => warnings.push(message), info: () => {} };
@@ -214,7 +214,7 @@ describe('ProgressiveMessage', () => {
     const surface = new RecordingSurface({ clock, limits: DISCORD_LIKE });
     const placeholder = surface.placeholder('old part 1');
     const continuation = surface.placeholder('old part 2');
-    const message = new ProgressiveMessage({ surface, pacer: new LocalChannelPacer({ clock }), clock, placeholder, continuations: [continuation] });
+    const message = new ProgressiveMessage({ surface, pacer: new LocalWritePacer({ clock }), clock, placeholder, continuations: [continuation] });
     message.setBody('short now');
     const refs = await clock.run(message.finish({ outcome: 'complete' }));
     expect(surface.calls.every((call) => call.kind === 'edit')).toBe(true);
@@ -279,16 +279,18 @@ describe('ProgressiveMessage', () => {
     expect(surface.calls).toHaveLength(1);
   });
 
-  it('waits for the channel budget another answer used up before its first text', async () => {
+  it('waits for the channel budget other answers used up before its first text', async () => {
     const clock = new ManualClock();
     const channelLog: SurfaceCall[] = [];
     const limits = { ...DISCORD_LIKE, channelEditsPerWindow: 2, channelWindowMs: 3_000 };
-    const pacer = new LocalChannelPacer({ clock });
+    const pacer = new LocalWritePacer({ clock });
     const busy = new RecordingSurface({ clock, limits, channelLog, idPrefix: 'busy' });
     const other = new ProgressiveMessage({ surface: busy, pacer, clock });
     other.setBody('one');
     await clock.advance(1_000);
-    other.setBody('one two');
+    const busier = new RecordingSurface({ clock, limits, channelLog, idPrefix: 'busier' });
+    const another = new ProgressiveMessage({ surface: busier, pacer, clock });
+    another.setBody('two');
     await clock.advance(500);
     const late = new RecordingSurface({ clock, limits, channelLog, idPrefix: 'late' });
     const message = new ProgressiveMessage({ surface: late, pacer, clock });
@@ -304,7 +306,7 @@ describe('ProgressiveMessage', () => {
 
   it('slows its whole channel after a 429, not just itself', async () => {
     const clock = new ManualClock();
-    const pacer = new LocalChannelPacer({ clock });
+    const pacer = new LocalWritePacer({ clock });
     const limits = { ...DISCORD_LIKE };
     let once = 1;
     const failing = new RecordingSurface({ clock, limits, idPrefix: 'a', failure: (): Failure | undefined => (once-- > 0 ? { kind: 'rate-limited', retryAfterMs: 4_000 } : undefined) });
@@ -323,14 +325,16 @@ describe('ProgressiveMessage', () => {
   it('costs nothing while idle: no timer and no pacer call without something to send', async () => {
     const clock = new ManualClock();
     const surface = new RecordingSurface({ clock, limits: DISCORD_LIKE });
-    const local = new LocalChannelPacer({ clock });
+    const local = new LocalWritePacer({ clock });
     let reservations = 0;
-    const pacer: ChannelPacer = {
-      reserve: (channelKey, budget) => {
+    const pacer: WritePacer = {
+      acquire: (request) => {
         reservations += 1;
-        return local.reserve(channelKey, budget);
+        return local.acquire(request);
       },
-      holdOff: (channelKey, delayMs, budget) => local.holdOff(channelKey, delayMs, budget),
+      withdraw: (ticket, budgets) => local.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => local.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => local.holdOff(budgets, delayMs),
     };
     const message = new ProgressiveMessage({ surface, pacer, clock, placeholder: surface.placeholder() });
     message.setBody('once');

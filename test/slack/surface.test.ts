@@ -50,8 +50,26 @@ describe('native streaming', () => {
   });
 
   it('says it shows tool progress natively and paces for appendStream', () => {
-    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 1000, nativeToolStatus: true });
-    expect(surface.channelKey).toBe(`slack:${slack.teamId}`);
+    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 500, nativeToolStatus: true });
+    expect(surface.channelKey).toBe(`slack:${slack.teamId}:C1`);
+  });
+
+  it("draws each write from its method's budget: posts per channel and workspace, appends, and a stream's stop plus update", () => {
+    const team = slack.teamId;
+    const bucket = (key: string, limit: number, windowMs: number) => ({ key, limit, windowMs, kind: 'bucket', adaptive: true });
+    const posts = [bucket(`slack:${team}:C1:posts`, 3, 3_000), bucket(`slack:${team}:posts`, 100, 60_000)];
+    const update = bucket(`slack:${team}:chat.update`, 50, 60_000);
+    const stream = { id: '1.2', channelId: 'C1', extra: { stream: '1' } };
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual(posts);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: false })).toEqual([bucket(`slack:${team}:chat.appendStream`, 100, 60_000)]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: true })).toEqual([...posts, update]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: { id: '1.3', channelId: 'C1' }, final: false })).toEqual([update]);
+  });
+
+  it("says which method's budget a 429 came from", async () => {
+    const ref = await surface.create('Hello');
+    slack.failNext('chat.appendStream', 'ratelimited', { retryAfterSec: 2 });
+    await expect(surface.edit(ref, 'Hello there')).rejects.toMatchObject({ retryAfterMs: 2_000, budgetKeys: [`slack:${slack.teamId}:chat.appendStream`] });
   });
 
   it('starts a stream in the thread and appends only what is new', async () => {
@@ -215,12 +233,12 @@ describe('writes that may have landed', () => {
     await portsWith('update');
     const threadTs = thread();
     slack.failNext('chat.postMessage', 'internal_error', { status: 500 });
-    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toBeDefined();
+    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toMatchObject({ code: 'slack_webapi_http_error', statusCode: 500 });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     await ports.close();
     await portsWith('native');
     slack.failNext('chat.startStream', 'internal_error', { status: 500 });
-    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toBeDefined();
+    await expect(ports.surfaceFor(jobIn('C1', threadTs)).create('Hello')).rejects.toMatchObject({ code: 'slack_webapi_http_error', statusCode: 500 });
     expect(slack.callsTo('chat.startStream')).toHaveLength(1);
   });
 

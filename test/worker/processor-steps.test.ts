@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LlmError, createLlmClient } from '../../src/llm/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import type { ChatJob, ChatJobInput } from '../../src/queue/chat-job.ts';
-import { LocalChannelPacer, ProgressiveMessage } from '../../src/render/index.ts';
+import { LocalWritePacer, ProgressiveMessage } from '../../src/render/index.ts';
 import type { ResolvedSettings } from '../../src/settings/types.ts';
 import type { UsageRecord } from '../../src/usage/types.ts';
 import type { AgentResult } from '../../src/worker/agent-loop.ts';
@@ -79,7 +79,7 @@ class FakeCancels implements CancelWatcher {
 }
 
 function messageFor(data: ChatJob) {
-  return new ProgressiveMessage({ surface: platform.surfaceFor(data), pacer: new LocalChannelPacer(), placeholder: data.placeholder, controls: { kind: 'stop', jobId: 'j' } });
+  return new ProgressiveMessage({ surface: platform.surfaceFor(data), pacer: new LocalWritePacer(), placeholder: data.placeholder, controls: { kind: 'stop', jobId: 'j' } });
 }
 
 async function shown(data: ChatJob): Promise<{ text: string; controls?: string } | undefined> {
@@ -154,7 +154,7 @@ describe("the answer's message", () => {
   it('writes every message it posts back to the job, so a retry edits rather than posts', async () => {
     const data = await jobData({ placeholder: undefined });
     const { job, updates } = fakeJob(data);
-    const message = openAnswerMessage({ job, data, jobId: 'j', surface: platform.surfaceFor(data), pacer: new LocalChannelPacer(), log, onRefused: () => {} });
+    const message = openAnswerMessage({ job, data, jobId: 'j', surface: platform.surfaceFor(data), pacer: new LocalWritePacer(), log, onRefused: () => {} });
     message.setBody('Posted fresh.');
     const refs = await message.finish({ outcome: 'complete' });
     expect(refs).toHaveLength(1);
@@ -277,7 +277,7 @@ describe('a whole chat job with in-memory ports', () => {
       platforms: new Map([['recording', platform]]),
       settings: { resolve: async () => ({ tools: {} }) },
       tools: { forAnswer: () => new FakeTools({ calculator: () => '42' }) },
-      pacer: new LocalChannelPacer(),
+      pacer: new LocalWritePacer(),
       cancels,
       usage: { record: async (record) => void usageRecords.push(record) },
       shutdownSignal: shutdown.signal,
@@ -373,7 +373,7 @@ describe('a stalled model through the real client (fake OfoxAI on loopback, cloc
       platforms: new Map([['recording', platform]]),
       settings: { resolve: async () => ({ tools: {} }) },
       tools: { forAnswer: () => new FakeTools({}) },
-      pacer: new LocalChannelPacer(),
+      pacer: new LocalWritePacer(),
       cancels: new FakeCancels(),
       shutdownSignal: new AbortController().signal,
       log,

@@ -63,6 +63,19 @@ const unknownMessage = (): RestResponse => apiError(404, 10008, 'Unknown Message
 const unknownChannel = (): RestResponse => apiError(404, 10003, 'Unknown Channel');
 const invalidWebhookToken = (): RestResponse => apiError(401, 50027, 'Invalid Webhook Token');
 
+/** Discord's bot-wide limit: 50 requests a second per bot token (interaction webhooks are exempt). */
+export const GLOBAL_RULE: RateLimitRule = { limit: 50, windowMs: 1_000 };
+/** Typing has a bucket of its own per channel, apart from message writes. */
+export const TYPING_RULE: RateLimitRule = { limit: 5, windowMs: 5_000 };
+
+/**
+ * Creates and edits of a channel's messages draw from one bucket, as on Discord, while their rules
+ * are the same; a test that gives them different rules gets two buckets (and two bucket hashes).
+ */
+function messageBucket(context: RestContext, route: 'create' | 'edit'): string {
+  return JSON.stringify(context.rules.messageCreate) === JSON.stringify(context.rules.messageEdit) ? 'fake-channel-messages' : `fake-message-${route}`;
+}
+
 function limited(context: RestContext, bucket: string, major: string, rule: RateLimitRule | false, run: () => RestResponse): RestResponse {
   if (context.forced429.remaining > 0) {
     context.forced429.remaining -= 1;
@@ -258,7 +271,7 @@ const routes: Route[] = [
     auth: true,
     handler: (context, request, [channelId]) => {
       if (!context.state.channels.has(channelId ?? '')) return unknownChannel();
-      return limited(context, 'fake-message-create', channelId ?? '', context.rules.messageCreate, () => {
+      return limited(context, messageBucket(context, 'create'), channelId ?? '', context.rules.messageCreate, () => {
         const write = asWrite(request.body);
         const invalid = invalidBody(context, write, true);
         if (invalid) return invalid;
@@ -294,7 +307,7 @@ const routes: Route[] = [
     handler: (context, request, [channelId, messageId]) => {
       const message = context.state.messages.get(messageId ?? '');
       if (!message || message.channel_id !== channelId) return unknownMessage();
-      return limited(context, 'fake-message-edit', channelId ?? '', context.rules.messageEdit, () => {
+      return limited(context, messageBucket(context, 'edit'), channelId ?? '', context.rules.messageEdit, () => {
         if (message.author.id !== context.state.bot.id) return apiError(403, 50005, 'Cannot edit a message authored by another user');
         const write = asWrite(request.body);
         const invalid = invalidBody(context, write, false);
@@ -318,7 +331,13 @@ const routes: Route[] = [
     method: 'POST',
     pattern: new RegExp(`^/channels/${ID}/typing$`),
     auth: true,
-    handler: (context, _request, [channelId]) => (context.state.channels.has(channelId ?? '') ? { status: 204 } : unknownChannel()),
+    handler: (context, _request, [channelId]) => {
+      if (!context.state.channels.has(channelId ?? '')) return unknownChannel();
+      const verdict = context.limiter.take('fake-typing', channelId ?? '', TYPING_RULE);
+      const headers = rateLimitHeaders(verdict);
+      if (!verdict.allowed) return { status: 429, headers, body: { message: 'You are being rate limited.', retry_after: Number((verdict.resetAfterMs / 1000).toFixed(3)), global: false } };
+      return { status: 204, headers };
+    },
   },
   {
     method: 'POST',
@@ -473,6 +492,13 @@ export function routeRest(context: RestContext, request: RestRequest): RestRespo
     const match = route.pattern.exec(path);
     if (!match) continue;
     if (route.auth && request.authorization !== `Bot ${context.token}`) return apiError(401, 0, '401: Unauthorized');
+    if (route.auth) {
+      const global = context.limiter.take('global', 'bot', GLOBAL_RULE);
+      if (!global.allowed) {
+        const retryAfter = (global.resetAfterMs / 1000).toFixed(3);
+        return { status: 429, headers: { 'retry-after': retryAfter, 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' }, body: { message: 'You are being rate limited.', retry_after: Number(retryAfter), global: true } };
+      }
+    }
     return route.handler(context, request, match.slice(1).map((param) => param ?? ''));
   }
   return apiError(404, 0, '404: Not Found');

@@ -94,6 +94,8 @@ export class DiscordState {
   /** `channelId:nonce` → id of the message created with it (for enforce_nonce). */
   readonly nonces = new Map<string, string>();
   #dispatch: Dispatcher = () => {};
+  /** Told of every message the bot creates or edits, as it takes effect (the bench times writes with it). */
+  botWriteObserver: ((message: WireMessage, kind: 'create' | 'edit') => void) | undefined;
 
   constructor(applicationId: string, botName: string) {
     this.applicationId = applicationId;
@@ -206,6 +208,7 @@ export class DiscordState {
     channel.last_message_id = message.id;
     if (channel.type === ChannelKind.PublicThread) channel.message_count = (channel.message_count ?? 0) + 1;
     this.dispatchMessage('MESSAGE_CREATE', message);
+    if (author.id === this.bot.id) this.botWriteObserver?.(message, 'create');
     return message;
   }
 
@@ -234,6 +237,7 @@ export class DiscordState {
     message.flags &= ~MessageFlag.Loading;
     message.edited_timestamp = isoNow();
     this.editCounts.set(message.id, (this.editCounts.get(message.id) ?? 0) + 1);
+    if (message.author.id === this.bot.id) this.botWriteObserver?.(message, 'edit');
     this.dispatchMessage('MESSAGE_UPDATE', message);
     return message;
   }

@@ -9,15 +9,39 @@ import { FakeWorkspace, type FakeFile, type FakeMessage } from './state.ts';
  * Bearer`, HTTP 200 with `{ ok: false, error }`, 429 with `Retry-After` in seconds).
  */
 
+/**
+ * A token bucket, as Slack's published limits read: `limit` calls per `windowMs`, with a burst of
+ * `limit` (a full bucket), refilled continuously.
+ */
 export interface RateLimitRule {
-  /** Calls allowed per window. */
+  /** Calls per window, and the burst. */
   limit: number;
   windowMs: number;
-  /** Sent as `Retry-After` (whole seconds, as Slack does). @defaultValue 1 */
+  /** Sent as `Retry-After` (whole seconds, as Slack does). @defaultValue the seconds until a call is allowed, at least 1 */
   retryAfterSec?: number;
   /** Count per channel (chat.postMessage's ~1/s per channel) instead of per workspace. */
   perChannel?: boolean;
 }
+
+/**
+ * Slack's published limits per app per workspace (docs: rate limits, chat.postMessage, chat
+ * streaming): Tier 3 chat.update 50 a minute; Tier 4 chat.appendStream 100 a minute; posting
+ * and starting or stopping a stream about 1 a second per channel with a burst of 3, and together
+ * 100 a minute per workspace with a burst of 100.
+ */
+export const SLACK_PUBLISHED_LIMITS: ReadonlyArray<{ method: string; rule: RateLimitRule }> = [
+  { method: 'chat.update', rule: { limit: 50, windowMs: 60_000 } },
+  { method: 'chat.appendStream', rule: { limit: 100, windowMs: 60_000 } },
+  { method: 'chat.postMessage', rule: { limit: 3, windowMs: 3_000, perChannel: true } },
+  { method: 'chat.startStream', rule: { limit: 3, windowMs: 3_000, perChannel: true } },
+  { method: 'chat.stopStream', rule: { limit: 3, windowMs: 3_000, perChannel: true } },
+  { method: 'conversations.replies', rule: { limit: 50, windowMs: 60_000 } },
+];
+/** Posts and stream starts and stops also draw from one workspace-wide bucket. */
+export const SLACK_POST_POOL: { methods: ReadonlySet<string>; rule: RateLimitRule } = {
+  methods: new Set(['chat.postMessage', 'chat.startStream', 'chat.stopStream']),
+  rule: { limit: 100, windowMs: 60_000 },
+};
 
 export interface FakeSlackOptions {
   /** @defaultValue 'xoxb-fake-token' */
@@ -28,11 +52,15 @@ export interface FakeSlackOptions {
   botUserId?: string;
   /** @defaultValue 'B0BOT' */
   botId?: string;
-  /** Apply Slack-like default rate limits (postMessage ~1/s per channel, Tier 3 updates). @defaultValue true */
+  /** Apply Slack's published limits ({@link SLACK_PUBLISHED_LIMITS}, {@link SLACK_POST_POOL}). @defaultValue true */
   defaultRateLimits?: boolean;
   /** A stream stops accepting appends this long after it started. @defaultValue 300_000 */
   streamLifetimeMs?: number;
+  /** Every Web API answer is sent this much later; the call takes effect at once. @defaultValue 0 */
+  latencyMs?: number;
 }
+
+const WRITE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream']);
 
 export interface RecordedCall {
   method: string;
@@ -88,10 +116,16 @@ export class FakeSlack {
    */
   readonly appTokenMethods = new Map<string, (token: string | undefined) => Record<string, unknown>>();
   private readonly rules = new Map<string, RateLimitRule>();
-  private readonly windows = new Map<string, number[]>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private postPool = false;
+  /** 429s answered because of a rate limit (not scripted ones). */
+  rateLimitedCount = 0;
   private readonly failures = new Map<string, ScriptedFailure[]>();
   private streamingRefusal: string | undefined;
   private readonly streamLifetimeMs: number;
+  private readonly latencyMs: number;
+  /** Told of every message write the fake accepted, as it takes effect (the bench times writes with it). */
+  writeObserver: ((method: string, message: FakeMessage) => void) | undefined;
   private server: Server | undefined;
   private baseUrl = '';
 
@@ -101,11 +135,10 @@ export class FakeSlack {
     this.botUserId = options.botUserId ?? 'U0BOT';
     this.botId = options.botId ?? 'B0BOT';
     this.streamLifetimeMs = options.streamLifetimeMs ?? 300_000;
+    this.latencyMs = options.latencyMs ?? 0;
     if (options.defaultRateLimits ?? true) {
-      this.rules.set('chat.postMessage', { limit: 2, windowMs: 2000, perChannel: true });
-      this.rules.set('chat.update', { limit: 50, windowMs: 60_000 });
-      this.rules.set('chat.appendStream', { limit: 100, windowMs: 60_000 });
-      this.rules.set('conversations.replies', { limit: 50, windowMs: 60_000 });
+      for (const { method, rule } of SLACK_PUBLISHED_LIMITS) this.rules.set(method, rule);
+      this.postPool = true;
     }
     this.workspace.users.set(this.botUserId, { id: this.botUserId, name: 'ofox', real_name: 'OfoxAI', display_name: 'ofox', is_bot: true });
   }
@@ -146,7 +179,7 @@ export class FakeSlack {
   setRateLimit(method: string, rule: RateLimitRule | undefined): void {
     if (rule) this.rules.set(method, rule);
     else this.rules.delete(method);
-    this.windows.clear();
+    this.buckets.clear();
   }
 
   /** The next `times` calls of `method` fail with `error`; `ratelimited` answers HTTP 429 + Retry-After. */
@@ -250,6 +283,11 @@ export class FakeSlack {
 
     try {
       const result = this.dispatch(method, args);
+      if (this.writeObserver && WRITE_METHODS.has(method)) {
+        const written = this.message(String(args.channel ?? ''), String(result.ts ?? args.ts ?? ''));
+        if (written) this.writeObserver(method, written);
+      }
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       return send(response, 200, { ok: true, ...result });
     } catch (error) {
       if (error instanceof SlackError) return this.answerError(call, response, error.code);
@@ -278,17 +316,27 @@ export class FakeSlack {
   }
 
   private checkRateLimit(method: string, args: Record<string, unknown>): number | undefined {
+    const checks: Array<{ key: string; rule: RateLimitRule }> = [];
     const rule = this.rules.get(method);
-    if (!rule) return undefined;
-    const key = rule.perChannel ? `${method}:${String(args.channel ?? args.channel_id ?? '')}` : method;
+    if (rule) checks.push({ key: rule.perChannel ? `${method}:${String(args.channel ?? args.channel_id ?? '')}` : method, rule });
+    if (this.postPool && SLACK_POST_POOL.methods.has(method)) checks.push({ key: 'post-pool', rule: SLACK_POST_POOL.rule });
+    if (checks.length === 0) return undefined;
     const now = Date.now();
-    const recent = (this.windows.get(key) ?? []).filter((at) => now - at < rule.windowMs);
-    if (recent.length >= rule.limit) {
-      this.windows.set(key, recent);
-      return rule.retryAfterSec ?? 1;
+    const states = checks.map(({ key, rule: check }) => {
+      const state = this.buckets.get(key) ?? { tokens: check.limit, at: now };
+      state.tokens = Math.min(check.limit, state.tokens + ((now - state.at) * check.limit) / check.windowMs);
+      state.at = now;
+      this.buckets.set(key, state);
+      return state;
+    });
+    const short = checks.findIndex((_, index) => (states[index]?.tokens ?? 0) < 1);
+    if (short >= 0) {
+      const check = checks[short]!.rule;
+      this.rateLimitedCount += 1;
+      const waitMs = ((1 - (states[short]?.tokens ?? 0)) * check.windowMs) / check.limit;
+      return check.retryAfterSec ?? Math.max(1, Math.ceil(waitMs / 1000));
     }
-    recent.push(now);
-    this.windows.set(key, recent);
+    for (const state of states) state.tokens -= 1;
     return undefined;
   }
 

@@ -1,0 +1,52 @@
+import type { WriteBudget } from '../../src/render/write-budget.ts';
+
+/**
+ * Slack's rate limits as the pacer's budgets, per app per workspace and per method, for the surface
+ * and for the ingress (placeholders), so both spend from the same keys. Slack publishes floors
+ * ("50+ a minute", "sporadic bursts welcome") and does not ban for 429s, so every budget starts at
+ * the documented tier with its burst and is adaptive: it grows while Slack grants and shrinks on a
+ * 429, whose Retry-After is honoured (see `write-budget.ts`).
+ */
+
+export const SLACK_BUDGET_DEFAULTS = {
+  /** Tier 3. @defaultValue 50 a minute, burst 50 */
+  updatesPerMinute: 50,
+  /** Tier 4. @defaultValue 100 a minute, burst 100 */
+  appendsPerMinute: 100,
+  /** chat.postMessage, chat.startStream and chat.stopStream in one channel. @defaultValue 1 a second, burst 3 */
+  postsPerChannelBurst: 3,
+  postsPerChannelPerSecond: 1,
+  /** The same methods together, workspace-wide. @defaultValue 100 a minute, burst 100 */
+  postsPerMinute: 100,
+  /**
+   * Tokens a placeholder must leave: none, since on Slack the placeholder is the answer's one post
+   * (or stream start) and its first text then goes out as an append or update. @defaultValue 0
+   */
+  placeholderSpare: 0,
+} as const;
+
+function bucket(key: string, limit: number, windowMs: number): WriteBudget {
+  return { key, limit, windowMs, kind: 'bucket', adaptive: true };
+}
+
+/** chat.postMessage, chat.startStream, chat.stopStream: the channel's budget, then the workspace's. */
+export function slackPostBudgets(workspaceId: string, channelId: string): WriteBudget[] {
+  const { postsPerChannelBurst, postsPerChannelPerSecond, postsPerMinute } = SLACK_BUDGET_DEFAULTS;
+  return [
+    bucket(`slack:${workspaceId}:${channelId}:posts`, postsPerChannelBurst, (postsPerChannelBurst / postsPerChannelPerSecond) * 1_000),
+    bucket(`slack:${workspaceId}:posts`, postsPerMinute, 60_000),
+  ];
+}
+
+export function slackUpdateBudget(workspaceId: string): WriteBudget {
+  return bucket(`slack:${workspaceId}:chat.update`, SLACK_BUDGET_DEFAULTS.updatesPerMinute, 60_000);
+}
+
+export function slackAppendBudget(workspaceId: string): WriteBudget {
+  return bucket(`slack:${workspaceId}:chat.appendStream`, SLACK_BUDGET_DEFAULTS.appendsPerMinute, 60_000);
+}
+
+/** What the ingress asks the pacer before posting a placeholder: `pacer.tryReserveNow(request.budgets, { spare: request.spare })`. */
+export function slackPlaceholderRequest(workspaceId: string, channelId: string): { budgets: WriteBudget[]; spare: number } {
+  return { budgets: slackPostBudgets(workspaceId, channelId), spare: SLACK_BUDGET_DEFAULTS.placeholderSpare };
+}

@@ -1,0 +1,452 @@
+/**
+ * Many answers at once, as a busy team would ask, on the project's own fake Discord and fake Slack
+ * (which enforce the platforms' published limits with their bursts, and answer every API call 50 ms
+ * later): the real core, BullMQ workers, OfoxAI client (against the fake OfoxAI in a child process,
+ * 80 tokens at 20 tokens a second per answer), renderer, pacer (in Redis) and platform surfaces.
+ *
+ * Each mention enters the ingress sequence the core runs for every platform (claim → acknowledge →
+ * placeholder only if the pacer has room to spare → enqueue); "mention → first text" is timed from
+ * there. Times come from the fakes' own record of when each write took effect.
+ *
+ *   node --experimental-strip-types --no-warnings bench/load.ts
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createDiscordPorts } from '../adapters/discord/ports.ts';
+import { InteractionTokenStore } from '../adapters/discord/interaction-tokens.ts';
+import { DiscordMessages } from '../adapters/discord/messages.ts';
+import { RateLimitObserver } from '../adapters/discord/rate-limit-observer.ts';
+import { createDiscordRest } from '../adapters/discord/rest.ts';
+import { discordPlaceholderRequest, discordTypingRequest } from '../adapters/discord/write-budgets.ts';
+import { createSlackPorts } from '../adapters/slack/ports.ts';
+import { RedisStreamStateStore } from '../adapters/slack/stream-state.ts';
+import { STREAM_MARKER, StreamingSwitch, startStream } from '../adapters/slack/streaming.ts';
+import { createSlackWebClient } from '../adapters/slack/web-client.ts';
+import { slackPlaceholderRequest } from '../adapters/slack/write-budgets.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { silentLogger } from '../src/observability/logger.ts';
+import type { ChatJobInput } from '../src/queue/chat-job.ts';
+import type { MessageRef } from '../src/render/surface.ts';
+import { RedisWritePacer } from '../src/render/redis-write-pacer.ts';
+import { createCore, type Core } from '../src/runtime/core.ts';
+import { startWorkerRole, type WorkerRole } from '../src/runtime/worker-role.ts';
+import type { PlatformPorts } from '../src/worker/ports.ts';
+import { FakeDiscord } from '../test/fakes/discord/index.ts';
+import { FakeSlack, buttonsOf, visibleText } from '../test/fakes/slack/index.ts';
+import { BENCH_API_KEY, loadAnswerFor, loadPromptFor, loadRequestOf } from './answer-text.ts';
+import type { UpstreamReady } from './fake-upstream.ts';
+
+const API_LATENCY_MS = 50;
+const TOKENS = 80;
+const TOKENS_PER_SECOND = 20;
+const SAMPLE_EVERY_MS = 100;
+
+export interface LoadScenario {
+  label: string;
+  answers: number;
+  channels: number;
+  tokens: number;
+  tokensPerSecond: number;
+}
+
+export const LOAD_SCENARIOS: LoadScenario[] = [
+  { label: 'one answer alone', answers: 1, channels: 1, tokens: TOKENS, tokensPerSecond: TOKENS_PER_SECOND },
+  { label: '5 at once in one channel', answers: 5, channels: 1, tokens: TOKENS, tokensPerSecond: TOKENS_PER_SECOND },
+  { label: '50 at once over 10 channels', answers: 50, channels: 10, tokens: TOKENS, tokensPerSecond: TOKENS_PER_SECOND },
+  { label: '500 at once over 100 channels', answers: 500, channels: 100, tokens: TOKENS, tokensPerSecond: TOKENS_PER_SECOND },
+];
+
+/** About 9,500 characters (1,500 plain words), streamed at 150 tokens a second so the row takes ~10 s. */
+export const LONG_ANSWER: LoadScenario = { label: 'one 9.5k-character answer', answers: 1, channels: 1, tokens: 1_500, tokensPerSecond: 150 };
+
+interface Answer {
+  seed: number;
+  channel: string;
+  expected: string[];
+  arrivedAt: number;
+  /** Writes as they took effect: how many expected words the answer's messages showed, and whether it was the finished state. */
+  writes: Array<{ at: number; words: number; final: boolean }>;
+  /** The answer's messages (Discord parts; Slack: one) and what each shows. */
+  parts: Map<string, string>;
+  partOrder: string[];
+  /** When each token (word) of the answer reached the worker from the model. */
+  tokenTimes: number[];
+  failed?: string;
+}
+
+export interface LoadRow {
+  scenario: string;
+  completed: string;
+  '429s': number;
+  writes: number;
+  'mention → first text p50 / p99 ms': string;
+  'staleness p99 ms': number | string;
+  'last token → final text p99 ms': number | string;
+  'last answer complete after model end ms': number | string;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+function matchingWords(shown: string, expected: string[]): number {
+  const words = shown.split(/\s+/).filter(Boolean);
+  let count = 0;
+  while (count < words.length && count < expected.length && words[count] === expected[count]) count += 1;
+  return count;
+}
+
+function record(answer: Answer, messageId: string, text: string, final: boolean): void {
+  if (!answer.parts.has(messageId)) answer.partOrder.push(messageId);
+  answer.parts.set(messageId, text);
+  const shown = answer.partOrder.map((id) => answer.parts.get(id) ?? '').join(' ');
+  answer.writes.push({ at: Date.now(), words: matchingWords(shown, answer.expected), final });
+}
+
+interface Upstream {
+  ready: UpstreamReady;
+  stop(): void;
+}
+
+async function startUpstream(): Promise<Upstream> {
+  const script = fileURLToPath(new URL('./fake-upstream.ts', import.meta.url));
+  const child: ChildProcess = fork(script, ['20'], { execArgv: ['--experimental-strip-types', '--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<UpstreamReady>((resolve, reject) => {
+    child.on('message', (message: unknown) => {
+      if ((message as { kind?: string }).kind === 'ready') resolve(message as UpstreamReady);
+    });
+    child.once('exit', (code) => reject(new Error(`fake upstream exited early (${code})`)));
+  });
+  return {
+    ready,
+    stop() {
+      if (child.connected) child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      timer.unref();
+      child.once('exit', () => clearTimeout(timer));
+    },
+  };
+}
+
+function benchConfig(upstream: Upstream, prefix: string, redisUrl: string, platform: Record<string, string>, answers: number): Config {
+  return loadConfig(
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      OFOX_API_KEY: BENCH_API_KEY,
+      OFOX_BASE_URL: upstream.ready.openaiBaseUrl,
+      OFOX_ANTHROPIC_BASE_URL: upstream.ready.anthropicBaseUrl,
+      OFOX_FIRST_BYTE_TIMEOUT_MS: '30000',
+      OFOX_IDLE_TIMEOUT_MS: '30000',
+      OFOX_REQUESTS_PER_MINUTE: '1000000',
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      HEALTH_PORT: '0',
+      OFOX_BOT_CONFIG: '',
+      // Every answer starts at once: enough slots in the worker for all of them.
+      WORKER_INSTANCES: String(Math.max(1, Math.ceil(answers / 100))),
+      WORKER_CONCURRENCY: '100',
+      ...platform,
+    },
+    '/nonexistent/.env',
+  );
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+interface PlatformRun {
+  /** Sends mention `index` and runs the ingress sequence for it; resolves with the answer once enqueued. */
+  mention(index: number, channel: string, seed: number, prompt: string): Promise<void>;
+  channels: string[];
+  rateLimited(): number;
+  writes(): number;
+  stop(): Promise<void>;
+}
+
+interface Harness {
+  core: Core;
+  pacer: RedisWritePacer;
+  answers: Map<number, Answer>;
+}
+
+async function discordRun(harness: Harness, config: Config, fake: FakeDiscord, channels: number): Promise<PlatformRun> {
+  const channelIds = [fake.channel.id, ...Array.from({ length: channels - 1 }, (_, index) => fake.addTextChannel(`load-${index}`).id)];
+  const rest = createDiscordRest(config);
+  const observer = new RateLimitObserver(rest);
+  const messages = new DiscordMessages({ rest, applicationId: fake.applicationId, tokens: new InteractionTokenStore({ redis: harness.core.redis, prefix: config.REDIS_KEY_PREFIX }) });
+  const byQuestion = new Map<string, Answer>();
+  const byMessage = new Map<string, Answer>();
+  fake.state.botWriteObserver = (message, kind) => {
+    const reference = message.message_reference?.message_id;
+    let answer = byMessage.get(message.id);
+    if (!answer && kind === 'create' && reference) answer = byQuestion.get(reference) ?? byMessage.get(reference);
+    if (!answer) return;
+    byMessage.set(message.id, answer);
+    const streaming = JSON.stringify(message.components).includes('"stop');
+    record(answer, message.id, message.content, !streaming);
+  };
+  return {
+    channels: channelIds,
+    async mention(_index, channel, seed, prompt) {
+      const question = fake.userSays({ channelId: channel, content: prompt, mentionBot: true });
+      const answer = harness.answers.get(seed)!;
+      answer.arrivedAt = Date.now();
+      byQuestion.set(question.id, answer);
+      if (!(await harness.core.ingress.claimEvent('discord', question.id))) return;
+      // Acknowledge without spending the message budget: typing, when its own bucket has room.
+      const typing = discordTypingRequest(channel);
+      if (await harness.pacer.tryReserveNow(typing.budgets, { spare: typing.spare })) await messages.typing(channel).catch(() => {});
+      const request = discordPlaceholderRequest(observer, channel);
+      let placeholder: MessageRef | undefined;
+      if (await harness.pacer.tryReserveNow(request.budgets, { spare: request.spare })) placeholder = await messages.post(channel, { content: '_Thinking…_' }, question.id);
+      const job: ChatJobInput = {
+        v: 1,
+        eventId: question.id,
+        platform: 'discord',
+        workspaceId: fake.guild.id,
+        channelId: channel,
+        messageId: question.id,
+        userId: fake.alice.id,
+        prompt,
+        createdAt: Date.now(),
+        ...(placeholder ? { placeholder } : {}),
+      };
+      await harness.core.ingress.enqueue(job);
+    },
+    rateLimited: () => {
+      if (process.env.LOAD_DEBUG) {
+        const counts = new Map<string, number>();
+        for (const request of fake.requests) {
+          const key = `${request.status} ${request.method} ${request.path.replace(/\d{17,20}/g, ':id').replace(/\/webhooks\/.*/, '/webhooks/…')}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        console.log(counts);
+      }
+      return fake.rateLimitedCount;
+    },
+    writes: () => fake.messageWrites().filter((request) => request.status < 300).length,
+    async stop() {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+    },
+  };
+}
+
+const SLACK_WRITES = new Set(['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream']);
+
+async function slackRun(harness: Harness, config: Config, slack: FakeSlack, channels: number): Promise<PlatformRun> {
+  const channelIds = Array.from({ length: channels }, (_, index) => `C${String(index + 1).padStart(4, '0')}`);
+  const client = createSlackWebClient(config, { retryConfig: { retries: 0 } });
+  const streaming = new StreamingSwitch('native');
+  const byThread = new Map<string, Answer>();
+  slack.writeObserver = (_method, message) => {
+    const answer = message.thread_ts ? byThread.get(`${message.channel}:${message.thread_ts}`) : undefined;
+    if (!answer) return;
+    const final = message.streaming_state !== 'in_progress' && !buttonsOf(message).includes('ofox_stop');
+    record(answer, message.ts, visibleText(message), final);
+  };
+  return {
+    channels: channelIds,
+    async mention(_index, channel, seed, prompt) {
+      const question = slack.addUserMessage(channel, 'UALICE', `<@${slack.botUserId}> ${prompt}`);
+      const answer = harness.answers.get(seed)!;
+      answer.arrivedAt = Date.now();
+      byThread.set(`${channel}:${question.ts}`, answer);
+      if (!(await harness.core.ingress.claimEvent('slack', question.ts))) return;
+      // The placeholder is the answer's stream, started now when the channel's post budget has a
+      // token: the first text then goes out as an append, from a larger budget.
+      const request = slackPlaceholderRequest(slack.teamId, channel);
+      let placeholder: MessageRef | undefined;
+      if (await harness.pacer.tryReserveNow(request.budgets, { spare: request.spare })) {
+        const ts = await startStream(client, { channel, threadTs: question.ts, userId: 'UALICE', teamId: slack.teamId, controls: { kind: 'stop', jobId: `slack-${question.ts}` } }, streaming);
+        placeholder = { id: ts, channelId: channel, extra: { threadTs: question.ts, stream: STREAM_MARKER } };
+      }
+      await harness.core.ingress.enqueue({
+        v: 1,
+        eventId: question.ts,
+        platform: 'slack',
+        workspaceId: slack.teamId,
+        channelId: channel,
+        messageId: question.ts,
+        userId: 'UALICE',
+        prompt,
+        createdAt: Date.now(),
+        ...(placeholder ? { placeholder } : {}),
+      });
+    },
+    rateLimited: () => {
+      if (process.env.LOAD_DEBUG) {
+        const counts = new Map<string, number>();
+        for (const call of slack.calls) counts.set(`${call.outcome} ${call.method}`, (counts.get(`${call.outcome} ${call.method}`) ?? 0) + 1);
+        console.log(counts);
+      }
+      return slack.rateLimitedCount;
+    },
+    writes: () => slack.calls.filter((call) => SLACK_WRITES.has(call.method) && call.outcome === 'ok').length,
+    async stop() {},
+  };
+}
+
+async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario, upstream: Upstream, redisUrl: string): Promise<LoadRow> {
+  const prefix = `ofox-load-${randomBytes(4).toString('hex')}`;
+  const discord = platform === 'discord' ? await FakeDiscord.start() : undefined;
+  const slack = platform === 'slack' ? await new FakeSlack({ latencyMs: API_LATENCY_MS }).start() : undefined;
+  // The fake Discord takes effect at once and answers 50 ms later, like the fake Slack.
+  discord?.delayNextAnswers(Number.MAX_SAFE_INTEGER, API_LATENCY_MS);
+  slack?.addUser('UALICE', 'alice');
+  const env: Record<string, string> = discord
+    ? { DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_API_URL: discord.apiUrl }
+    : { SLACK_BOT_TOKEN: slack!.botToken, SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack!.apiUrl, SLACK_STREAMING: 'native' };
+  const config = benchConfig(upstream, prefix, redisUrl, env, scenario.answers);
+  const core = await createCore({ config, log: silentLogger(), env: {}, startTools: true });
+  const pacerRedis = core.connect('client');
+  const harness: Harness = { core, pacer: new RedisWritePacer({ redis: pacerRedis, prefix }), answers: new Map() };
+  let role: WorkerRole | undefined;
+  let run: PlatformRun | undefined;
+  let ports: (PlatformPorts & { close?(): Promise<void> }) | undefined;
+  try {
+    ports = discord
+      ? createDiscordPorts(config, silentLogger(), { redis: core.redis })
+      : createSlackPorts(config, silentLogger(), { streamStates: new RedisStreamStateStore(core.redis, { prefix }) });
+    // The model's tokens as the worker receives them: "last token" means the last one to arrive.
+    const streamChat = core.llm.streamChat.bind(core.llm);
+    core.llm.streamChat = (request, options) => {
+      const last = request.messages.at(-1);
+      const seed = loadRequestOf(typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? ''))?.seed;
+      const answer = seed === undefined ? undefined : harness.answers.get(seed);
+      return (async function* () {
+        for await (const event of streamChat(request, options)) {
+          if (answer && event.type === 'text') for (const _word of event.delta.split(/\s+/).filter(Boolean)) answer.tokenTimes.push(Date.now());
+          yield event;
+        }
+      })();
+    };
+    role = await startWorkerRole(core, [ports]);
+    run = discord ? await discordRun(harness, config, discord, scenario.channels) : await slackRun(harness, config, slack!, scenario.channels);
+    const seeds = Array.from({ length: scenario.answers }, (_, index) => 10_000 + index);
+    for (const [index, seed] of seeds.entries()) {
+      harness.answers.set(seed, {
+        seed,
+        channel: run.channels[index % scenario.channels]!,
+        expected: loadAnswerFor(seed, scenario.tokens).split(' '),
+        arrivedAt: 0,
+        writes: [],
+        parts: new Map(),
+        partOrder: [],
+        tokenTimes: [],
+      });
+    }
+    const mentions = await Promise.allSettled(
+      seeds.map((seed, index) => run!.mention(index, harness.answers.get(seed)!.channel, seed, loadPromptFor(seed, scenario.tokens, scenario.tokensPerSecond))),
+    );
+    for (const [index, mention] of mentions.entries()) if (mention.status === 'rejected') harness.answers.get(seeds[index]!)!.failed = String(mention.reason);
+    const streamMs = ((scenario.tokens - 1) * 1000) / scenario.tokensPerSecond;
+    const deadline = Date.now() + streamMs + 60_000;
+    const done = (answer: Answer) => answer.writes.some((write) => write.final && write.words === answer.expected.length);
+    while (Date.now() < deadline && [...harness.answers.values()].some((answer) => !answer.failed && !done(answer))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Late writes (none expected) would show here as more writes than the finished state needed.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return summarize(scenario, [...harness.answers.values()], run.rateLimited(), run.writes());
+  } finally {
+    await role?.stop(2_000).catch(() => {});
+    await run?.stop();
+    await ports?.close?.();
+    pacerRedis.disconnect();
+    await core.close();
+    await discord?.stop();
+    await slack?.stop();
+    await deleteKeys(redisUrl, prefix);
+  }
+}
+
+function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number): LoadRow {
+  const firstText: number[] = [];
+  const finalLag: number[] = [];
+  const staleness: number[] = [];
+  let completed = 0;
+  let lastComplete = -Infinity;
+  let lastModelEnd = -Infinity;
+  for (const answer of answers) {
+    const first = answer.writes.find((write) => write.words > 0);
+    if (first) firstText.push(first.at - answer.arrivedAt);
+    const final = answer.writes.find((write) => write.final && write.words === answer.expected.length);
+    const times = answer.tokenTimes;
+    const modelEnd = times.at(-1);
+    if (modelEnd === undefined || times.length < answer.expected.length) continue;
+    lastModelEnd = Math.max(lastModelEnd, modelEnd);
+    if (!final) continue;
+    completed += 1;
+    finalLag.push(final.at - modelEnd);
+    lastComplete = Math.max(lastComplete, final.at);
+    // How old the oldest token not yet on screen is, every 100 ms from the first token until the answer is whole.
+    let shown = 0;
+    let next = 0;
+    let emitted = 0;
+    for (let at = times[0]!; at <= final.at; at += SAMPLE_EVERY_MS) {
+      while (next < answer.writes.length && answer.writes[next]!.at <= at) shown = answer.writes[next++]!.words;
+      while (emitted < times.length && times[emitted]! <= at) emitted += 1;
+      staleness.push(shown < emitted ? at - times[shown]! : 0);
+    }
+  }
+  const round = (value: number) => (Number.isFinite(value) ? Math.round(value) : '-');
+  return {
+    scenario: scenario.label,
+    completed: `${completed}/${answers.length}`,
+    '429s': rateLimited,
+    writes,
+    'mention → first text p50 / p99 ms': firstText.length ? `${round(percentile(firstText, 50))} / ${round(percentile(firstText, 99))}` : '-',
+    'staleness p99 ms': round(percentile(staleness, 99)),
+    'last token → final text p99 ms': round(percentile(finalLag, 99)),
+    'last answer complete after model end ms': round(lastComplete - lastModelEnd),
+  };
+}
+
+/** Every load scenario on both platforms, plus the long single answer. */
+export async function benchLoad(
+  redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  only: { platform?: 'discord' | 'slack'; scenario?: number } = {},
+): Promise<{ discord: LoadRow[]; slack: LoadRow[] }> {
+  const upstream = await startUpstream();
+  try {
+    const tables = { discord: [] as LoadRow[], slack: [] as LoadRow[] };
+    const scenarios = [...LOAD_SCENARIOS, LONG_ANSWER];
+    for (const platform of ['discord', 'slack'] as const) {
+      if (only.platform && only.platform !== platform) continue;
+      for (const [index, scenario] of scenarios.entries()) {
+        if (only.scenario === undefined || only.scenario === index) tables[platform].push(await runScenario(platform, scenario, upstream, redisUrl));
+      }
+    }
+    return tables;
+  } finally {
+    upstream.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // `bench/load.ts discord 1` runs one scenario of one platform (while tuning).
+  const [only, index] = process.argv.slice(2);
+  const tables = await benchLoad(undefined, only === 'discord' || only === 'slack' ? { platform: only, scenario: index === undefined ? undefined : Number(index) } : {});
+  console.log('\n## load: Discord\n');
+  console.table(tables.discord);
+  console.log('\n## load: Slack\n');
+  console.table(tables.slack);
+  process.exit(0);
+}
