@@ -8,7 +8,7 @@ import { NO_PINGS, type IngressContext } from './ingress-context.ts';
 import { onInteraction } from './interactions.ts';
 import { InteractionTokenStore } from './interaction-tokens.ts';
 import { onMessage } from './message-events.ts';
-import { discordRestOptions } from './rest.ts';
+import { discordRestOptions, paceEveryRequest } from './rest.ts';
 import { discordShardOptions, sharedIdentifyThrottler } from './sharding.ts';
 
 /**
@@ -65,6 +65,8 @@ export async function startDiscordIngress(config: Config, services: IngressServi
     ...(await discordShardOptions(config)),
     ...options.clientOptions,
   });
+  // The gateway's requests (placeholders, replies, context reads) share the bot-wide 50/s with the workers'.
+  paceEveryRequest(client.rest);
   const context: IngressContext = {
     config,
     services,

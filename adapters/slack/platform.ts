@@ -2,6 +2,7 @@ import type { PlatformDescriptor } from '../../src/runtime/platform.ts';
 import { RedisAnsweredThreads } from './answered-threads.ts';
 import { slackConfigProblems, slackConfigShape, slackConfigured, SLACK_SECRET_KEYS } from './config.ts';
 import { checkSlack } from './doctor.ts';
+import { slackPlaceholderRequest } from './write-budgets.ts';
 import { startSlackIngress } from './ingress.ts';
 import { createSlackPorts } from './ports.ts';
 import { RedisStreamStateStore } from './stream-state.ts';
@@ -22,5 +23,7 @@ export const slackPlatform: PlatformDescriptor = {
   doctorChecks: checkSlack,
   // The Slack adapter lists its own subcommands.
   chatHelpText: () => '',
+  // chat.postMessage / chat.startStream: per channel, and the workspace's pool.
+  placeholderRequest: (inbound) => slackPlaceholderRequest(inbound.workspaceId, inbound.channelId),
   commandHelp: [],
 };

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { createAdminQueuesHandler } from '../observability/admin-queues.ts';
 import { startTracing } from '../observability/tracing.ts';
+import type { Inbound } from '../ingress/inbound.ts';
 import { createCore } from '../runtime/core.ts';
 import type { ClosablePorts, StartedIngress } from '../runtime/platform.ts';
 import { startWorkerRole } from '../runtime/worker-role.ts';
@@ -14,7 +15,14 @@ import { onShutdownSignal } from './shutdown.ts';
 export async function runRole(role: 'start' | 'gateway' | 'worker', config: Config, log: Logger, env: Record<string, string | undefined>): Promise<void> {
   // Before the core: its queue and the workers pick up BullMQ's telemetry when tracing is on.
   const tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, role });
-  const core = await createCore({ config, log, env, helpFor: (name) => platformNamed(name)?.chatHelpText?.() });
+  const core = await createCore({
+    config,
+    log,
+    env,
+    helpFor: (name) => platformNamed(name)?.chatHelpText?.(),
+    // Gateways post placeholders only when the platform's write budgets have room to spare.
+    ...(role === 'worker' ? {} : { placeholderRequest: (inbound: Inbound) => platformNamed(inbound.platform)?.placeholderRequest?.(inbound) }),
+  });
   const platforms = platformsFor(config, role);
   const ingress: StartedIngress[] = [];
   if (role !== 'worker') {

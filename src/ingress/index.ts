@@ -8,3 +8,4 @@ export * from './placeholder-pacer.ts';
 export * from './job-types.ts';
 export * from './outbox.ts';
 export * from './outbox-availability.ts';
+export * from './paced-placeholders.ts';

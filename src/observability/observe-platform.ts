@@ -1,5 +1,5 @@
 import type { WritePacer } from '../render/write-budget.ts';
-import { isPermanentRefusal, type MessageOptions, type MessageRef, type Surface } from '../render/surface.ts';
+import { isPermanentRefusal, type MessageOptions, type MessageRef, type PlannedWrite, type Surface } from '../render/surface.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
 import { currentAnswer } from './answer-context.ts';
 import type { AnswerHooks, PlatformWriteKind, RenderHooks } from './metrics-recorder.ts';
@@ -57,6 +57,8 @@ export function observeSurface(surface: Surface, platform: string, hooks: { rend
       return surface.channelKey;
     },
     ...(surface.typing ? { typing: () => surface.typing!() } : {}),
+    // The pacer plans with the platform's own budgets; the observer only watches the writes.
+    ...(surface.budgetsFor ? { budgetsFor: (write: PlannedWrite) => surface.budgetsFor!(write) } : {}),
     create: (text, options) => write('create', () => surface.create(text, options)),
     edit: (ref, text, options) => write(editKind(ref, options), () => surface.edit(ref, text, options)),
   };

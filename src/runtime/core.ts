@@ -1,6 +1,7 @@
 import { redactUrl, type Config } from '../config.ts';
 import { createCommandService } from '../commands/index.ts';
-import { createIngressServices, type IngressGate, type IngressServices, type PlaceholderPacer } from '../ingress/index.ts';
+import { createIngressServices, pacedPlaceholders, type Inbound, type IngressGate, type IngressServices, type PlaceholderPacer, type PlaceholderRequest } from '../ingress/index.ts';
+import { RedisWritePacer, shareTransportPacer } from '../render/index.ts';
 import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -53,6 +54,12 @@ export interface CoreOptions {
   helpFor?(platform: string): string | undefined;
   /** Asked before each placeholder is posted. @defaultValue ALWAYS_POST_PLACEHOLDER */
   placeholderPacer?: PlaceholderPacer;
+  /**
+   * The budgets a platform's placeholder would spend (from its registry descriptor): placeholders
+   * are then paced by the shared write pacer, which also paces the process's Discord requests.
+   * Ignored when `placeholderPacer` is given. @defaultValue placeholders are not paced
+   */
+  placeholderRequest?(inbound: Inbound): PlaceholderRequest | undefined;
   /** Called for each counted or changed vote (e.g. a metric). @defaultValue none */
   onFeedback?: (event: FeedbackEvent) => void;
 }
@@ -110,6 +117,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     governance,
     ...(options.helpFor ? { helpFor: options.helpFor } : {}),
   });
+  let placeholderPacer = options.placeholderPacer;
+  if (!placeholderPacer && options.placeholderRequest) {
+    // Its own connection, like the workers' pacer: the first write of an answer waits on it.
+    const writePacer = new RedisWritePacer({ redis: connect('client'), prefix, log });
+    shareTransportPacer(writePacer);
+    placeholderPacer = pacedPlaceholders(writePacer, options.placeholderRequest);
+  }
   const gate: IngressGate = options.gate ?? { check: (inbound) => governance.gate.check(inbound), release: (inbound) => governance.releaseRequest(inbound) };
   const ingress = createIngressServices({
     redis,
@@ -121,7 +135,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     feedback,
     log: log.child({ role: 'ingress' }),
     gate,
-    ...(options.placeholderPacer ? { placeholderPacer: options.placeholderPacer } : {}),
+    ...(placeholderPacer ? { placeholderPacer } : {}),
     outbox: { producerConnection, maxEntries: config.INGRESS_OUTBOX_MAX, maxAgeMs: config.INGRESS_OUTBOX_MAX_AGE_MS },
   });
 

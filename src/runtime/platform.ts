@@ -1,5 +1,7 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { Config, PlatformConfigPart } from '../config.ts';
+import type { Inbound } from '../ingress/inbound.ts';
+import type { PlaceholderRequest } from '../ingress/paced-placeholders.ts';
 import type { IngressServices } from '../ingress/services.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
@@ -27,6 +29,11 @@ export interface PlatformDescriptor extends PlatformConfigPart {
    * '' lets the adapter answer itself. @defaultValue the platform-neutral text
    */
   chatHelpText?(): string;
+  /**
+   * The write budgets a placeholder for this request would spend: the ingress posts one only when
+   * they have room to spare. @defaultValue unpaced (always posted)
+   */
+  placeholderRequest?(inbound: Inbound): PlaceholderRequest | undefined;
   /** Lines for `ofox-bot help`, one per command the platform adds or shapes (`  name   what it does`). */
   readonly commandHelp: readonly string[];
 }

@@ -48,6 +48,9 @@ export function fenceSurface(surface: Surface, lease: JobLease): Surface {
       return surface.edit(ref, text, options);
     },
   };
+  // The surface's own write budgets (learned from the platform) must reach the pacer through the fence.
+  const budgetsFor = surface.budgetsFor?.bind(surface);
+  if (budgetsFor) fenced.budgetsFor = budgetsFor;
   const typing = surface.typing?.bind(surface);
   if (typing) {
     fenced.typing = async () => {

@@ -36,7 +36,7 @@ async function completedJobs(stateHome: string): Promise<number> {
   const server = await startEmbeddedRedis({ stateDir: join(stateHome, 'ofox-bot'), pathEnv: process.env.PATH });
   const client = new Redis(server.url);
   try {
-    return await client.zcard('ofox:chat:completed');
+    return await client.zcard('{ofox}:chat:completed');
   } finally {
     client.disconnect();
     await server.stop();

@@ -152,7 +152,9 @@ describe('discord slash commands', () => {
     services.approvalResult = { status: 'not-allowed', message: 'Only alice or an admin can decide.' };
     const click = fake.clickButton({ messageId: approval.id, customId: 'ofox:approve:appr-1', user: fake.bob });
     await fake.waitFor(() => fake.interaction(click.id)?.callbackType, 'the reply');
-    expect(services.clicks).toEqual([{ approvalId: 'appr-1', userId: fake.bob.id, isAdmin: false, decision: 'approve' }]);
+    expect(services.clicks).toEqual([
+      { approvalId: 'appr-1', userId: fake.bob.id, isAdmin: false, decision: 'approve', platform: 'discord', workspaceId: fake.guild.id, channelId: approval.channel_id, groups: [fake.guild.id] },
+    ]);
     const reply = fake.message(fake.interaction(click.id)?.responseMessageId ?? '');
     expect(reply?.content).toBe('Only alice or an admin can decide.');
     expect((reply?.flags ?? 0) & MessageFlag.Ephemeral).toBe(MessageFlag.Ephemeral);

@@ -22,7 +22,7 @@ describe('listing models', () => {
       { id: 'vendor/per-million', contextLength: 32_000, pricing: { inputPerMillion: 0.5, outputPerMillion: 1.5 } },
       { id: 'vendor/bare' },
     ]);
-    expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models', protocol: 'models', authorized: true });
+    expect(fake.allRequests[0]).toMatchObject({ method: 'GET', path: '/v1/models', protocol: 'models', authorized: true });
   });
 
   it('fails with an auth error for a wrong key', async () => {

@@ -94,7 +94,7 @@ describe('the Grafana dashboard', () => {
 });
 
 describe('docker compose --profile monitoring', () => {
-  const compose = parseYaml(read('docker-compose.yml')) as {
+  const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as {
     services: Record<string, { profiles?: string[]; volumes?: string[]; build?: unknown }>;
   };
 

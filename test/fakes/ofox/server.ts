@@ -82,8 +82,11 @@ export interface FakeOfox {
   readonly anthropicBaseUrl: string;
   readonly apiKey: string;
   /** Every request in arrival order. */
+  /** Chat and image requests, in order (model-list reads are in `allRequests` only: workers read it for prices). */
   readonly requests: FakeRequest[];
-  /** The chat requests among them (a worker also reads the model list, for prices). */
+  /** Every request, model-list reads included. */
+  readonly allRequests: FakeRequest[];
+  /** The chat requests (without image requests). */
   chatRequests(): FakeRequest[];
   /** Decides every request that the queue does not claim. */
   respond(responder: Responder): void;
@@ -132,6 +135,7 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
   const queue: Scenario[] = [];
   const imageQueue: ImageAnswer[] = [];
   const requests: FakeRequest[] = [];
+  const allRequests: FakeRequest[] = [];
   const live = new Set<() => void>();
   let active = 0;
   let connections = 0;
@@ -153,7 +157,8 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
     const path = (incoming.url ?? '/').split('?')[0] ?? '/';
     const protocol = protocolOf(incoming.method ?? 'GET', path);
     const request = describeRequest(incoming, path, protocol, Buffer.concat(chunks).toString('utf8'), requests.length + 1, apiKey);
-    requests.push(request);
+    allRequests.push(request);
+    if (protocol !== 'models') requests.push(request);
     const limitHeaders = rateLimitHeaders === false ? {} : rateLimitHeaders;
 
     if (protocol === undefined) {
@@ -202,7 +207,8 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
     anthropicBaseUrl: `${url}/anthropic`,
     apiKey,
     requests,
-    chatRequests: () => requests.filter((request) => request.protocol !== 'models'),
+    allRequests,
+    chatRequests: () => requests.filter((request) => request.protocol === 'openai' || request.protocol === 'anthropic'),
     respond(next) {
       responder = next;
     },
@@ -222,6 +228,7 @@ export async function startFakeOfox(options: FakeOfoxOptions = {}): Promise<Fake
       queue.length = 0;
       imageQueue.length = 0;
       requests.length = 0;
+      allRequests.length = 0;
       responder = options.responder ?? echo;
     },
     get activeStreams() {
