@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import type { Logger } from './logger.ts';
 import { newAnswerFigures, runInAnswer, type AnswerFigures } from './answer-context.ts';
 import { answerSummary, type AnswerOutcome } from './answer-summary.ts';
-import { boundedLabel } from './metrics-recorder.ts';
+import { boundedLabel, type AnswerHooks } from './metrics-recorder.ts';
+import type { AnswerGovernance } from '../worker/processor.ts';
 import { activeAnswers, answerDurationSeconds, answerErrorsTotal, answersTotal, answerToolRounds, platformWritesPerAnswer, queueWaitSeconds } from './metrics.ts';
 import { withSpan } from './tracing.ts';
 
@@ -62,4 +63,26 @@ function finished(figures: AnswerFigures, outcome: AnswerOutcome, log: Logger): 
     platformWritesPerAnswer.observe({ platform }, figures.writes);
   }
   log.info({ answer: summary }, 'answer summary');
+}
+
+/**
+ * Answer governance whose charges are reported as spend by model: each priced answer adds its
+ * dollars to `ofox_bot_upstream_spend_dollars_total`. The meter's contract is unchanged.
+ */
+export function observeSpend(governance: AnswerGovernance, hooks: Pick<AnswerHooks, 'onPriced'>): AnswerGovernance {
+  return {
+    jobEnded: (job, jobId) => governance.jobEnded(job, jobId),
+    start(answer) {
+      const meter = governance.start(answer);
+      return {
+        beforeRound: (check) => meter.beforeRound(check),
+        abandon: () => meter.abandon(),
+        async finish(result) {
+          const charged = await meter.finish(result);
+          hooks.onPriced({ model: answer.model, dollars: charged.costNanoUsd / 1e9 });
+          return charged;
+        },
+      };
+    },
+  };
 }

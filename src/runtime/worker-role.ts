@@ -1,4 +1,4 @@
-import { createMetricsRecorder, observeBudget, observePacer, observePlatform, observeProcessor } from '../observability/index.ts';
+import { createMetricsRecorder, observeBudget, observePacer, observePlatform, observeProcessor, observeSpend } from '../observability/index.ts';
 import { bullmqTelemetry } from '../observability/tracing.ts';
 import { CancelListener } from '../queue/cancel-bus.ts';
 import { chatJobSchema, jobIdFor } from '../queue/chat-job.ts';
@@ -50,7 +50,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     cancels,
     budget: observeBudget(new RequestBudget({ redis: core.redis, prefix, requestsPerMinute: config.OFOX_REQUESTS_PER_MINUTE }), metrics.llmHooks),
     usage: core.usage,
-    governance: core.governance.answers,
+    governance: observeSpend(core.governance.answers, metrics.answerHooks),
     answers: core.feedback,
     shutdownSignal: shutdown.signal,
     log,
