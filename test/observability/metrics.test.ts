@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHealthServer } from '../../src/observability/health-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { observeSpend } from '../../src/observability/observe-answer.ts';
 import { createMetricsRecorder } from '../../src/observability/metrics-recorder.ts';
 import type { ChatJobInput } from '../../src/queue/chat-job.ts';
 import { SurfaceRateLimitedError, type Surface } from '../../src/render/surface.ts';
@@ -261,10 +262,24 @@ describe('/metrics after an answer the platform refuses', () => {
 });
 
 describe('spend by model', () => {
-  // Governance prices answers; until its call site lands, the hook it will call is exercised directly.
-  it('adds the dollars governance reports for a model', async () => {
-    createMetricsRecorder().answerHooks.onPriced({ model: MODEL, dollars: 0.125 });
-    createMetricsRecorder().answerHooks.onPriced({ model: MODEL, dollars: 0.0625 });
-    expect(sampleValue(await scrape(), 'ofox_bot_upstream_spend_dollars_total', { model: MODEL })).toBe(0.1875);
+  it('adds the dollars governance charges for each answer of a model', async () => {
+    const before = sampleValue(await scrape(), 'ofox_bot_upstream_spend_dollars_total', { model: MODEL }) ?? 0;
+    const charged = [125_000_000, 62_500_000];
+    const governance = observeSpend(
+      {
+        start: () => ({
+          beforeRound: async () => ({ proceed: true }),
+          abandon: async () => {},
+          finish: async () => ({ costNanoUsd: charged.shift() ?? 0 }),
+        }),
+        jobEnded: async () => {},
+      },
+      createMetricsRecorder().answerHooks,
+    );
+    for (let answer = 0; answer < 2; answer += 1) {
+      const meter = governance.start({ job: {} as never, jobId: `j${answer}`, model: MODEL });
+      await meter.finish({} as never);
+    }
+    expect((sampleValue(await scrape(), 'ofox_bot_upstream_spend_dollars_total', { model: MODEL }) ?? 0) - before).toBeCloseTo(0.1875, 9);
   });
 });
