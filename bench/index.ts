@@ -6,6 +6,8 @@
  * The pipeline bench runs first: it measures this process's RSS and CPU, and the parse bench's
  * 20 MB buffers would otherwise have grown the heap before it starts.
  */
+// Registers every platform's config part, as the CLI does.
+import '../src/cli/platforms.ts';
 import { benchCrashRecovery, crashRecoveryTable } from './crash-recovery.ts';
 import { benchLlmParse } from './llm-parse.ts';
 import { benchLoad } from './load.ts';

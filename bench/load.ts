@@ -10,6 +10,8 @@
  *
  *   node --experimental-strip-types --no-warnings bench/load.ts
  */
+// Registers every platform's config part, as the CLI does.
+import '../src/cli/platforms.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
