@@ -10,6 +10,7 @@
  */
 // Registers every platform's config part, as the CLI does.
 import '../src/cli/platforms.ts';
+import { deleteKeys } from './redis-keys.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -47,21 +48,6 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
-  }
-}
-
-/** Deletes this run's keys (SCAN + DEL under its own prefix only; never a flush). */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
   }
 }
 

@@ -12,10 +12,10 @@
  */
 // Registers every platform's config part, as the CLI does.
 import '../src/cli/platforms.ts';
+import { deleteKeys } from './redis-keys.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { createDiscordPorts } from '../adapters/discord/ports.ts';
 import { InteractionTokenStore } from '../adapters/discord/interaction-tokens.ts';
 import { DiscordMessages } from '../adapters/discord/messages.ts';
@@ -156,20 +156,6 @@ function benchConfig(upstream: Upstream, prefix: string, redisUrl: string, platf
     },
     '/nonexistent/.env',
   );
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
 }
 
 interface PlatformRun {

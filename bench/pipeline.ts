@@ -8,13 +8,13 @@
  */
 // Registers every platform's config part, as the CLI does.
 import '../src/cli/platforms.ts';
+import { deleteKeys } from './redis-keys.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.ts';
 import type { LlmClient, LlmEvent } from '../src/llm/types.ts';
 import { silentLogger } from '../src/observability/logger.ts';
@@ -110,21 +110,6 @@ function commonPrefix(text: string, expected: string): number {
 }
 
 const round1 = (value: number): number => Math.round(value * 10) / 10;
-
-/** Deletes this run's keys (SCAN + DEL under its own prefix only; never a flush). */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
 
 interface Upstream {
   ready: UpstreamReady;
