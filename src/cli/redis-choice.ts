@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
 import { redactUrl } from '../config.ts';
 import { describeConnectionError } from '../observability/dependency-state.ts';
 import { startEmbeddedRedis, stateDirectory, type EmbeddedRedis } from '../runtime/embedded-redis.ts';
 import { UserFacingError } from './user-facing-error.ts';
+import { pingRedis, redisAnswers } from '../queue/redis-ping.ts';
 
 /**
  * Which Redis a command uses, decided before anything connects:
@@ -51,7 +51,7 @@ export async function chooseRedis(options: RedisChoiceOptions): Promise<RedisCho
     await reachOrExplain(local, options, sharedRedisNeeded(options.command));
     return { url: local };
   }
-  if (!raw && (await answers(local, options.connectTimeoutMs ?? REDIS_CHOICE_DEFAULTS.connectTimeoutMs))) return { url: local };
+  if (!raw && (await redisAnswers(local, options.connectTimeoutMs ?? REDIS_CHOICE_DEFAULTS.connectTimeoutMs))) return { url: local };
   const embedded = await startEmbeddedRedis({ stateDir: stateDirectory(options.env), pathEnv: options.env.PATH });
   return { url: embedded.url, embedded };
 }
@@ -64,30 +64,9 @@ async function reachOrExplain(url: string, options: RedisChoiceOptions, hint: st
   const attempts = options.attempts ?? REDIS_CHOICE_DEFAULTS.attempts;
   let cause: unknown;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    cause = await ping(url, options.connectTimeoutMs ?? REDIS_CHOICE_DEFAULTS.connectTimeoutMs);
+    cause = await pingRedis(url, options.connectTimeoutMs ?? REDIS_CHOICE_DEFAULTS.connectTimeoutMs);
     if (cause === undefined) return;
     if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? REDIS_CHOICE_DEFAULTS.retryDelayMs));
   }
   throw new UserFacingError(`Cannot reach Redis at REDIS_URL=${redactUrl(url)} (${describeConnectionError(cause).replace(/\.$/, '')}; ${attempts} attempt${attempts === 1 ? '' : 's'}).\n${hint}`, { cause });
-}
-
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  return (await ping(url, timeoutMs)) === undefined;
-}
-
-/** Undefined when Redis answered PING, else why not. */
-async function ping(url: string, timeoutMs: number): Promise<unknown> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  // The rejection only says "Connection is closed."; the 'error' event has the cause (ECONNREFUSED…).
-  let cause: unknown;
-  client.on('error', (error: unknown) => (cause ??= error));
-  try {
-    await client.connect();
-    const pong = await client.ping();
-    return pong === 'PONG' ? undefined : new Error(`unexpected PING reply ${pong}`);
-  } catch (error) {
-    return cause ?? error;
-  } finally {
-    client.disconnect();
-  }
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../queue/redis-ping.ts';
 
 /**
  * A private `redis-server` for the single-process roles (`start`, `ask`) when no Redis is configured:
@@ -80,7 +80,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const socket = join(dir, 'redis.sock');
   if (socket.length > MAX_SOCKET_PATH) throw new EmbeddedRedisError(`the state directory path is too long for a Redis socket (${socket}); set XDG_STATE_HOME to a shorter directory, or set REDIS_URL`);
   // Another ofox-bot run (an `ask` beside a `start`) already serves this directory: share it.
-  if (await answers(socket, 500)) return { url: socket, dir, owned: false, pid: undefined, stop: async () => {} };
+  if (await redisAnswers(socket, 500)) return { url: socket, dir, owned: false, pid: undefined, stop: async () => {} };
 
   const binary = findOnPath('redis-server', options.pathEnv);
   if (!binary) throw new RedisServerMissingError();
@@ -98,7 +98,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   process.once('exit', stopOnExit);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? EMBEDDED_REDIS_DEFAULTS.startTimeoutMs);
-  while (!(await answers(socket, 300))) {
+  while (!(await redisAnswers(socket, 300))) {
     if (exited || Date.now() > deadline) {
       kill(child);
       process.off('exit', stopOnExit);
@@ -129,18 +129,6 @@ function kill(child: ChildProcess): void {
   }
 }
 
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 function lastLogLine(dir: string): string | undefined {
   try {

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { freePort } from './free-port.ts';
+import { redisAnswers } from '../../src/queue/redis-ping.ts';
 
 /**
  * Finds a Redis for the tests, in this order: REDIS_URL; 127.0.0.1:6379 if it answers; a private
@@ -13,23 +13,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
+/** Redis answers PING at `url` (the bot's own check, used by the tests' set-up). */
+export function pingRedis(url: string, timeoutMs = 1500): Promise<boolean> {
+  return redisAnswers(url, timeoutMs);
 }
 
 function which(binary: string): string | undefined {
