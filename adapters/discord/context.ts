@@ -114,8 +114,12 @@ export class DiscordConversationReader implements ConversationReader {
    * replies to something, the DM's latest messages before it are the history.
    */
   private async directMessages(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ApiMessage[]> {
-    const trigger = (await this.get(Routes.channelMessage(job.channelId, job.messageId ?? ''), options.signal)) as ApiMessage | undefined;
-    if (trigger?.message_reference?.message_id) return this.replyChain(job, options);
+    // The gateway said whether the trigger replies to something; older jobs are read to find out.
+    const replies =
+      job.replyTo !== undefined
+        ? job.replyTo !== null
+        : Boolean(((await this.get(Routes.channelMessage(job.channelId, job.messageId ?? ''), options.signal)) as ApiMessage | undefined)?.message_reference?.message_id);
+    if (replies) return this.replyChain(job, options);
     const query = new URLSearchParams({ limit: String(Math.min(100, options.maxMessages + 2)), before: job.messageId ?? '' });
     const recent = ((await this.get(Routes.channelMessages(job.channelId), options.signal, query)) as ApiMessage[] | undefined) ?? [];
     return recent.slice().reverse();
@@ -123,6 +127,9 @@ export class DiscordConversationReader implements ConversationReader {
 
   /** The trigger's reply chain, followed upwards, oldest first. */
   private async replyChain(job: ChatJob, options: { signal: AbortSignal; maxMessages: number }): Promise<ApiMessage[]> {
+    // A trigger that replies to nothing has no chain: reading it back would only spend one of the
+    // bot's 50 requests a second on the path to the answer's first text.
+    if (job.replyTo === null) return [];
     const chain: ApiMessage[] = [];
     let current = (await this.get(Routes.channelMessage(job.channelId, job.messageId ?? ''), options.signal)) as ApiMessage | undefined;
     const seen = new Set<string>();

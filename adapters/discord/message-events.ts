@@ -1,4 +1,4 @@
-import { ChannelType, MessageType, PermissionFlagsBits, type Message } from 'discord.js';
+import { ChannelType, MessageType, PermissionFlagsBits, type Message, MessageReferenceType } from 'discord.js';
 import type { Attachment, Inbound, IngressPorts, MessageRef, PlaceholderOutcome } from '../../src/ingress/index.ts';
 import { stopRow } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, PLACEHOLDER_TEXT, promptFromContent, threadNameFrom } from './formatting.ts';
@@ -39,6 +39,8 @@ function inboundOf(context: IngressContext, message: Message, trigger: Trigger):
     channelId: channel.isThread() ? (channel.parentId ?? channel.id) : channel.id,
     ...(channel.isThread() ? { threadId: channel.id } : {}),
     messageId: message.id,
+    // A forward (reference type 1) is quoted, not replied to: only a reply has a chain to read.
+    replyTo: message.reference && message.reference.type !== MessageReferenceType.Forward ? (message.reference.messageId ?? null) : null,
     user: {
       id: message.author.id,
       name: message.member?.displayName ?? message.author.displayName,

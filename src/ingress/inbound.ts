@@ -21,6 +21,11 @@ export interface Inbound {
   threadId?: string;
   /** The message that triggered the answer (for reply chains). */
   messageId?: string;
+  /**
+   * The message the trigger replies to, `null` when it replies to none; left out when the platform
+   * does not say. The worker skips reading a reply chain that cannot exist.
+   */
+  replyTo?: string | null;
   user: InboundUser;
   /** A direct message (Discord DM, Slack IM). */
   isDirect: boolean;

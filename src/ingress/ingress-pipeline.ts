@@ -48,6 +48,7 @@ export function chatJobFrom(inbound: Inbound, placeholder: MessageRef | undefine
     channelId: inbound.channelId,
     ...(inbound.threadId ? { threadId: inbound.threadId } : {}),
     ...(inbound.messageId ? { messageId: inbound.messageId } : {}),
+    ...(inbound.replyTo !== undefined ? { replyTo: inbound.replyTo } : {}),
     userId: inbound.user.id,
     ...(inbound.user.name ? { userName: inbound.user.name } : {}),
     prompt: inbound.prompt,

@@ -33,6 +33,8 @@ export const chatJobSchema = z.object({
   threadId: z.string().optional(),
   /** The message that triggered the answer (for reply chains). */
   messageId: z.string().optional(),
+  /** What the trigger replies to; `null`: it replies to nothing (no chain to read); absent: unknown. */
+  replyTo: z.string().nullable().optional(),
   userId: z.string().min(1),
   userName: z.string().optional(),
   prompt: z.string(),

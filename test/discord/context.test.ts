@@ -57,6 +57,24 @@ describe('discord conversation reader', () => {
     ]);
   });
 
+  it('a mention the gateway marked as replying to nothing reads no message back; one marked as a reply reads its chain', async () => {
+    const first = fake.userSays({ content: 'What is Rust?', mentionBot: true });
+    const answer = botReply(fake.channel.id, 'A systems language.', first.id);
+    const plain = fake.userSays({ content: 'And Zig?', mentionBot: true });
+    const reads = () => fake.requests.filter((request) => request.method === 'GET' && request.path.startsWith(`/channels/${fake.channel.id}/messages`)).length;
+
+    const before = reads();
+    expect(await ports.conversation.history(discordJob(fake, { messageId: plain.id, eventId: plain.id, replyTo: null }), { signal, maxMessages: 20 })).toEqual([]);
+    expect(reads() - before).toBe(0);
+
+    const follow = fake.userSays({ content: 'Compare it with Go', replyTo: answer.id });
+    const history = await ports.conversation.history(discordJob(fake, { messageId: follow.id, eventId: follow.id, replyTo: answer.id }), { signal, maxMessages: 20 });
+    expect(history).toEqual([
+      { role: 'user', content: 'What is Rust?', name: 'alice' },
+      { role: 'assistant', content: 'A systems language.' },
+    ]);
+  });
+
   it('reads the reply chain when a thread was opened for the triggering reply itself', async () => {
     const first = fake.userSays({ content: 'What is Rust?', mentionBot: true });
     const answer = botReply(fake.channel.id, 'A systems language.', first.id);
