@@ -210,6 +210,8 @@ async function discordRun(harness: Harness, config: Config, fake: FakeDiscord, c
         workspaceId: fake.guild.id,
         channelId: channel,
         messageId: question.id,
+        // As the real gateway records it: a plain mention replies to nothing.
+        replyTo: null,
         userId: fake.alice.id,
         prompt,
         createdAt: Date.now(),
