@@ -37,8 +37,9 @@ import { startWorkerRole, type WorkerRole } from '../src/runtime/worker-role.ts'
 import type { PlatformPorts } from '../src/worker/ports.ts';
 import { FakeDiscord } from '../test/fakes/discord/index.ts';
 import { FakeSlack, buttonsOf, visibleText } from '../test/fakes/slack/index.ts';
-import { BENCH_API_KEY, loadAnswerFor, loadPromptFor, loadRequestOf } from './answer-text.ts';
+import { loadAnswerFor, loadPromptFor, loadRequestOf } from './answer-text.ts';
 import type { UpstreamReady } from './fake-upstream.ts';
+import { benchEnv } from './bench-env.ts';
 
 const API_LATENCY_MS = 50;
 const TOKENS = 80;
@@ -137,18 +138,7 @@ async function startUpstream(): Promise<Upstream> {
 function benchConfig(upstream: Upstream, prefix: string, redisUrl: string, platform: Record<string, string>, answers: number): Config {
   return loadConfig(
     {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      OFOX_API_KEY: BENCH_API_KEY,
-      OFOX_BASE_URL: upstream.ready.openaiBaseUrl,
-      OFOX_ANTHROPIC_BASE_URL: upstream.ready.anthropicBaseUrl,
-      OFOX_FIRST_BYTE_TIMEOUT_MS: '30000',
-      OFOX_IDLE_TIMEOUT_MS: '30000',
-      OFOX_REQUESTS_PER_MINUTE: '1000000',
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      HEALTH_PORT: '0',
-      OFOX_BOT_CONFIG: '',
+      ...benchEnv(upstream.ready, prefix, redisUrl),
       // Every answer starts at once: enough slots in the worker for all of them.
       WORKER_INSTANCES: String(Math.max(1, Math.ceil(answers / 100))),
       WORKER_CONCURRENCY: '100',

@@ -21,9 +21,10 @@ import { silentLogger } from '../src/observability/logger.ts';
 import { jobIdFor } from '../src/queue/chat-job.ts';
 import { createCore } from '../src/runtime/core.ts';
 import { startWorkerRole, type WorkerRole } from '../src/runtime/worker-role.ts';
-import { answerFor, BENCH_API_KEY, promptFor, seedOf } from './answer-text.ts';
+import { answerFor, promptFor, seedOf } from './answer-text.ts';
 // Types only: importing the module's values would start a second fake in this process.
 import type { UpstreamReady, UpstreamStats } from './fake-upstream.ts';
+import { benchEnv } from './bench-env.ts';
 import { PacedPlatform, type CompletedWrite } from './paced-surface.ts';
 
 const TOKENS_PER_SECOND = 50;
@@ -159,22 +160,9 @@ async function startUpstream(): Promise<Upstream> {
 
 async function runScenario(scenario: PipelineScenario, upstream: Upstream, redisUrl: string): Promise<ScenarioResult> {
   const prefix = `ofox-bench-${randomBytes(4).toString('hex')}`;
+  // The team's upstream budget is not what this bench measures (benchEnv lifts it).
   const config = loadConfig(
-    {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      OFOX_API_KEY: BENCH_API_KEY,
-      OFOX_BASE_URL: upstream.ready.openaiBaseUrl,
-      OFOX_ANTHROPIC_BASE_URL: upstream.ready.anthropicBaseUrl,
-      OFOX_FIRST_BYTE_TIMEOUT_MS: '30000',
-      OFOX_IDLE_TIMEOUT_MS: '30000',
-      // The team's upstream budget is not what this bench measures.
-      OFOX_REQUESTS_PER_MINUTE: '1000000',
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      HEALTH_PORT: '0',
-      OFOX_BOT_CONFIG: '',
-    },
+    benchEnv(upstream.ready, prefix, redisUrl),
     '/nonexistent/.env',
   );
   const core = await createCore({ config, log: silentLogger(), env: {}, startTools: true });
