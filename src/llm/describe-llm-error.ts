@@ -24,6 +24,8 @@ function describe(error: LlmError): string {
       return "The conversation is too long for this model's context window; start a new thread or pick a model with a larger context.";
     case 'bad-request':
       return `OfoxAI refused the request${error.status ? ` (${error.status})` : ''}${upstream(error)}.`;
+    case 'refused':
+      return `The model declined this request under its content policy${upstream(error)}; rephrase it and try again.`;
     case 'server':
       return `OfoxAI had a server error${error.status ? ` (${error.status})` : ''}${upstream(error)}; try again shortly.`;
     case 'timeout': {

@@ -28,6 +28,8 @@ export type LlmErrorDetails =
   | { kind: 'overloaded'; retryAfterMs: number | undefined }
   /** 429: the team's budget at the gateway is spent for now; the wait is the gateway's when it said. */
   | { kind: 'rate-limit'; retryAfterMs: number | undefined }
+  /** The model's content policy declined the request (an image prompt it will not draw): an answer, not a fault. */
+  | { kind: 'refused' }
   /** 5xx, or an error event of no known kind in the middle of a stream. */
   | { kind: 'server' }
   /** The stream stopped before the protocol's end marker (`[DONE]`, `message_stop`): a fragment. */
@@ -62,6 +64,7 @@ function isRetryableKind(details: LlmErrorDetails): boolean {
     case 'auth':
     case 'bad-request':
     case 'context-too-long':
+    case 'refused':
     case 'unexpected':
       return false;
   }

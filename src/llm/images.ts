@@ -1,10 +1,12 @@
 import { request, type Dispatcher } from 'undici';
+import { LlmError } from './errors.ts';
 import { scrubSecret } from './scrub-secret.ts';
 
 /**
  * OfoxAI's images endpoint (OpenAI-compatible): `POST {baseUrl}/images/generations` with
  * `response_format: "b64_json"`, answering `{ data: [{ b64_json, revised_prompt? }] }`.
- * Gemini image models reject `n`, so it is only sent to the others.
+ * Gemini image models reject `n`, so it is only sent to the others. Failures are the client's one
+ * `LlmError`; a content-policy refusal is its `refused` kind, which the image tool passes on as an answer.
  */
 
 export interface ImageClientOptions {
@@ -46,18 +48,6 @@ export interface GeneratedImage {
   revisedPrompt?: string;
 }
 
-/** Why an image could not be made, readable as it stands. `refused`: the model's content policy said no. */
-export class ImageGenerationError extends Error {
-  override name = 'ImageGenerationError';
-  readonly kind: 'refused' | 'failed';
-  readonly status?: number;
-  constructor(message: string, kind: 'refused' | 'failed', status?: number) {
-    super(message);
-    this.kind = kind;
-    if (status !== undefined) this.status = status;
-  }
-}
-
 /** Models that reject `n` (OfoxAI's docs say so for the Gemini image models). */
 export function acceptsCount(model: string): boolean {
   return !model.startsWith('google/gemini-');
@@ -90,8 +80,15 @@ export class ImageClient {
     } catch (error) {
       if (input.signal?.aborted) throw error;
       const code = (error as { code?: string }).code;
-      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-      throw new ImageGenerationError(timedOut ? 'the image model took too long to answer' : `could not reach OfoxAI's images endpoint (${code ?? 'network error'})`, 'failed');
+      if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+        const timeoutMs = this.options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
+        throw new LlmError('the image model took too long to answer', { kind: 'timeout', phase: 'first-byte', timeoutMs }, { cause: error });
+      }
+      if (code === 'UND_ERR_BODY_TIMEOUT') {
+        const timeoutMs = this.options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs;
+        throw new LlmError('the image model took too long to answer', { kind: 'timeout', phase: 'idle', timeoutMs }, { cause: error });
+      }
+      throw new LlmError(`could not reach OfoxAI's images endpoint (${code ?? 'network error'})`, { kind: 'network' }, { cause: error });
     }
     const text = await this.readCapped(response);
     if (response.statusCode >= 400) throw this.errorFor(response.statusCode, text);
@@ -106,14 +103,14 @@ export class ImageClient {
       size += (chunk as Buffer).length;
       if (size > cap) {
         response.body.destroy();
-        throw new ImageGenerationError(`the image response was larger than ${Math.round(cap / 1024 / 1024)} MiB`, 'failed', response.statusCode);
+        throw new LlmError(`the image response was larger than ${Math.round(cap / 1024 / 1024)} MiB`, { kind: 'server' }, { status: response.statusCode });
       }
       chunks.push(chunk as Buffer);
     }
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  private errorFor(status: number, text: string): ImageGenerationError {
+  private errorFor(status: number, text: string): LlmError {
     let message: string;
     try {
       const parsed = JSON.parse(text) as { error?: { message?: unknown; code?: unknown; type?: unknown } | string };
@@ -123,10 +120,12 @@ export class ImageClient {
       message = text.slice(0, 200);
     }
     message = scrubSecret(message, [this.options.apiKey]).trim();
-    if (status === 400 && CONTENT_POLICY.test(message)) return new ImageGenerationError(`the image model refused this prompt${message ? `: ${message}` : ''}`, 'refused', status);
-    if (status === 401 || status === 403) return new ImageGenerationError('OfoxAI refused the API key for images', 'failed', status);
-    if (status === 429) return new ImageGenerationError('OfoxAI is rate limiting image requests; try again shortly', 'failed', status);
-    return new ImageGenerationError(`OfoxAI's images endpoint answered ${status}${message ? `: ${message}` : ''}`, 'failed', status);
+    const options = { status, ...(message ? { upstreamMessage: message } : {}) };
+    if (status === 400 && CONTENT_POLICY.test(message)) return new LlmError(`the image model refused this prompt${message ? `: ${message}` : ''}`, { kind: 'refused' }, options);
+    if (status === 401 || status === 403) return new LlmError('OfoxAI refused the API key for images', { kind: 'auth' }, options);
+    if (status === 429) return new LlmError('OfoxAI is rate limiting image requests; try again shortly', { kind: 'rate-limit', retryAfterMs: undefined }, options);
+    const kind = status >= 500 ? 'server' : 'bad-request';
+    return new LlmError(`OfoxAI's images endpoint answered ${status}${message ? `: ${message}` : ''}`, { kind }, options);
   }
 
   private parse(text: string): GeneratedImage[] {
@@ -134,17 +133,17 @@ export class ImageClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new ImageGenerationError('OfoxAI returned an unreadable image response', 'failed');
+      throw new LlmError('OfoxAI returned an unreadable image response', { kind: 'server' });
     }
     const data = (body as { data?: unknown } | null)?.data;
-    if (!Array.isArray(data)) throw new ImageGenerationError('OfoxAI returned an image response without `data`', 'failed');
+    if (!Array.isArray(data)) throw new LlmError('OfoxAI returned an image response without `data`', { kind: 'server' });
     const images: GeneratedImage[] = [];
     for (const item of data as Array<{ b64_json?: unknown; revised_prompt?: unknown }>) {
       if (typeof item?.b64_json !== 'string' || item.b64_json === '') continue;
       const bytes = Buffer.from(item.b64_json, 'base64');
       images.push({ bytes, mediaType: sniffMediaType(bytes), ...(typeof item.revised_prompt === 'string' ? { revisedPrompt: item.revised_prompt } : {}) });
     }
-    if (images.length === 0) throw new ImageGenerationError('the image model returned no image', 'failed');
+    if (images.length === 0) throw new LlmError('the image model returned no image', { kind: 'server' });
     return images;
   }
 }

@@ -28,6 +28,7 @@ export function upstreamErrorKind(error: unknown): string {
     case 'context-too-long':
     case 'malformed-stream':
     case 'network':
+    case 'refused':
     case 'unexpected':
       return error.kind;
   }

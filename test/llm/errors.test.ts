@@ -99,6 +99,7 @@ describe('each error kind tells a person what happened in one line', () => {
     [new LlmError('x', { kind: 'context-too-long' }, { status: 400 }), /too long/],
     [new LlmError('x', { kind: 'bad-request' }, { status: 400, upstreamMessage: 'unknown model "foo"\nsecond line' }), /refused the request \(400\): unknown model "foo" second line/],
     [new LlmError('x', { kind: 'server' }, { status: 502 }), /server error \(502\)/],
+    [new LlmError('x', { kind: 'refused' }, { status: 400, upstreamMessage: 'content_policy_violation' }), /declined this request under its content policy: content_policy_violation; rephrase/],
     [new LlmError('x', { kind: 'network' }), /Could not reach OfoxAI/],
     [timeoutError('first-byte', 60_000), /did not start answering within 60 s/],
     [timeoutError('idle', 30_000), /stopped answering for 30 s/],

@@ -17,6 +17,7 @@ describe('upstreamErrorKind', () => {
     expect(upstreamErrorKind(new LlmError('bad key', { kind: 'auth' }, { status: 401 }))).toBe('auth');
     expect(upstreamErrorKind(new LlmError('reset', { kind: 'network' }))).toBe('network');
     expect(upstreamErrorKind(abortError())).toBe('aborted');
+    expect(upstreamErrorKind(new LlmError('no', { kind: 'refused' }, { status: 400 }))).toBe('refused');
   });
 
   it('calls anything else other', () => {

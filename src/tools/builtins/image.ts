@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ImageClient, ImageGenerationError, type ImageClientOptions } from '../../llm/images.ts';
+import { isLlmError } from '../../llm/errors.ts';
+import { ImageClient, type ImageClientOptions } from '../../llm/images.ts';
 import { defineTool, type Tool, type ToolUploadedFile } from '../tool.ts';
 import type { UploadLedger } from './image-upload-ledger.ts';
 
@@ -72,7 +73,7 @@ export function imageTool(options: ImageToolOptions): Tool {
       try {
         images = await client.generate({ model, prompt: input.prompt, ...(input.size ? { size: input.size } : {}), n: input.count ?? 1, signal: context.signal });
       } catch (error) {
-        if (error instanceof ImageGenerationError && error.kind === 'refused') {
+        if (isLlmError(error, 'refused')) {
           // A refusal is an answer, not a fault: the model should tell the person and not retry as is.
           return `No image: ${error.message}. Tell the user the request was declined and suggest rephrasing; do not retry the same prompt.`;
         }
