@@ -1,5 +1,6 @@
 import { Worker, type Job, type Processor, type Telemetry } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
+import { describeConnectionError, isConnectionError } from '../observability/dependency-state.ts';
 import type { Logger } from '../observability/logger.ts';
 import { CHAT_QUEUE } from '../queue/queue-names.ts';
 import { JobLease, runWithJobLease } from './job-lease.ts';
@@ -82,6 +83,12 @@ class LeasedWorker extends Worker {
 export class WorkerPool {
   readonly workers: Worker[];
   private readonly log: Logger;
+  /**
+   * While Redis is away every Worker emits an `error` per reconnect attempt (every 200 ms to 5 s,
+   * for each connection): the first one of an outage is logged, the rest are not, until one of
+   * the pool's connections is ready again.
+   */
+  private redisAway = false;
 
   constructor(options: WorkerPoolOptions) {
     this.log = options.log;
@@ -89,8 +96,12 @@ export class WorkerPool {
     const quarter = Math.max(100, Math.floor(lockDuration / 4));
     const marginMs = options.writeMarginMs ?? quarter;
     this.workers = Array.from({ length: options.instances ?? DEFAULTS.instances }, (_, index) => {
+      const connection = options.connect();
+      connection.on('ready', () => {
+        this.redisAway = false;
+      });
       const worker: LeasedWorker = new LeasedWorker(CHAT_QUEUE, (job: Job, token?: string, signal?: AbortSignal) => this.process(worker, options.processor, job, token, signal, lockDuration, marginMs), {
-        connection: options.connect(),
+        connection,
         prefix: options.prefix,
         concurrency: options.concurrency ?? DEFAULTS.concurrency,
         lockDuration,
@@ -109,10 +120,21 @@ export class WorkerPool {
           void options.onFailedForGood?.(job, error).catch((reportError: unknown) => this.log.error({ jobId: job.id, err: reportError }, 'could not report the failure in the chat'));
         }
       });
-      worker.on('error', (error) => this.log.error({ err: error }, 'worker error'));
+      worker.on('error', (error) => this.onWorkerError(error));
       worker.on('stalled', (jobId) => this.log.warn({ jobId }, 'job stalled; it will be picked up again'));
       return worker;
     });
+  }
+
+  private onWorkerError(error: Error): void {
+    if (!isConnectionError(error)) {
+      this.log.error({ err: error }, 'worker error');
+      return;
+    }
+    if (this.redisAway) return;
+    this.redisAway = true;
+    // One line, no stack: the connection's own watcher tells when Redis is back.
+    this.log.warn({ cause: describeConnectionError(error) }, 'workers lost their Redis connection; they reconnect quietly');
   }
 
   /** Runs the processor with the job's lease in reach of every platform write it makes. */

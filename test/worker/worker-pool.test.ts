@@ -1,4 +1,7 @@
+import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { Queue, UnrecoverableError, type Job } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { CHAT_QUEUE } from '../../src/queue/queue-names.ts';
@@ -12,8 +15,8 @@ import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 
 const prefix = newTestPrefix('pool');
 const connections: ReturnType<typeof createRedisConnection>[] = [];
-const connect = () => {
-  const connection = createRedisConnection(testRedisUrl(), 'worker');
+const connect = (url = testRedisUrl()) => {
+  const connection = createRedisConnection(url, 'worker');
   connections.push(connection);
   return connection;
 };
@@ -61,6 +64,88 @@ describe('the worker pool', () => {
     expect(attempts.get('transient')).toBe(2);
     await pool.stop(1_000, () => {});
   });
+});
+
+/** A TCP relay in front of the test Redis that can be cut and restored on the same port: an outage, for real. */
+async function redisRelay() {
+  const target = new URL(testRedisUrl());
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const open = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connectTcp(Number(target.port || 6379), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', () => {});
+          socket.on('close', () => sockets.delete(socket));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server!.close(() => resolve());
+    });
+  await open();
+  return { url: () => `redis://127.0.0.1:${port}`, cut, restore: open };
+}
+
+function captureLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'info', base: undefined }, stream), lines };
+}
+
+describe('the worker pool while Redis is away', () => {
+  it('logs one line per outage however many reconnect attempts fail, and still logs other worker errors', async () => {
+    const relay = await redisRelay();
+    const { log, lines } = captureLog();
+    const made: Array<ReturnType<typeof connect>> = [];
+    const viaRelay = () => {
+      const connection = connect(relay.url());
+      made.push(connection);
+      return connection;
+    };
+    const pool = new WorkerPool({ prefix: newTestPrefix('pool-outage'), connect: viaRelay, instances: 2, concurrency: 1, log, processor: async () => undefined });
+    let errors = 0;
+    for (const worker of pool.workers) worker.on('error', () => (errors += 1));
+    pool.start();
+    await pool.waitUntilReady();
+
+    for (let outage = 1; outage <= 2; outage += 1) {
+      const before = errors;
+      await relay.cut();
+      // Several failed reconnects of each connection, each one an 'error' event on its Worker.
+      await until(() => errors - before >= 6, 30_000);
+      await relay.restore();
+      // Back: the next outage is a new one.
+      await until(() => made.every((connection) => connection.status === 'ready'), 30_000);
+    }
+    pool.workers[0]!.emit('error', new Error('a bug in a processor'));
+
+    expect(lines.map((line) => line.msg)).toEqual([
+      'workers lost their Redis connection; they reconnect quietly',
+      'workers lost their Redis connection; they reconnect quietly',
+      'worker error',
+    ]);
+    expect(lines[0]).toMatchObject({ level: 40 });
+    expect(String(lines[0]!.cause)).toMatch(/ECONNREFUSED|ECONNRESET|Connection is closed/);
+    expect(lines[2]).toMatchObject({ level: 50, err: { message: 'a bug in a processor' } });
+    await pool.stop(1_000, () => {});
+    await relay.cut();
+  }, 90_000);
 });
 
 /** Keeps the event loop busy, as a long synchronous step or a GC pause would: no timer, no renewal runs. */
