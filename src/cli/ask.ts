@@ -104,10 +104,11 @@ function observe(core: Core, surface: TerminalSurface): { core: Core; tools: Ask
     ...(tool.source ? { source: tool.source } : {}),
     validate: (input) => tool.validate(input),
     run: async (input, context) => {
-      const result = await tool.run(input, context);
+      const returned = await tool.run(input, context);
+      const result = typeof returned === 'string' ? returned : returned.output;
       tools.push({ name: tool.name, input, result });
       surface.toolResult(tool.name, result);
-      return result;
+      return returned;
     },
   });
   const cache = new WeakMap<Tool, Tool>();

@@ -11,6 +11,8 @@ export interface ToolRunResult {
   durationMs: number;
   /** Why it ended, for logs and metrics. */
   status: ToolRunStatus;
+  /** What a successful tool produced (a file's name), for the tool line. */
+  produced?: string;
 }
 
 export interface RunToolOptions {
@@ -79,7 +81,9 @@ export async function runTool(tool: Tool, input: unknown, context: ToolContext, 
       if (timeoutController.signal.aborted) return finish('timed-out', `${tool.name} timed out after ${tool.policy.timeoutMs} ms.`);
       return finish('failed', `${tool.name} failed: ${errorMessage(outcome.error)}`);
     }
-    return finish('ok', capOutput(String(outcome.output), tool.policy.outputCapChars));
+    const { output, produced } = typeof outcome.output === 'string' ? { output: outcome.output, produced: undefined } : outcome.output;
+    const result = finish('ok', capOutput(String(output), tool.policy.outputCapChars));
+    return produced ? { ...result, produced } : result;
   } finally {
     clearTimeout(timer);
   }

@@ -52,6 +52,15 @@ export interface ToolUploadedFile {
   url?: string;
 }
 
+/**
+ * What a tool may return instead of bare text: the text the model reads, and a short name of what
+ * it produced (an uploaded file's name), which the answer's tool line shows instead of the input.
+ */
+export interface ToolOutput {
+  output: string;
+  produced?: string;
+}
+
 /** Tool names both protocols accept. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -67,8 +76,8 @@ export interface Tool {
   /** Where it comes from, for listings: `built-in` or `mcp:<server>`. @defaultValue 'built-in' */
   readonly source?: string;
   validate(input: unknown): ValidationResult;
-  /** Returns the text the model sees. Throwing means the tool failed; the model is told why. */
-  run(input: unknown, context: ToolContext): Promise<string>;
+  /** Returns the text the model sees (or that and what it produced). Throwing means the tool failed; the model is told why. */
+  run(input: unknown, context: ToolContext): Promise<string | ToolOutput>;
 }
 
 export function toolSpec(tool: Tool): ToolSpec {
@@ -82,7 +91,7 @@ export function defineTool<Schema extends z.ZodType>(definition: {
   input: Schema;
   policy?: Partial<ToolPolicy>;
   source?: string;
-  run(input: z.infer<Schema>, context: ToolContext): Promise<string>;
+  run(input: z.infer<Schema>, context: ToolContext): Promise<string | ToolOutput>;
 }): Tool {
   const inputSchema = z.toJSONSchema(definition.input, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
   delete inputSchema.$schema;

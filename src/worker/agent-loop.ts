@@ -23,6 +23,8 @@ export interface ToolRunOutcome {
   durationMs: number;
   /** A short reason for people, when the model-facing output would read oddly in the chat. */
   display?: string;
+  /** What the tool produced (an uploaded file's name): the tool line shows it instead of the input. */
+  produced?: string;
 }
 
 /** The tools offered for this answer; `run` never throws: failures become results the model reads. */
@@ -292,6 +294,7 @@ export async function runToolRound(
       });
       status.state = outcome.ok ? 'done' : 'failed';
       status.durationMs = outcome.durationMs;
+      if (outcome.ok && outcome.produced) status.summary = outcome.produced;
       if (!outcome.ok) status.error = outcome.display ?? outcome.output.split('\n')[0]?.slice(0, 120);
       view.setTools([...statuses]);
       return { call, outcome };

@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 describe('the image tool in an answer', () => {
-  it('uploads the image into the answer’s thread once, with the channel’s image model, and tells the model its name', async () => {
+  it('uploads the image into the answer’s thread once, with the channel’s image model, tells the model its name and shows it in the tool line', async () => {
     slack = await new FakeSlack().start();
     slack.addUser('UALICE', 'alice');
     const file = join(mkdtempSync(join(tmpdir(), 'ofox-image-')), 'ofox-bot.config.yaml');
@@ -51,9 +51,9 @@ describe('the image tool in an answer', () => {
     const toolResults = ((second?.messages ?? []) as Array<{ role?: string; content?: unknown }>).filter((message) => message.role === 'tool').map((message) => String(message.content));
     expect(toolResults).toHaveLength(1);
     expect(toolResults[0]).toMatch(/^Uploaded image to the thread: a-cheerful-fox-mascot\.png \(https:\/\/fake\.slack\.test\/files\/F\w+\)\./);
-    // The answer's tool line shows the finished call.
+    // The answer's tool line names the uploaded file, not the prompt.
     const answer = slack.botReplies('C1', sent.ts)[0]!;
     const toolLine = (answer.blocks ?? []).find((block) => block.block_id === 'ofox_tools') as { elements: Array<{ text: string }> } | undefined;
-    expect(toolLine?.elements.map((element) => element.text.replace(/\d+ ms$/, 'N ms'))).toEqual(['✅ *image* `{"prompt":"A cheerful fox mascot"}` — done in N ms']);
+    expect(toolLine?.elements.map((element) => element.text.replace(/\d+ ms$/, 'N ms'))).toEqual(['✅ *image* `a-cheerful-fox-mascot.png` — done in N ms']);
   });
 });

@@ -130,9 +130,16 @@ describe('the image tool on Slack (files.uploadV2)', () => {
     expect(posted.map((message) => message.files?.map((file) => file.name))).toEqual([['a-system-diagram-of-the-bot.png']]);
     expect(posted[0]!.files![0]!.content.equals(TINY_PNG)).toBe(true);
     const fileId = posted[0]!.files![0]!.id;
-    expect(first).toBe(`Uploaded image to the thread: a-system-diagram-of-the-bot.png (https://fake.slack.test/files/${fileId}). The user can see it already; do not paste links or data for it. (model: openai/gpt-image-2)`);
-    expect(again).toBe(`Uploaded image to the thread: a-system-diagram-of-the-bot.png (https://fake.slack.test/files/${fileId}). The user can see it already; do not paste links or data for it.`);
-    expect(renamed).toBe(again);
+    // The model reads where the file is; the tool line names the file.
+    expect(first).toEqual({
+      output: `Uploaded image to the thread: a-system-diagram-of-the-bot.png (https://fake.slack.test/files/${fileId}). The user can see it already; do not paste links or data for it. (model: openai/gpt-image-2)`,
+      produced: 'a-system-diagram-of-the-bot.png',
+    });
+    expect(again).toEqual({
+      output: `Uploaded image to the thread: a-system-diagram-of-the-bot.png (https://fake.slack.test/files/${fileId}). The user can see it already; do not paste links or data for it.`,
+      produced: 'a-system-diagram-of-the-bot.png',
+    });
+    expect(renamed).toEqual(again);
   });
 
   it('ends a refused prompt with a readable result and uploads nothing', async () => {
@@ -178,7 +185,8 @@ describe('the image tool on Discord (multipart attachment)', () => {
       [['a-mock-up-of-the-settings-page.png', TINY_PNG.length, 'image/png']],
     ]);
     expect(posted[0]!.content).toBe('🖼️ A mock-up of the settings page');
-    expect(first).toContain('Uploaded image to the thread: a-mock-up-of-the-settings-page.png (');
+    expect(typeof first === 'string' ? first : first.output).toContain('Uploaded image to the thread: a-mock-up-of-the-settings-page.png (');
+    expect(typeof first === 'string' ? undefined : first.produced).toBe('a-mock-up-of-the-settings-page.png');
     expect(imageRequests()).toHaveLength(1);
   });
 });

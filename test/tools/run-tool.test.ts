@@ -20,6 +20,14 @@ describe('runTool', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('passes on what a tool says it produced, with its output capped like any other', async () => {
+    const draw = defineTool({ name: 'draw', description: '', input: z.object({}), policy: { outputCapChars: 60 }, run: async () => ({ output: 'x'.repeat(100), produced: 'diagram.png' }) });
+    const result = await runTool(draw, {}, context());
+    expect(result).toMatchObject({ ok: true, status: 'ok', produced: 'diagram.png' });
+    expect(result.output).toHaveLength(60);
+    expect((await runTool(greet, { name: 'Ada' }, context())).produced).toBeUndefined();
+  });
+
   it('invalid arguments give a clear error result without running the tool', async () => {
     let ran = false;
     const tool = defineTool({ name: 't', description: '', input: z.object({ n: z.number() }), run: async () => String((ran = true)) });

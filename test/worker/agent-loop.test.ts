@@ -55,6 +55,16 @@ describe('the agent loop, without Redis', () => {
     expect(view.body).toBe('Let me compute.\n\nIt is 42.');
   });
 
+  it('a tool that names what it produced shows that in its line instead of its input', async () => {
+    const llm = new ScriptedLlm([[call('call_1', 'image', { prompt: 'a diagram of the bot' }), done('tool-calls')], [say('Done.'), done('stop')]]);
+    const tools = new FakeTools({ image: () => ({ output: 'Uploaded image to the thread: diagram.png.', produced: 'diagram.png' }) });
+    const { run, view } = loop(llm, { tools });
+    await run;
+    expect(view.tools[0]).toEqual([{ id: 'call_1', name: 'image', summary: '{"prompt":"a diagram of the bot"}', state: 'running' }]);
+    expect(view.tools.at(-1)).toEqual([{ id: 'call_1', name: 'image', summary: 'diagram.png', state: 'done', durationMs: 5 }]);
+    expect(lastMessages(llm.requests[1]).at(-1)).toEqual({ role: 'tool', toolCallId: 'call_1', toolName: 'image', content: 'Uploaded image to the thread: diagram.png.', isError: false });
+  });
+
   it('parallel tool calls run side by side and every result reaches the model in call order', async () => {
     let running = 0;
     let mostAtOnce = 0;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isLlmError } from '../../llm/errors.ts';
 import { ImageClient, type ImageClientOptions } from '../../llm/images.ts';
-import { defineTool, type Tool, type ToolUploadedFile } from '../tool.ts';
+import { defineTool, type Tool, type ToolOutput, type ToolUploadedFile } from '../tool.ts';
 import type { UploadLedger } from './image-upload-ledger.ts';
 
 /**
@@ -34,7 +34,12 @@ export const DEFAULTS = {
 
 const SIZES = ['256x256', '512x512', '1024x1024', '1024x1536', '1536x1024', '1792x1024', '1024x1792'] as const;
 
-function describeFiles(files: ToolUploadedFile[]): string {
+/** The model's text, and the files' names for the tool line (`✅ image `diagram.png` — done`). */
+function describeFiles(files: ToolUploadedFile[], suffix = ''): ToolOutput {
+  return { output: `${describeUploads(files)}${suffix}`, produced: files.map((file) => file.name).join(', ') };
+}
+
+function describeUploads(files: ToolUploadedFile[]): string {
   const names = files.map((file) => (file.url ? `${file.name} (${file.url})` : file.name)).join(', ');
   return `Uploaded ${files.length === 1 ? 'image' : `${files.length} images`} to the thread: ${names}. The user can see ${files.length === 1 ? 'it' : 'them'} already; do not paste links or data for ${files.length === 1 ? 'it' : 'them'}.`;
 }
@@ -87,7 +92,7 @@ export function imageTool(options: ImageToolOptions): Tool {
         uploaded.push(await upload({ name: fileNameFor(input.prompt, index, image.mediaType), bytes: image.bytes, mediaType: image.mediaType, title: input.prompt.slice(0, 100) }, context.signal));
       }
       if (jobId) await options.ledger?.record(jobId, context.callId, input.prompt, uploaded);
-      return `${describeFiles(uploaded)} (model: ${model})`;
+      return describeFiles(uploaded, ` (model: ${model})`);
     },
   });
 }

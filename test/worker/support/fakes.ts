@@ -66,9 +66,9 @@ export class RecordingView implements AnswerView {
 /** Tools by name, each a function of its input; any other name is answered like the real runner answers an unknown tool. */
 export class FakeTools implements AgentTools {
   readonly calls: ToolCallToRun[] = [];
-  private readonly tools: Record<string, (input: unknown, signal: AbortSignal) => Promise<string> | string>;
+  private readonly tools: Record<string, (input: unknown, signal: AbortSignal) => Promise<FakeToolResult> | FakeToolResult>;
 
-  constructor(tools: Record<string, (input: unknown, signal: AbortSignal) => Promise<string> | string>) {
+  constructor(tools: Record<string, (input: unknown, signal: AbortSignal) => Promise<FakeToolResult> | FakeToolResult>) {
     this.tools = tools;
   }
 
@@ -80,6 +80,10 @@ export class FakeTools implements AgentTools {
     this.calls.push(toolCall);
     const tool = this.tools[toolCall.name];
     if (!tool) return { ok: false, durationMs: 0, output: `unknown tool ${toolCall.name}; available: ${Object.keys(this.tools).join(', ')}` };
-    return { ok: true, durationMs: 5, output: await tool(toolCall.input, options.signal) };
+    const result = await tool(toolCall.input, options.signal);
+    return typeof result === 'string' ? { ok: true, durationMs: 5, output: result } : { ok: true, durationMs: 5, ...result };
   }
 }
+
+/** A tool's text, or its text and what it produced (a file's name). */
+type FakeToolResult = string | { output: string; produced: string };
