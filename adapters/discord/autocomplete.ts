@@ -11,6 +11,7 @@ export type CompleteCommand = (field: CompletionField, query: string) => Promise
 /** Which core list an autocompleted option draws from. */
 function fieldOf(optionName: string): CompletionField | undefined {
   if (optionName === 'model' || optionName === 'name') return 'model';
+  if (optionName === 'image_model') return 'image-model';
   if (optionName === 'tool') return 'tool';
   return undefined;
 }

@@ -43,6 +43,13 @@ export const DISCORD_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[]
     .addStringOption(scopeOption)
     .addBooleanOption((option) => option.setName('reset').setDescription('Clear the setting so it inherits again')),
   new SlashCommandBuilder()
+    .setName('image-model')
+    .setDescription("Show or set the model this channel's image tool draws with")
+    .setContexts(contexts)
+    .addStringOption((option) => option.setName('image_model').setDescription('Image model id; start typing to see the closest').setAutocomplete(true))
+    .addStringOption(scopeOption)
+    .addBooleanOption((option) => option.setName('reset').setDescription('Clear the setting so it inherits again')),
+  new SlashCommandBuilder()
     .setName('persona')
     .setDescription("Show or set this channel's persona")
     .setContexts(contexts)
@@ -150,7 +157,7 @@ function accessTarget(sub: Subcommand): Subcommand {
     .addStringOption(scopeOption);
 }
 
-export const SETTINGS_COMMANDS = ['model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const satisfies ReadonlyArray<CommandInvocation['name']>;
+export const SETTINGS_COMMANDS = ['model', 'image-model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const satisfies ReadonlyArray<CommandInvocation['name']>;
 export type SettingsCommandName = (typeof SETTINGS_COMMANDS)[number];
 
 export function isSettingsCommand(name: string): name is SettingsCommandName {
@@ -165,6 +172,8 @@ export function commandArgs(interaction: ChatInputCommandInteraction, name: Comm
   switch (name) {
     case 'model':
       return join(options.getBoolean('reset') ? 'clear' : options.getString('name')?.trim(), scope);
+    case 'image-model':
+      return join(options.getBoolean('reset') ? 'clear' : options.getString('image_model')?.trim(), scope);
     case 'persona':
       return join(options.getBoolean('reset') ? 'clear' : options.getString('text')?.trim(), scope);
     case 'tools':

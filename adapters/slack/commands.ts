@@ -9,11 +9,11 @@ import { slackErrorCode } from './web-client.ts';
  * registration API for a single app; the command itself is declared in `manifest.yml`.
  */
 
-export const SUBCOMMANDS = ['ask', 'model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
+export const SUBCOMMANDS = ['ask', 'model', 'image-model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
 
 export type ParsedCommand = { name: 'ask'; prompt: string } | { name: CommandInvocation['name']; args: string };
 
-/** `ask <prompt>`, `model [name]`, `persona [text|clear]`, `tools [list|enable|disable name]`, `usage`, `budget`, `access`, `audit`, `help`. */
+/** `ask <prompt>`, `model [name]`, `image-model [name]`, `persona [text|clear]`, `tools [list|enable|disable name]`, `usage`, `budget`, `access`, `audit`, `help`. */
 export function parseCommand(text: string): ParsedCommand {
   const trimmed = text.trim();
   if (trimmed.length === 0) return { name: 'help', args: '' };
@@ -24,6 +24,7 @@ export function parseCommand(text: string): ParsedCommand {
     case 'ask':
       return { name: 'ask', prompt: rest };
     case 'model':
+    case 'image-model':
     case 'persona':
     case 'tools':
     case 'usage':
@@ -43,6 +44,7 @@ export function usageText(command: string): string {
   return [
     `*${command} ask <question>*: answer in a thread here (or mention me)`,
     `*${command} model [name|clear] [--workspace]*: show or set this channel's model`,
+    `*${command} image-model [name|clear|list] [--workspace]*: show or set the model the image tool draws with here`,
     `*${command} persona [text|clear] [--workspace]*: show, set or clear the persona`,
     `*${command} tools [list|enable|disable|reset name] [--workspace]*: the tools I may use here`,
     `*${command} usage*: your spend today and this month in US dollars, against your limits`,

@@ -45,6 +45,7 @@ function short(text: string | undefined): string {
 function fieldsOf(patch: SettingsPatch): Array<[string, (settings: ScopedSettings) => string]> {
   const fields: Array<[string, (settings: ScopedSettings) => string]> = [];
   if (patch.model !== undefined) fields.push(['model', (settings) => settings.model ?? UNSET]);
+  if (patch.imageModel !== undefined) fields.push(['image model', (settings) => settings.imageModel ?? UNSET]);
   if (patch.persona !== undefined) fields.push(['persona', (settings) => short(settings.persona)]);
   for (const name of Object.keys(patch.tools ?? {})) {
     fields.push([`tool ${name}`, (settings) => (settings.tools?.[name] === undefined ? UNSET : settings.tools[name] ? 'on' : 'off')]);

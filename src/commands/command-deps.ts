@@ -14,6 +14,8 @@ export interface CommandServiceDeps {
   listModels(): Promise<ModelInfo[]>;
   /** OFOX_MODEL: what a channel uses when nothing is set. */
   defaultModel: string;
+  /** OFOX_IMAGE_MODEL: what the image tool uses when a channel sets nothing. @defaultValue none shown */
+  defaultImageModel?: string;
   usage: UsageReader;
   /** Budgets, access rules, the audit trail; without it those commands say governance is off. */
   governance?: CommandGovernance;

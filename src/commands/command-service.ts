@@ -5,6 +5,7 @@ import { budgetCommand } from './budget-command.ts';
 import type { CommandServiceDeps } from './command-deps.ts';
 import { suggest, type CompletionField } from './command-completions.ts';
 import { helpCommand } from './help-command.ts';
+import { imageModelCommand, imageModelIds } from './image-model-command.ts';
 import { cachedModelList } from './model-catalog.ts';
 import { modelCommand } from './model-command.ts';
 import { personaCommand } from './persona-command.ts';
@@ -18,7 +19,7 @@ export interface CommandService {
   complete(field: CompletionField, query: string): Promise<string[]>;
 }
 
-/** The `model`, `persona`, `tools`, `usage`, `budget`, `access`, `audit` and `help` commands, for every platform. Never throws. */
+/** The `model`, `image-model`, `persona`, `tools`, `usage`, `budget`, `access`, `audit` and `help` commands, for every platform. Never throws. */
 export function createCommandService(deps: CommandServiceDeps): CommandService {
   const models = cachedModelList(deps.listModels, deps.modelCacheMs ?? 300_000, deps.now ?? Date.now);
   return {
@@ -27,6 +28,8 @@ export function createCommandService(deps: CommandServiceDeps): CommandService {
         switch (command.name) {
           case 'model':
             return await modelCommand(command, deps, models);
+          case 'image-model':
+            return await imageModelCommand(command, deps, models);
           case 'persona':
             return await personaCommand(command, deps);
           case 'tools':
@@ -52,7 +55,8 @@ export function createCommandService(deps: CommandServiceDeps): CommandService {
     async complete(field, query) {
       if (field === 'tool') return suggest(query, deps.catalog.list().map((tool) => tool.name));
       const list = await models();
-      return list.ok ? suggest(query, list.ids) : [];
+      if (!list.ok) return [];
+      return suggest(query, field === 'image-model' ? imageModelIds(list) : list.ids);
     },
   };
 }

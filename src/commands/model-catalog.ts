@@ -1,23 +1,24 @@
 import type { ModelInfo } from '../llm/types.ts';
 
-export type ModelList = { ok: true; ids: string[] } | { ok: false; error: string };
+/** `ids` sorted and unique; `models` as listed (what they output, their prices). */
+export type ModelList = { ok: true; ids: string[]; models: ModelInfo[] } | { ok: false; error: string };
 
 /**
  * The gateway's model list, cached, and tolerant: when listing fails the last good list is used,
  * and without one the caller falls back to a form check.
  */
 export function cachedModelList(listModels: () => Promise<ModelInfo[]>, cacheMs: number, now: () => number): () => Promise<ModelList> {
-  let cached: { ids: string[]; at: number } | undefined;
+  let cached: { ids: string[]; models: ModelInfo[]; at: number } | undefined;
   return async () => {
-    if (cached && now() - cached.at < cacheMs) return { ok: true, ids: cached.ids };
+    if (cached && now() - cached.at < cacheMs) return { ok: true, ids: cached.ids, models: cached.models };
     try {
       const models = await listModels();
       const ids = [...new Set(models.map((model) => model.id))].sort();
       if (ids.length === 0) throw new Error('the list was empty');
-      cached = { ids, at: now() };
-      return { ok: true, ids };
+      cached = { ids, models, at: now() };
+      return { ok: true, ids, models };
     } catch (error) {
-      if (cached) return { ok: true, ids: cached.ids };
+      if (cached) return { ok: true, ids: cached.ids, models: cached.models };
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
   };

@@ -25,6 +25,8 @@ export function parseModelList(text: string, status: number, secrets: readonly s
     if (contextLength !== undefined) model.contextLength = contextLength;
     const pricing = toPricing(record.pricing);
     if (pricing !== undefined) model.pricing = pricing;
+    const outputs = outputModalities(record);
+    if (outputs !== undefined) model.outputsImages = outputs.includes('image');
     models.push(model);
   }
   return models;
@@ -45,8 +47,13 @@ function toPricing(value: unknown): ModelInfo['pricing'] {
   const perToken = (amount: number | undefined) => (amount === undefined ? undefined : Math.round(amount * 1e12) / 1e6);
   const input = toNumber(record.input) ?? perToken(toNumber(record.prompt));
   const output = toNumber(record.output) ?? perToken(toNumber(record.completion));
-  if (input === undefined && output === undefined) return undefined;
+  // Image models are priced per generated image (`image`) or per call (`request`), in dollars.
+  const perImage = toNumber(record.image);
+  const perRequest = toNumber(record.request);
+  if (input === undefined && output === undefined && perImage === undefined && perRequest === undefined) return undefined;
   const pricing: NonNullable<ModelInfo['pricing']> = {};
+  if (perImage !== undefined) pricing.perImage = perImage;
+  if (perRequest !== undefined) pricing.perRequest = perRequest;
   if (input !== undefined) pricing.inputPerMillion = input;
   if (output !== undefined) pricing.outputPerMillion = output;
   // Prompt-cache reads and writes have their own rates (`input_cache_read` / `input_cache_write`).
@@ -55,4 +62,12 @@ function toPricing(value: unknown): ModelInfo['pricing'] {
   if (cacheRead !== undefined) pricing.cacheReadPerMillion = cacheRead;
   if (cacheWrite !== undefined) pricing.cacheWritePerMillion = cacheWrite;
   return pricing;
+}
+
+/** `architecture.output_modalities` (OpenRouter style) or a top-level `output_modalities`; undefined when the list says nothing. */
+function outputModalities(record: Record<string, unknown>): string[] | undefined {
+  const architecture = record.architecture as Record<string, unknown> | null | undefined;
+  const listed = (architecture && typeof architecture === 'object' ? architecture.output_modalities : undefined) ?? record.output_modalities;
+  if (!Array.isArray(listed)) return undefined;
+  return listed.filter((value): value is string => typeof value === 'string').map((value) => value.toLowerCase());
 }

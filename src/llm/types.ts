@@ -95,8 +95,10 @@ export interface StreamOptions {
 export interface ModelInfo {
   id: string;
   contextLength?: number;
-  /** US dollars per million tokens. */
-  pricing?: { inputPerMillion?: number; outputPerMillion?: number; cacheReadPerMillion?: number; cacheWritePerMillion?: number };
+  /** US dollars per million tokens; `perImage` and `perRequest` in US dollars, for image models. */
+  pricing?: { inputPerMillion?: number; outputPerMillion?: number; cacheReadPerMillion?: number; cacheWritePerMillion?: number; perImage?: number; perRequest?: number };
+  /** The list says what the model outputs: true when that includes images, false when it does not, absent when it does not say. */
+  outputsImages?: boolean;
 }
 
 export interface LlmClient {

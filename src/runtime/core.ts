@@ -113,6 +113,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     catalog: tools.catalog,
     listModels: (): Promise<ModelInfo[]> => llm.listModels(),
     defaultModel: config.OFOX_MODEL,
+    defaultImageModel: config.OFOX_IMAGE_MODEL,
     usage,
     governance,
     ...(options.helpFor ? { helpFor: options.helpFor } : {}),

@@ -10,4 +10,4 @@ export {
   type SettingsStoreOptions,
 } from './settings-store.ts';
 export { SettingsValidationError } from './settings-validation-error.ts';
-export { validateImageModel } from './image-model.ts';
+export { isImageModel, validateImageModel, type ListedModel } from './image-model.ts';

@@ -217,7 +217,7 @@ describe('commands', () => {
   it('help lists every command in platform-neutral words', async () => {
     const reply = await invoke('help', '', asMember);
     expect(reply.ephemeral).toBe(true);
-    for (const command of ['`model`', '`persona`', '`tools`', '`usage`', '`budget`', '`access`', '`audit`', '`help`', '--workspace']) expect(reply.text).toContain(command);
+    for (const command of ['`model`', '`image-model`', '`persona`', '`tools`', '`usage`', '`budget`', '`access`', '`audit`', '`help`', '--workspace']) expect(reply.text).toContain(command);
     expect(reply.text).toMatch(/Discord.*Slack/);
   });
 

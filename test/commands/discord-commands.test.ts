@@ -73,6 +73,8 @@ describe('Discord options become the core command arguments', () => {
   it('scope and reset on model, persona and tools', () => {
     expect(args(slash('model', [string('name', 'openai/gpt-4o'), string('scope', 'workspace')]))).toBe('openai/gpt-4o --workspace');
     expect(args(slash('model', [bool('reset', true), string('scope', 'channel')]))).toBe('clear');
+    expect(args(slash('image-model', [string('image_model', 'openai/gpt-image-2'), string('scope', 'workspace')]))).toBe('openai/gpt-image-2 --workspace');
+    expect(args(slash('image-model', [bool('reset', true)]))).toBe('clear');
     expect(args(slash('persona', [bool('reset', true), string('scope', 'workspace')]))).toBe('clear --workspace');
     expect(args(slash('tools', [string('action', 'reset'), string('tool', 'fetch_url'), string('scope', 'workspace')]))).toBe('reset fetch_url --workspace');
   });
@@ -127,6 +129,19 @@ describe('autocomplete', () => {
     expect(callback?.path).toBe(`/api/v10/interactions/${interaction.id}/${interaction.token}/callback`);
     expect(callback?.body.type).toBe(8);
     expect(callback?.body.data.choices.map((choice) => choice.value)).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-opus-4', 'openai/gpt-4o', 'openai/gpt-4o-mini']);
+  });
+
+  it('answers only image models for the image model option', async () => {
+    const service = createCommandService({
+      settings: {} as SettingsStore,
+      catalog: new ToolCatalog({ sources: [] }),
+      listModels: async () => [{ id: 'openai/gpt-4o', outputsImages: false }, { id: 'openai/gpt-image-2', outputsImages: true }, { id: 'google/gemini-3.1-flash-image-preview' }],
+      defaultModel: 'openai/gpt-4o',
+      usage: { report: async () => ({ days: [] }), top: async () => [] },
+    });
+    const interaction = Reflect.construct(AutocompleteInteraction, [client, payload(4, 'image-model', [{ ...string('image_model', 'gpt'), focused: true }])]) as AutocompleteInteraction;
+    await respondToAutocomplete(interaction, (field, query) => service.complete(field, query), silentLogger());
+    expect(callbacks.at(-1)?.body.data.choices.map((choice) => choice.value)).toEqual(['openai/gpt-image-2', 'google/gemini-3.1-flash-image-preview']);
   });
 
   it('a failing model list answers with no choices instead of an error', async () => {

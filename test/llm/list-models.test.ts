@@ -25,6 +25,19 @@ describe('listing models', () => {
     expect(fake.allRequests[0]).toMatchObject({ method: 'GET', path: '/v1/models', protocol: 'models', authorized: true });
   });
 
+  it('reads per-image and per-request prices and whether a model outputs images', async () => {
+    fake.setModels([
+      { id: 'openai/gpt-image-2', pricing: { image: '0.04' }, architecture: { input_modalities: ['text'], output_modalities: ['image'] } },
+      { id: 'vendor/flux', pricing: { request: 0.003 }, output_modalities: ['IMAGE', 'text'] },
+      { id: 'openai/gpt-4o', pricing: { prompt: '0.0000025', completion: '0.00001' }, architecture: { output_modalities: ['text'] } },
+    ]);
+    expect(await clientFor(fake).listModels()).toEqual([
+      { id: 'openai/gpt-image-2', pricing: { perImage: 0.04 }, outputsImages: true },
+      { id: 'vendor/flux', pricing: { perRequest: 0.003 }, outputsImages: true },
+      { id: 'openai/gpt-4o', pricing: { inputPerMillion: 2.5, outputPerMillion: 10 }, outputsImages: false },
+    ]);
+  });
+
   it('fails with an auth error for a wrong key', async () => {
     await expect(clientFor(fake, { apiKey: 'wrong' }).listModels()).rejects.toMatchObject({ name: 'LlmError', kind: 'auth' });
   });

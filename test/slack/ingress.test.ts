@@ -207,15 +207,17 @@ describe('the slash command', () => {
     await sender.slashCommand({ command: '/ofox', text: 'persona clear', user: 'UADMIN', channel: 'C1' });
     await sender.slashCommand({ command: '/ofox', text: 'tools enable fetch_url', user: 'UALICE', channel: 'C1' });
     await sender.slashCommand({ command: '/ofox', text: '', user: 'UALICE', channel: 'C1' });
-    await eventually(() => services.commands.length === 5);
+    await sender.slashCommand({ command: '/ofox', text: 'image-model openai/gpt-image-2 --workspace', user: 'UADMIN', channel: 'C1' });
+    await eventually(() => services.commands.length === 6);
     expect(services.commands.map((command) => [command.name, command.args, command.userId, command.isAdmin])).toEqual([
       ['model', 'openai/gpt-4o', 'UALICE', false],
       ['model', 'openai/gpt-4o', 'UADMIN', true],
       ['persona', 'clear', 'UADMIN', true],
       ['tools', 'enable fetch_url', 'UALICE', false],
       ['help', '', 'UALICE', false],
+      ['image-model', 'openai/gpt-image-2 --workspace', 'UADMIN', true],
     ]);
-    const replies = await eventually(() => slack.responses.length >= 5 && slack.responses);
+    const replies = await eventually(() => slack.responses.length >= 6 && slack.responses);
     expect(replies.map((reply) => reply.body.text)).toContain('Only admins can change the model.');
     expect(replies.every((reply) => reply.body.response_type === 'ephemeral')).toBe(true);
   });
