@@ -21,7 +21,8 @@ export async function usageCommand(command: CommandInvocation, deps: CommandServ
 async function ownUsage(command: CommandInvocation, deps: CommandServiceDeps): Promise<CommandReply> {
   const days = deps.usageDays ?? 7;
   const report = await deps.usage.report({ platform: command.platform, workspaceId: command.workspaceId, channelId: command.channelId, userId: command.userId }, days);
-  const active = report.days.filter((day) => day.user.requests + day.channel.requests > 0);
+  // An answer that failed after its image still spent money: images count as activity.
+  const active = report.days.filter((day) => day.user.requests + day.channel.requests + day.user.images + day.channel.images > 0);
   const lines: string[] = [];
   if (deps.governance) lines.push(...(await spendAgainstLimits(command, deps.governance, (deps.now ?? Date.now)())), '');
   if (active.length === 0) {
@@ -107,11 +108,13 @@ function addTotals(a: UsageTotals, b: UsageTotals): UsageTotals {
     outputTokens: a.outputTokens + b.outputTokens,
     cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
     costNanoUsd: a.costNanoUsd + b.costNanoUsd,
+    images: a.images + b.images,
   };
 }
 
 export function formatTotals(totals: UsageTotals): string {
   const number = (value: number) => value.toLocaleString('en-US');
   const cached = totals.cachedInputTokens > 0 ? ` (${number(totals.cachedInputTokens)} cached)` : '';
-  return `${formatUsd(totals.costNanoUsd)}, ${number(totals.requests)} ${totals.requests === 1 ? 'request' : 'requests'}, ${number(totals.inputTokens)} tokens in${cached} / ${number(totals.outputTokens)} out`;
+  const images = totals.images > 0 ? `, ${number(totals.images)} ${totals.images === 1 ? 'image' : 'images'}` : '';
+  return `${formatUsd(totals.costNanoUsd)}, ${number(totals.requests)} ${totals.requests === 1 ? 'request' : 'requests'}, ${number(totals.inputTokens)} tokens in${cached} / ${number(totals.outputTokens)} out${images}`;
 }

@@ -61,6 +61,8 @@ export const governanceConfigSchema = z
   .object({
     /** Who to ask, named in every refusal ("ask in #ai-help"). */
     contact: z.string().max(200).optional(),
+    /** US dollars charged per image when the model list gives an image model no price; unset: such images are not charged. */
+    imagePriceUsd: z.number().nonnegative().optional(),
     access: z
       .object({
         /** Applies in every workspace, under each workspace's own rules. */

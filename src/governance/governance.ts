@@ -10,11 +10,14 @@ import { ChannelOptions } from './channel-options.ts';
 import { Fairness } from './fairness.ts';
 import type { GovernanceConfig } from './governance-config.ts';
 import { createGovernanceGate } from './governance-gate.ts';
+import { createImageCharges } from './image-charges.ts';
 import { PriceBook } from './price-book.ts';
 import type { IngressGate } from '../ingress/gate.ts';
 import type { Inbound } from '../ingress/inbound.ts';
 import { jobIdFor } from '../queue/chat-job.ts';
 import type { AnswerGovernance } from '../worker/processor.ts';
+import type { ImageSpending } from '../tools/builtins/image.ts';
+import type { UsageRecord } from '../usage/types.ts';
 
 export interface GovernanceDeps {
   redis: Redis | Cluster;
@@ -26,6 +29,8 @@ export interface GovernanceDeps {
   now?: () => number;
   /** @defaultValue GOVERNANCE_DEFAULTS.priceRefreshMs */
   priceRefreshMs?: number;
+  /** Where image calls are recorded (answers are recorded by the worker). @defaultValue not recorded */
+  usage?: { record(record: UsageRecord): Promise<void> };
 }
 
 /** Every governance part, built once per process; the gate, the worker hooks and the commands share them. */
@@ -40,6 +45,8 @@ export interface Governance {
   channelOptions: ChannelOptions;
   gate: IngressGate;
   answers: AnswerGovernance;
+  /** The image tool's calls, reserved before and charged after, on the same budgets. */
+  images: ImageSpending;
   /** The gate allowed a request that was then not enqueued (enqueue failed): frees its in-flight slot. */
   releaseRequest(inbound: Inbound): Promise<void>;
 }
@@ -70,6 +77,15 @@ export function createGovernance(deps: GovernanceDeps): Governance {
     channelOptions,
     gate: createGovernanceGate({ redis, prefix, config, now }),
     answers: createAnswerGovernance({ ledger, limits, prices, fairness, channelOptions, log, now }),
+    images: createImageCharges({
+      ledger,
+      limits,
+      prices,
+      log,
+      now,
+      ...(deps.usage ? { usage: deps.usage } : {}),
+      ...(config.imagePriceUsd !== undefined ? { defaultImageUsd: config.imagePriceUsd } : {}),
+    }),
     releaseRequest: (inbound) => fairness.releaseSlot({ platform: inbound.platform, workspaceId: inbound.workspaceId, userId: inbound.user.id }, jobIdFor(inbound.platform, inbound.eventId)),
   };
 }

@@ -13,6 +13,7 @@ export * from './refusal-notices.ts';
 export * from './audit-log.ts';
 export * from './channel-options.ts';
 export * from './answer-governance.ts';
+export * from './image-charges.ts';
 export * from './governance-gate.ts';
 export * from './approval-guard.ts';
 export * from './governance.ts';

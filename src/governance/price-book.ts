@@ -1,5 +1,6 @@
 import type { ModelInfo } from '../llm/types.ts';
 import { GOVERNANCE_DEFAULTS } from './governance-config.ts';
+import { usdToNano } from './money.ts';
 
 /** What one answer (or one model round) used, as the model reported it. */
 export interface TokenUsage {
@@ -22,6 +23,12 @@ export interface ModelPrice {
   cacheWrite: number;
 }
 
+/** Nano-dollars per generated image and per image call, as the model list prices an image model. */
+export interface ImagePrice {
+  perImage: number;
+  perRequest: number;
+}
+
 export interface PriceBookOptions {
   listModels(): Promise<ModelInfo[]>;
   /** @defaultValue GOVERNANCE_DEFAULTS.priceRefreshMs */
@@ -39,6 +46,7 @@ export interface PriceBookOptions {
 export class PriceBook {
   readonly #options: PriceBookOptions;
   #prices = new Map<string, ModelPrice>();
+  #imagePrices = new Map<string, ImagePrice>();
   #fetchedAt: number | undefined;
   #pending: Promise<void> | undefined;
 
@@ -50,6 +58,12 @@ export class PriceBook {
   async priceOf(model: string): Promise<ModelPrice | undefined> {
     await this.#refreshIfStale();
     return this.#prices.get(model);
+  }
+
+  /** The image model's price per image and per call, or undefined when the list prices neither. */
+  async imagePriceOf(model: string): Promise<ImagePrice | undefined> {
+    await this.#refreshIfStale();
+    return this.#imagePrices.get(model);
   }
 
   /** Nano-dollars for this usage; 0 when the model is not priced. */
@@ -66,9 +80,13 @@ export class PriceBook {
       .listModels()
       .then((models) => {
         const prices = new Map<string, ModelPrice>();
+        const imagePrices = new Map<string, ImagePrice>();
         for (const model of models) {
           const pricing = model.pricing;
           if (!pricing) continue;
+          if (pricing.perImage !== undefined || pricing.perRequest !== undefined) {
+            imagePrices.set(model.id, { perImage: usdToNano(pricing.perImage ?? 0), perRequest: usdToNano(pricing.perRequest ?? 0) });
+          }
           const input = (pricing.inputPerMillion ?? 0) * 1000;
           prices.set(model.id, {
             input,
@@ -78,6 +96,7 @@ export class PriceBook {
           });
         }
         this.#prices = prices;
+        this.#imagePrices = imagePrices;
         this.#fetchedAt = now;
       })
       .catch((error: unknown) => {

@@ -86,6 +86,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const usage = new UsageStore({ redis, prefix });
   const feedback = new FeedbackStore({ redis, prefix, ...(options.onFeedback ? { onVote: options.onFeedback } : {}) });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });
+  let governanceReady = (): Governance => {
+    throw new Error('governance is not ready yet');
+  };
   const tools = await createTools({
     config,
     env: options.env,
@@ -95,18 +98,23 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         client: { baseUrl: config.OFOX_BASE_URL, apiKey: config.OFOX_API_KEY ?? '' },
         defaultModel: config.OFOX_IMAGE_MODEL,
         ledger: new RedisUploadLedger({ redis, prefix }),
+        // Governance is built from the tools' config file, so after the tools; images run only in answers, later still.
+        spending: { reserve: (request) => governanceReady().images.reserve(request) },
       },
     },
   });
   if (options.startTools ?? true) await tools.start();
   const unobserve = [metrics.queueMetrics(producer.queue), metrics.redisRoundTrip(redis), metrics.mcpServers(tools.mcp)];
-  const governance = createGovernance({
+  const governance: Governance = createGovernance({
     redis,
     prefix,
+    usage,
     config: parseGovernanceConfig(tools.toolsConfig.governance, { requestsPerMinute: config.GOVERNANCE_REQUESTS_PER_MINUTE, maxInFlight: config.GOVERNANCE_MAX_IN_FLIGHT }),
     listModels: (): Promise<ModelInfo[]> => llm.listModels(),
     log,
   });
+
+  governanceReady = () => governance;
 
   const commands = createCommandService({
     settings,

@@ -6,8 +6,10 @@ export interface UsageTotals {
   outputTokens: number;
   /** Of `inputTokens`, read from the provider's prompt cache. */
   cachedInputTokens: number;
-  /** Nano-dollars (1e-9 USD), priced from the model list. */
+  /** Nano-dollars (1e-9 USD), priced from the model list; images included. */
   costNanoUsd: number;
+  /** Images the `image` tool had generated (their cost is in `costNanoUsd`). */
+  images: number;
 }
 
 export interface UsageRecord {
@@ -23,8 +25,10 @@ export interface UsageRecord {
   cacheWriteTokens?: number;
   /** What the answer cost, in nano-dollars; absent when no price was known. */
   costNanoUsd?: number;
-  /** Counted once per answer. */
+  /** Counted once per answer (0 for an image the `image` tool made within an answer). */
   requests: number;
+  /** Images generated. @defaultValue 0 */
+  images?: number;
   at?: Date;
 }
 

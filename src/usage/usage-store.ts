@@ -3,7 +3,7 @@ import type { UsageRankKind, UsageReader, UsageRecord, UsageReport, UsageRow, Us
 
 /** @defaultValue 90 days of history per key. */
 const RETENTION_SECONDS = 90 * 86_400;
-const FIELDS = ['requests', 'inputTokens', 'outputTokens', 'cachedInputTokens', 'costNanoUsd'] as const;
+const FIELDS = ['requests', 'inputTokens', 'outputTokens', 'cachedInputTokens', 'costNanoUsd', 'images'] as const;
 const SEPARATOR = '\t';
 
 function isoDay(date: Date): string {
@@ -11,7 +11,7 @@ function isoDay(date: Date): string {
 }
 
 export function emptyTotals(): UsageTotals {
-  return { requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costNanoUsd: 0 };
+  return { requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costNanoUsd: 0, images: 0 };
 }
 
 /**
@@ -57,6 +57,7 @@ export class UsageStore implements UsageReader {
       pipeline.hincrby(key, 'outputTokens', record.outputTokens);
       pipeline.hincrby(key, 'cachedInputTokens', record.cachedInputTokens ?? 0);
       pipeline.hincrby(key, 'costNanoUsd', cost);
+      if (record.images) pipeline.hincrby(key, 'images', record.images);
       pipeline.expire(key, RETENTION_SECONDS);
       pipeline.zincrby(this.rankKey(day, kind), cost, member);
       pipeline.expire(this.rankKey(day, kind), RETENTION_SECONDS);

@@ -177,7 +177,7 @@ describe('commands', () => {
   });
 
   describe('usage', () => {
-    const totals = (requests: number, inputTokens: number, outputTokens: number, costNanoUsd: number, cachedInputTokens = 0) => ({ requests, inputTokens, outputTokens, cachedInputTokens, costNanoUsd });
+    const totals = (requests: number, inputTokens: number, outputTokens: number, costNanoUsd: number, cachedInputTokens = 0) => ({ requests, inputTokens, outputTokens, cachedInputTokens, costNanoUsd, images: 0 });
 
     it('formats the report for you and the channel, in dollars', async () => {
       usageReport = {

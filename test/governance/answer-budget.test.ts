@@ -73,7 +73,7 @@ describe('the budget inside a running answer', () => {
 
     const rows = await pipeline.core.usage.top('user', { days: 1, workspace: { platform: 'recording', workspaceId: 'team-1' } });
     // 1,200 × $2.50/M + 300 × $10/M = $0.006.
-    expect(rows.find((row) => row.id === 'U-cli')).toEqual({ kind: 'user', platform: 'recording', workspaceId: 'team-1', id: 'U-cli', requests: 1, inputTokens: 1_200, outputTokens: 300, cachedInputTokens: 0, costNanoUsd: 6_000_000 });
+    expect(rows.find((row) => row.id === 'U-cli')).toEqual({ kind: 'user', platform: 'recording', workspaceId: 'team-1', id: 'U-cli', requests: 1, inputTokens: 1_200, outputTokens: 300, cachedInputTokens: 0, costNanoUsd: 6_000_000, images: 0 });
 
     // A third answer whose prompt was mostly read from the provider's cache (as OpenAI reports it).
     const chunk = (body: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [], ...body })}\n\n`;

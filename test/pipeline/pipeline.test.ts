@@ -181,7 +181,7 @@ describe('the pipeline from job to finished message', () => {
     await pipeline.waitForJob(jobId);
     const report = await pipeline.core.usage.report({ platform: 'recording', workspaceId: 'team-1', channelId: job.channelId!, userId: 'usage-user' }, 1);
     // Priced from the fake's model list: 120 × $2.50/M in + 30 × $10/M out = $0.0006.
-    expect(report.days[0]?.user).toEqual({ requests: 1, inputTokens: 120, outputTokens: 30, cachedInputTokens: 0, costNanoUsd: 600_000 });
+    expect(report.days[0]?.user).toEqual({ requests: 1, inputTokens: 120, outputTokens: 30, cachedInputTokens: 0, costNanoUsd: 600_000, images: 0 });
     expect(report.days[0]?.channel.inputTokens).toBe(120);
   });
 

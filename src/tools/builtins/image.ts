@@ -10,6 +10,30 @@ import type { UploadLedger } from './image-upload-ledger.ts';
  * uploaded file, so the answer's tool line shows it; the model is told not to paste it again.
  */
 
+/** Who an image is charged to. */
+export interface ImageSpendScope {
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  userId: string;
+}
+
+/** A reservation of an image call's cost on the budgets. */
+export interface ImageHold {
+  /** `count` images were made: charge them (and record the usage). Never throws. */
+  settle(count: number): Promise<void>;
+  /** Nothing was made: give the reservation back. Never throws. */
+  release(): Promise<void>;
+}
+
+/**
+ * Budgets for images (`src/governance` implements it): the call's likely cost is reserved before
+ * the endpoint is called, and a call the budget cannot pay for is refused with a readable reason.
+ */
+export interface ImageSpending {
+  reserve(request: { scope: ImageSpendScope; model: string; count: number }): Promise<{ ok: true; hold: ImageHold } | { ok: false; reason: string }>;
+}
+
 export interface ImageToolOptions {
   /** OfoxAI's endpoint and key; without a key the tool says it is not configured. */
   client?: Pick<ImageClientOptions, 'baseUrl' | 'apiKey'> & Partial<ImageClientOptions>;
@@ -17,6 +41,8 @@ export interface ImageToolOptions {
   defaultModel: string;
   /** Remembers uploads per job, so a retried job does not upload twice. @defaultValue none (no protection) */
   ledger?: UploadLedger;
+  /** Charges images to the budgets. @defaultValue none (images are not charged) */
+  spending?: ImageSpending;
   /** @defaultValue DEFAULTS.maxImages */
   maxImages?: number;
   /** @defaultValue DEFAULTS.maxImageBytes */
@@ -74,17 +100,28 @@ export function imageTool(options: ImageToolOptions): Tool {
       if (earlier) return describeFiles(earlier);
 
       const model = context.imageModel ?? options.defaultModel;
+      const count = input.count ?? 1;
+      // Reserved before the endpoint is called: an image the budget cannot pay for is never made.
+      const scope = { platform: context.platform, workspaceId: context.workspaceId, channelId: context.channelId, userId: context.userId };
+      const reserved = await options.spending?.reserve({ scope, model, count });
+      if (reserved && !reserved.ok) throw new Error(`no image was made: ${reserved.reason}`);
+      const hold = reserved?.hold;
       let images;
       try {
-        images = await client.generate({ model, prompt: input.prompt, ...(input.size ? { size: input.size } : {}), n: input.count ?? 1, signal: context.signal });
+        images = await client.generate({ model, prompt: input.prompt, ...(input.size ? { size: input.size } : {}), n: count, signal: context.signal });
       } catch (error) {
+        await hold?.release();
         if (isLlmError(error, 'refused')) {
           // A refusal is an answer, not a fault: the model should tell the person and not retry as is.
           return `No image: ${error.message}. Tell the user the request was declined and suggest rephrasing; do not retry the same prompt.`;
         }
         throw error;
       }
-      const kept = images.slice(0, input.count ?? 1).filter((image) => image.bytes.length <= maxImageBytes);
+      const made = images.slice(0, count);
+      // Charged for what was made, uploaded or not, and before the upload: a job retried after the
+      // upload finds it in the ledger and neither generates nor charges again.
+      await hold?.settle(made.length);
+      const kept = made.filter((image) => image.bytes.length <= maxImageBytes);
       if (kept.length === 0) throw new Error(`the generated image was larger than ${Math.round(maxImageBytes / 1024 / 1024)} MiB, so it was not uploaded`);
 
       const uploaded: ToolUploadedFile[] = [];
