@@ -1,3 +1,4 @@
+import type { FeedbackReader } from '../feedback/feedback-store.ts';
 import type { Governance } from '../governance/governance.ts';
 import type { ModelInfo } from '../llm/types.ts';
 import type { SettingsStore } from '../settings/index.ts';
@@ -17,6 +18,8 @@ export interface CommandServiceDeps {
   /** OFOX_IMAGE_MODEL: what the image tool uses when a channel sets nothing. @defaultValue none shown */
   defaultImageModel?: string;
   usage: UsageReader;
+  /** 👍 / 👎 totals per model and persona, shown to admins in `usage`. @defaultValue not shown */
+  feedback?: FeedbackReader;
   /** Budgets, access rules, the audit trail; without it those commands say governance is off. */
   governance?: CommandGovernance;
   /**

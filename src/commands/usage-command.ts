@@ -1,4 +1,5 @@
 import type { CommandInvocation, CommandReply } from './types.ts';
+import { feedbackSummary } from '../feedback/feedback-summary.ts';
 import { emptyTotals } from '../usage/usage-store.ts';
 import type { UsageRow, UsageTotals } from '../usage/types.ts';
 import { describeReset, periodAdjective, type BudgetPeriod } from '../governance/budget-periods.ts';
@@ -25,8 +26,10 @@ async function ownUsage(command: CommandInvocation, deps: CommandServiceDeps): P
   const active = report.days.filter((day) => day.user.requests + day.channel.requests + day.user.images + day.channel.images > 0);
   const lines: string[] = [];
   if (deps.governance) lines.push(...(await spendAgainstLimits(command, deps.governance, (deps.now ?? Date.now)())), '');
+  const feedback = await feedbackFor(command, deps, days);
   if (active.length === 0) {
     lines.push(`No answers recorded in the last ${days} days.`);
+    if (feedback) lines.push('', feedback);
     return whisper(lines.join('\n').trim());
   }
   const total = (pick: 'user' | 'channel'): UsageTotals => active.reduce((sum, day) => addTotals(sum, day[pick]), emptyTotals());
@@ -35,7 +38,14 @@ async function ownUsage(command: CommandInvocation, deps: CommandServiceDeps): P
   lines.push(`- **This channel:** ${formatTotals(total('channel'))}`);
   lines.push('', '**By day** (you · this channel)');
   for (const day of active) lines.push(`- ${day.day}: ${formatTotals(day.user)} · ${formatTotals(day.channel)}`);
+  if (feedback) lines.push('', feedback);
   return whisper(lines.join('\n'));
+}
+
+/** Admins only: what people thought of the workspace's answers, per model and persona ('' for others, or before any vote). */
+async function feedbackFor(command: CommandInvocation, deps: CommandServiceDeps, days: number): Promise<string> {
+  if (!command.isAdmin || !deps.feedback) return '';
+  return feedbackSummary(deps.feedback, { platform: command.platform, workspaceId: command.workspaceId }, { days, period: days === 1 ? 'today' : `the last ${days} days` });
 }
 
 /** Today and this month, in dollars, against the limits that apply (spend of running answers included). */
@@ -81,10 +91,12 @@ async function topUsage(command: CommandInvocation, deps: CommandServiceDeps, pe
     deps.usage.top('user', { days: chosen.days, limit: 10, workspace }),
     deps.usage.top('channel', { days: chosen.days, limit: 10, workspace }),
   ]);
-  if (users.length === 0) return whisper(`No answers recorded in ${chosen.label}.`);
+  const feedback = deps.feedback ? await feedbackSummary(deps.feedback, workspace, { days: chosen.days, period: chosen.label }) : '';
+  const feedbackLines = feedback ? ['', feedback] : [];
+  if (users.length === 0) return whisper([`No answers recorded in ${chosen.label}.`, ...feedbackLines].join('\n'));
   // Ids, not mentions: a mention in a reply would notify (Slack) or need resolving per platform.
   const row = (entry: UsageRow) => `- \`${entry.id}\`: ${formatTotals(entry)}`;
-  return whisper([`**Top users, ${chosen.label}**`, ...users.map(row), '', `**Top channels, ${chosen.label}**`, ...channels.map(row)].join('\n'));
+  return whisper([`**Top users, ${chosen.label}**`, ...users.map(row), '', `**Top channels, ${chosen.label}**`, ...channels.map(row), ...feedbackLines].join('\n'));
 }
 
 async function costFooter(command: CommandInvocation, deps: CommandServiceDeps, value: string | undefined): Promise<CommandReply> {

@@ -2,12 +2,14 @@ import type { Cluster, Redis } from 'ioredis';
 
 /**
  * 👍 / 👎 on answers, kept in Redis under `${prefix}:feedback:`:
- * - `answer:{jobId}`: what produced the answer (platform, workspace, channel, model, persona),
- *   written by the worker when the answer finishes;
+ * - `answer:{jobId}`: what produced the answer (platform, workspace, channel, model, persona) and
+ *   its UTC day, written by the worker when the answer finishes;
  * - `msg:{platform}:{messageId}` → jobId, so a reaction on any of the answer's messages finds it;
  * - `votes:{jobId}`: userId → `up` | `down`, one vote per person per answer (a second click
  *   replaces the first, never adds to it);
- * - `totals:{platform}:{workspaceId}`: counters per model and persona, for the admins' usage view.
+ * - `totals:{platform}:{workspaceId}:{day}`: counters per model and persona of the answers of that
+ *   UTC day, for the admins' usage view over a period. A vote counts on its answer's day, so a
+ *   changed or withdrawn vote takes back from the same counters whenever it happens.
  * A vote and its counters change in one Lua script, so concurrent clicks cannot double count.
  */
 
@@ -41,14 +43,18 @@ export interface VoteResult {
   jobId?: string;
 }
 
-export interface FeedbackEvent {
-  platform: string;
-  model: string;
-  persona: string;
-  vote: Vote;
-  /** The vote this one replaced (its counter went down by one). */
-  replaced?: Vote;
-}
+/**
+ * A change of one person's current vote on an answer: a vote counted (replacing the other one, whose
+ * counter went down by one), or a vote withdrawn.
+ */
+export type FeedbackEvent = { platform: string; model: string; persona: string } & (
+  | {
+      vote: Vote;
+      /** The vote this one replaced (its counter went down by one). */
+      replaced?: Vote;
+    }
+  | { withdrawn: Vote }
+);
 
 export interface FeedbackTotalsRow {
   model: string;
@@ -57,9 +63,10 @@ export interface FeedbackTotalsRow {
   down: number;
 }
 
-/** What the governance helper's `/usage` (admins) reads. */
+/** What the admins' `usage` view reads. */
 export interface FeedbackReader {
-  totals(scope: { platform: string; workspaceId: string }): Promise<FeedbackTotalsRow[]>;
+  /** Votes on the answers of the last `days` UTC days (today included). @defaultValue every day kept */
+  totals(scope: { platform: string; workspaceId: string }, options?: { days?: number }): Promise<FeedbackTotalsRow[]>;
 }
 
 export interface FeedbackStoreOptions {
@@ -67,8 +74,10 @@ export interface FeedbackStoreOptions {
   prefix: string;
   /** How long answers, their votes and message links are kept. @defaultValue DEFAULTS.retentionSeconds */
   retentionSeconds?: number;
-  /** Called after each counted or changed vote (a metric's hook; must not throw). @defaultValue none */
+  /** Called after each counted, changed or withdrawn vote (a metric's hook; must not throw). @defaultValue none */
   onVote?: (event: FeedbackEvent) => void;
+  /** @defaultValue Date.now */
+  now?: () => number;
 }
 
 export const DEFAULTS = {
@@ -103,12 +112,44 @@ export class FeedbackStore implements FeedbackReader {
   private readonly prefix: string;
   private readonly retentionSeconds: number;
   private readonly onVote?: (event: FeedbackEvent) => void;
+  private readonly now: () => number;
 
   constructor(options: FeedbackStoreOptions) {
     this.redis = options.redis;
     this.prefix = `${options.prefix}:feedback`;
     this.retentionSeconds = options.retentionSeconds ?? DEFAULTS.retentionSeconds;
     this.onVote = options.onVote;
+    this.now = options.now ?? Date.now;
+  }
+
+  private today(): string {
+    return new Date(this.now()).toISOString().slice(0, 10);
+  }
+
+  private totalsKey(platform: string, workspaceId: string, day: string): string {
+    return `${this.prefix}:totals:${platform}:${workspaceId}:${day}`;
+  }
+
+  private emit(event: FeedbackEvent): void {
+    try {
+      this.onVote?.(event);
+    } catch {
+      // A metric must never fail a vote.
+    }
+  }
+
+  /**
+   * The answer's record and the day its votes count on; an answer not (yet) recorded gets today
+   * pinned, so a later change of the same vote takes back from the same day.
+   */
+  private async answerOf(jobId: string): Promise<Record<string, string> & { day: string }> {
+    const key = `${this.prefix}:answer:${jobId}`;
+    const answer = await this.redis.hgetall(key);
+    if (answer.day) return answer as Record<string, string> & { day: string };
+    const today = this.today();
+    const results = await this.redis.multi().hsetnx(key, 'day', today).hget(key, 'day').expire(key, this.retentionSeconds).exec();
+    const pinned = results?.[1]?.[1];
+    return { ...answer, day: typeof pinned === 'string' ? pinned : today };
   }
 
   /** Remembers what produced an answer; the worker calls it when the answer is finished. */
@@ -117,6 +158,8 @@ export class FeedbackStore implements FeedbackReader {
     const pipeline = this.redis.multi();
     const key = `${this.prefix}:answer:${answer.jobId}`;
     pipeline.hset(key, { platform: answer.platform, workspaceId: answer.workspaceId, channelId: answer.channelId, model: answer.model, persona });
+    // A vote that beat this record pinned the day already; its counters stay where they are.
+    pipeline.hsetnx(key, 'day', this.today());
     pipeline.expire(key, this.retentionSeconds);
     for (const messageId of answer.messageIds) pipeline.set(`${this.prefix}:msg:${answer.platform}:${messageId}`, answer.jobId, 'EX', this.retentionSeconds);
     await pipeline.exec();
@@ -126,7 +169,7 @@ export class FeedbackStore implements FeedbackReader {
   async vote(input: VoteInput): Promise<VoteResult> {
     const jobId = input.jobId ?? (input.messageId ? await this.redis.get(`${this.prefix}:msg:${input.platform}:${input.messageId}`) : null);
     if (!jobId) return { status: 'unknown' };
-    const answer = await this.redis.hgetall(`${this.prefix}:answer:${jobId}`);
+    const answer = await this.answerOf(jobId);
     const model = answer.model ?? UNKNOWN;
     const persona = answer.persona ?? UNKNOWN;
     const workspaceId = answer.workspaceId ?? UNKNOWN;
@@ -135,7 +178,7 @@ export class FeedbackStore implements FeedbackReader {
       VOTE_SCRIPT,
       2,
       `${this.prefix}:votes:${jobId}`,
-      `${this.prefix}:totals:${input.platform}:${workspaceId}`,
+      this.totalsKey(input.platform, workspaceId, answer.day),
       input.userId,
       input.vote,
       field,
@@ -143,11 +186,7 @@ export class FeedbackStore implements FeedbackReader {
     )) as string;
     if (previous === input.vote) return { status: 'unchanged', jobId };
     const replaced = previous === 'up' || previous === 'down' ? previous : undefined;
-    try {
-      this.onVote?.({ platform: input.platform, model, persona, vote: input.vote, ...(replaced ? { replaced } : {}) });
-    } catch {
-      // A metric must never fail a vote.
-    }
+    this.emit({ platform: input.platform, model, persona, vote: input.vote, ...(replaced ? { replaced } : {}) });
     return { status: replaced ? 'changed' : 'counted', jobId };
   }
 
@@ -155,8 +194,10 @@ export class FeedbackStore implements FeedbackReader {
   async withdraw(input: VoteInput): Promise<boolean> {
     const jobId = input.jobId ?? (input.messageId ? await this.redis.get(`${this.prefix}:msg:${input.platform}:${input.messageId}`) : null);
     if (!jobId) return false;
-    const answer = await this.redis.hgetall(`${this.prefix}:answer:${jobId}`);
-    const field = [answer.model ?? UNKNOWN, answer.persona ?? UNKNOWN, input.vote].join(SEPARATOR);
+    const answer = await this.answerOf(jobId);
+    const model = answer.model ?? UNKNOWN;
+    const persona = answer.persona ?? UNKNOWN;
+    const field = [model, persona, input.vote].join(SEPARATOR);
     const removed = (await this.redis.eval(
       `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
        redis.call('HDEL', KEYS[1], ARGV[1])
@@ -164,24 +205,33 @@ export class FeedbackStore implements FeedbackReader {
        return 1`,
       2,
       `${this.prefix}:votes:${jobId}`,
-      `${this.prefix}:totals:${input.platform}:${answer.workspaceId ?? UNKNOWN}`,
+      this.totalsKey(input.platform, answer.workspaceId ?? UNKNOWN, answer.day),
       input.userId,
       input.vote,
       field,
     )) as number;
+    if (removed === 1) this.emit({ platform: input.platform, model, persona, withdrawn: input.vote });
     return removed === 1;
   }
 
-  /** Up and down votes per model and persona in one workspace, most votes first. */
-  async totals(scope: { platform: string; workspaceId: string }): Promise<FeedbackTotalsRow[]> {
-    const hash = await this.redis.hgetall(`${this.prefix}:totals:${scope.platform}:${scope.workspaceId}`);
+  /** Up and down votes per model and persona in one workspace, on the answers of the last `days` days, most votes first. */
+  async totals(scope: { platform: string; workspaceId: string }, options: { days?: number } = {}): Promise<FeedbackTotalsRow[]> {
+    const days = Math.max(1, Math.min(options.days ?? Math.ceil(this.retentionSeconds / 86_400), Math.ceil(this.retentionSeconds / 86_400)));
+    const pipeline = this.redis.pipeline();
+    for (let index = 0; index < days; index += 1) {
+      pipeline.hgetall(this.totalsKey(scope.platform, scope.workspaceId, new Date(this.now() - index * 86_400_000).toISOString().slice(0, 10)));
+    }
+    const hashes = ((await pipeline.exec()) ?? []).map(([error, hash]) => {
+      if (error) throw error;
+      return (hash ?? {}) as Record<string, string>;
+    });
     const rows = new Map<string, FeedbackTotalsRow>();
-    for (const [field, count] of Object.entries(hash)) {
+    for (const [field, count] of hashes.flatMap((hash) => Object.entries(hash))) {
       const [model = UNKNOWN, persona = UNKNOWN, vote] = field.split(SEPARATOR);
       if (vote !== 'up' && vote !== 'down') continue;
       const key = `${model}${SEPARATOR}${persona}`;
       const row = rows.get(key) ?? { model, persona, up: 0, down: 0 };
-      row[vote] = Number(count);
+      row[vote] += Number(count);
       rows.set(key, row);
     }
     return [...rows.values()].sort((a, b) => b.up + b.down - (a.up + a.down) || a.model.localeCompare(b.model));

@@ -5,6 +5,8 @@ import { upstreamErrorKind } from './error-kind.ts';
 import {
   answerFirstTextSeconds,
   answerFirstTokenSeconds,
+  feedbackVotesTotal,
+  feedbackVotesWithdrawnTotal,
   platformPacerWaitSeconds,
   platformRateLimitedTotal,
   platformRefusalsTotal,
@@ -81,11 +83,30 @@ export interface ToolHooks {
   onApproval(event: ApprovalEvent): void;
 }
 
+/** A change of one person's vote on an answer (the feedback store's `FeedbackEvent`). */
+export interface FeedbackChange {
+  platform: string;
+  model: string;
+  /** The persona's text, or `default`: only that distinction becomes a label. */
+  persona: string;
+  /** The vote that now counts. */
+  vote?: string;
+  /** The vote it replaced. */
+  replaced?: string;
+  /** The vote taken back. */
+  withdrawn?: string;
+}
+
+export interface FeedbackHooks {
+  onFeedback(change: FeedbackChange): void;
+}
+
 export interface MetricsRecorder {
   llmHooks: LlmHooks;
   renderHooks: RenderHooks;
   answerHooks: AnswerHooks;
   toolHooks: ToolHooks;
+  feedbackHooks: FeedbackHooks;
   /** BullMQ worker events: stalled jobs moved back to the queue. Returns the unsubscribe. */
   observeWorker(worker: { on(event: 'stalled', listener: (jobId: string) => void): unknown; off(event: 'stalled', listener: (jobId: string) => void): unknown }): () => void;
   /** Job counts by state at each scrape. Returns the unsubscribe. */
@@ -235,6 +256,17 @@ const toolHooks: ToolHooks = {
   },
 };
 
+const RATINGS = new Set(['up', 'down']);
+
+const feedbackHooks: FeedbackHooks = {
+  onFeedback(change) {
+    // A persona is free text: labelled only as default or custom, so the series stay few.
+    const labels = { platform: platformOf(change.platform), model: modelOf(change.model), persona: change.persona === 'default' ? 'default' : 'custom' };
+    if (change.vote && RATINGS.has(change.vote)) feedbackVotesTotal.inc({ ...labels, rating: change.vote });
+    for (const taken of [change.replaced, change.withdrawn]) if (taken && RATINGS.has(taken)) feedbackVotesWithdrawnTotal.inc({ ...labels, rating: taken });
+  },
+};
+
 function addSource<T>(set: Set<T>, source: T): () => void {
   set.add(source);
   return () => void set.delete(source);
@@ -247,6 +279,7 @@ export function createMetricsRecorder(): MetricsRecorder {
     renderHooks,
     answerHooks,
     toolHooks,
+    feedbackHooks,
     observeWorker(worker) {
       const onStalled = () => stalledJobsRecoveredTotal.inc();
       worker.on('stalled', onStalled);

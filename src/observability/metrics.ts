@@ -205,6 +205,26 @@ export const platformWritesPerAnswer = new Histogram({
   registers,
 });
 
+// Feedback
+/*
+ * Two counters rather than one, because a Prometheus counter never goes down and a person may change
+ * or withdraw their vote: `votes` counts each time a vote becomes someone's current vote on an
+ * answer, `withdrawn` each time one stops being it (replaced by the other, or its reaction removed).
+ * `votes - withdrawn` per rating is the current 👍 / 👎 count: every person once per answer.
+ */
+export const feedbackVotesTotal = new Counter({
+  name: 'ofox_bot_feedback_votes_total',
+  help: 'Votes on answers that became a person\'s current vote, by platform, model, persona (default or custom) and rating (up, down)',
+  labelNames: ['platform', 'model', 'persona', 'rating'] as const,
+  registers,
+});
+export const feedbackVotesWithdrawnTotal = new Counter({
+  name: 'ofox_bot_feedback_votes_withdrawn_total',
+  help: 'Votes on answers that stopped counting (replaced by the other rating or withdrawn), by platform, model, persona and rating',
+  labelNames: ['platform', 'model', 'persona', 'rating'] as const,
+  registers,
+});
+
 // Tools
 export const toolCallsTotal = new Counter({
   name: 'ofox_bot_tool_calls_total',

@@ -84,7 +84,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   watchRedis(producer.queue, log, redactUrl(config.REDIS_URL));
   const settings = new SettingsStore({ redis, prefix });
   const usage = new UsageStore({ redis, prefix });
-  const feedback = new FeedbackStore({ redis, prefix, ...(options.onFeedback ? { onVote: options.onFeedback } : {}) });
+  const onFeedback = options.onFeedback;
+  const feedback = new FeedbackStore({
+    redis,
+    prefix,
+    onVote: (event) => {
+      metrics.feedbackHooks.onFeedback(event);
+      onFeedback?.(event);
+    },
+  });
   const approvals = new ApprovalBroker({ redis, prefix, timeoutMs: config.TOOL_APPROVAL_TIMEOUT_MS });
   let governanceReady = (): Governance => {
     throw new Error('governance is not ready yet');
@@ -123,6 +131,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     defaultModel: config.OFOX_MODEL,
     defaultImageModel: config.OFOX_IMAGE_MODEL,
     usage,
+    feedback,
     governance,
     ...(options.helpFor ? { helpFor: options.helpFor } : {}),
   });

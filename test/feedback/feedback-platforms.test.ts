@@ -7,6 +7,20 @@ import { FakeSlack, SlackEventSender } from '../fakes/slack/index.ts';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.ts';
 import { startDiscordStack, type DiscordStack } from '../discord/support/discord-stack.ts';
 import { eventually } from '../slack/support.ts';
+import { metricsRegistry } from '../../src/observability/metrics.ts';
+import { parsePrometheusText, sampleValue } from '../observability/support/prometheus-text.ts';
+
+/** The feedback series as scraped: votes that became current and votes withdrawn, per rating. */
+async function feedbackSeries(platform: string): Promise<Record<string, number | undefined>> {
+  const samples = parsePrometheusText(await metricsRegistry.metrics());
+  const labels = (rating: string) => ({ platform, model: 'openai/gpt-4o-mini', persona: 'default', rating });
+  return {
+    up: sampleValue(samples, 'ofox_bot_feedback_votes_total', labels('up')),
+    down: sampleValue(samples, 'ofox_bot_feedback_votes_total', labels('down')),
+    upWithdrawn: sampleValue(samples, 'ofox_bot_feedback_votes_withdrawn_total', labels('up')),
+    downWithdrawn: sampleValue(samples, 'ofox_bot_feedback_votes_withdrawn_total', labels('down')),
+  };
+}
 
 /**
  * Feedback the whole way through: a real answer (worker records its model and persona), then
@@ -52,6 +66,8 @@ describe('Slack feedback buttons', () => {
     await eventually(() => slack.workspace.ephemerals.length === 3);
     expect(slack.workspace.ephemerals[2]!.text).toBe('Thanks — your feedback on this answer is updated.');
     expect(await pipeline.core.feedback.totals({ platform: 'slack', workspaceId: team })).toEqual([{ model: 'openai/gpt-4o-mini', persona: 'default', up: 0, down: 1 }]);
+    // The repeat counted nothing; the change counted 👎 and took 👍 back: net 0 up, 1 down.
+    expect(await feedbackSeries('slack')).toEqual({ up: 1, down: 1, upWithdrawn: 1, downWithdrawn: undefined });
   });
 });
 
@@ -86,5 +102,7 @@ describe('Discord feedback reactions', () => {
     await expectTotals(0, 2);
     fake.react({ messageId: answerId, emoji: '👎', user: fake.bob, remove: true });
     await expectTotals(0, 1);
+    // Alice: 👍 then 👎 (one change); Bob: 👎 then removed. Net per rating: 👍 1 - 1 = 0, 👎 2 - 1 = 1.
+    expect(await feedbackSeries('discord')).toEqual({ up: 1, down: 2, upWithdrawn: 1, downWithdrawn: 1 });
   });
 });

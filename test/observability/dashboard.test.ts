@@ -75,12 +75,12 @@ describe('the Grafana dashboard', () => {
         }
       }
     }
-    expect(queried.size).toBe(26);
+    expect(queried.size).toBe(28);
   });
 
   it('has the panels an operator asked for, all on the provisioned Prometheus', () => {
     const titles = panels.map((panel) => panel.title);
-    for (const title of ['Time to first text', 'Answers per minute by outcome', 'Queue depth', '429s by platform', 'Tokens by model', 'Spend by model', 'Tool latency']) {
+    for (const title of ['Time to first text', 'Answers per minute by outcome', 'Queue depth', '429s by platform', 'Tokens by model', 'Spend by model', 'Tool latency', 'Answer feedback by model']) {
       expect(titles).toContain(title);
     }
     const datasource = parseYaml(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as { datasources: Array<{ uid: string; url: string }> };
