@@ -61,15 +61,17 @@ function imageHold(deps: ImageChargesDeps, hold: Hold, call: { platform: string;
   let done = false;
   return {
     async settle(count) {
-      if (done) return;
+      if (done) return 0;
       done = true;
       const costNanoUsd = count > 0 ? costOf(count) : 0;
       try {
         await deps.ledger.settle(hold, costNanoUsd, 0);
         await deps.usage?.record({ ...call, requests: 0, images: count, inputTokens: 0, outputTokens: 0, costNanoUsd });
+        return costNanoUsd;
       } catch (error) {
         // The image exists and is on its way to the chat; a missed charge is logged, not shown.
         deps.log.warn({ err: error, model: call.model }, 'image not charged to the budget');
+        return 0;
       }
     },
     async release() {

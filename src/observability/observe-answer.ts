@@ -4,6 +4,7 @@ import { newAnswerFigures, runInAnswer, type AnswerFigures } from './answer-cont
 import { answerSummary, type AnswerOutcome } from './answer-summary.ts';
 import { boundedLabel, type AnswerHooks } from './metrics-recorder.ts';
 import type { AnswerGovernance } from '../worker/processor.ts';
+import type { ImageSpending } from '../tools/builtins/image.ts';
 import { activeAnswers, answerDurationSeconds, answerErrorsTotal, answersTotal, answerToolRounds, platformWritesPerAnswer, queueWaitSeconds } from './metrics.ts';
 import { withSpan } from './tracing.ts';
 
@@ -81,6 +82,28 @@ export function observeSpend(governance: AnswerGovernance, hooks: Pick<AnswerHoo
           const charged = await meter.finish(result);
           hooks.onPriced({ model: answer.model, dollars: charged.costNanoUsd / 1e9 });
           return charged;
+        },
+      };
+    },
+  };
+}
+
+/** The image tool's charges, counted in the spend series (and the answer's figures) like answers' tokens. */
+export function observeImageSpend(spending: ImageSpending, hooks: Pick<AnswerHooks, 'onPriced'>): ImageSpending {
+  return {
+    async reserve(request) {
+      const reserved = await spending.reserve(request);
+      if (!reserved.ok) return reserved;
+      const { hold } = reserved;
+      return {
+        ok: true,
+        hold: {
+          release: () => hold.release(),
+          async settle(count) {
+            const charged = await hold.settle(count);
+            hooks.onPriced({ model: request.model, dollars: charged / 1e9 });
+            return charged;
+          },
         },
       };
     },

@@ -6,7 +6,7 @@ import { createLlmClient, llmClientOptionsFromConfig } from '../llm/index.ts';
 import type { LlmClient, ModelInfo } from '../llm/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { watchRedis } from '../observability/dependency-state.ts';
-import { createMetricsRecorder, observeLlm } from '../observability/index.ts';
+import { createMetricsRecorder, observeImageSpend, observeLlm } from '../observability/index.ts';
 import { bullmqTelemetry, traceEnqueue } from '../observability/tracing.ts';
 import { ChatProducer, createRedisConnection, redisTopologyFromConfig, type RedisClient } from '../queue/index.ts';
 import { createGovernance, governApprovals, parseGovernanceConfig, type Governance } from '../governance/index.ts';
@@ -107,7 +107,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         defaultModel: config.OFOX_IMAGE_MODEL,
         ledger: new RedisUploadLedger({ redis, prefix }),
         // Governance is built from the tools' config file, so after the tools; images run only in answers, later still.
-        spending: { reserve: (request) => governanceReady().images.reserve(request) },
+        spending: observeImageSpend({ reserve: (request) => governanceReady().images.reserve(request) }, metrics.answerHooks),
       },
     },
   });

@@ -6,6 +6,10 @@ import { SettingsStore } from '../../src/settings/index.ts';
 import { ToolCatalog } from '../../src/tools/index.ts';
 import { createGovernance, parseGovernanceConfig, type Governance } from '../../src/governance/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { metricsRegistry } from '../../src/observability/metrics.ts';
+import { createMetricsRecorder } from '../../src/observability/metrics-recorder.ts';
+import { observeImageSpend } from '../../src/observability/observe-answer.ts';
+import { parsePrometheusText, sampleValue } from '../observability/support/prometheus-text.ts';
 import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
 import { imageTool, RedisUploadLedger } from '../../src/tools/builtins/index.ts';
 import type { Tool, ToolContext } from '../../src/tools/tool.ts';
@@ -56,7 +60,7 @@ afterEach(async () => {
   await deleteKeys(prefix);
 });
 
-function setUp(governanceSection: Record<string, unknown>): { tool: Tool; governance: Governance; usage: UsageStore } {
+function setUp(governanceSection: Record<string, unknown>, observed = false): { tool: Tool; governance: Governance; usage: UsageStore } {
   const usage = new UsageStore({ redis, prefix, now: () => NOON });
   const llm = clientFor(ofox);
   const governance = createGovernance({ redis, prefix, config: parseGovernanceConfig(governanceSection), listModels: () => llm.listModels(), log: silentLogger(), now: () => NOON, usage });
@@ -64,7 +68,7 @@ function setUp(governanceSection: Record<string, unknown>): { tool: Tool; govern
     client: { baseUrl: ofox.openaiBaseUrl, apiKey: ofox.apiKey },
     defaultModel: 'openai/gpt-image-2',
     ledger: new RedisUploadLedger({ redis, prefix }),
-    spending: governance.images,
+    spending: observed ? observeImageSpend(governance.images, createMetricsRecorder().answerHooks) : governance.images,
   });
   return { tool, governance, usage };
 }
@@ -137,6 +141,13 @@ describe('image costs under governance', () => {
     const result = await tool.run({ prompt: 'something not allowed' }, contextFor(jobFor('Ev1')));
     expect(String(result)).toMatch(/^No image: the image model refused this prompt/);
     expect(await spentToday(governance)).toEqual([0, 0, 0]);
+  });
+
+  it('counts what images cost in the spend series, by image model', async () => {
+    const { tool } = setUp({}, true);
+    await tool.run({ prompt: 'a fox', count: 2 }, contextFor(jobFor('Ev1')));
+    const samples = parsePrometheusText(await metricsRegistry.metrics());
+    expect(sampleValue(samples, 'ofox_bot_upstream_spend_dollars_total', { model: 'openai/gpt-image-2' })).toBe(0.08);
   });
 
   it('an image model the list does not price costs the configured default, else nothing', async () => {

@@ -20,8 +20,8 @@ export interface ImageSpendScope {
 
 /** A reservation of an image call's cost on the budgets. */
 export interface ImageHold {
-  /** `count` images were made: charge them (and record the usage). Never throws. */
-  settle(count: number): Promise<void>;
+  /** `count` images were made: charge them (and record the usage). Never throws. Resolves to the nano-dollars charged. */
+  settle(count: number): Promise<number>;
   /** Nothing was made: give the reservation back. Never throws. */
   release(): Promise<void>;
 }
