@@ -1,5 +1,5 @@
 import type { OpenFence } from './code-fence.ts';
-import { splitSegments } from './split-for-limit.ts';
+import { splitSegments, type SplitSegment } from './split-for-limit.ts';
 
 /**
  * Splits a growing answer so that a message, once full, keeps its text: the pieces before the last
@@ -13,6 +13,8 @@ export class StableSplit {
   /** The source text the committed pieces cover, and the fence open where it ends. */
   private committedSource = '';
   private openAtCommitted: OpenFence | undefined;
+  /** The last piece of the latest `split` and the body it came from, for `seal`. */
+  private latest: { body: string; last: SplitSegment | undefined } = { body: '', last: undefined };
 
   constructor(maxChars: number) {
     this.maxChars = maxChars;
@@ -31,6 +33,7 @@ export class StableSplit {
       reserveLast,
     });
     const last = segments.pop();
+    this.latest = { body, last };
     if (segments.length > 0) {
       const lastCommitted = segments.at(-1);
       this.committed.push(...segments.map((segment) => segment.text));
@@ -38,5 +41,20 @@ export class StableSplit {
       this.openAtCommitted = lastCommitted?.openAtEnd;
     }
     return [...this.committed, last?.text ?? ''];
+  }
+
+  /**
+   * Commits the last piece of the latest `split` where it ends now, though it is not full: its
+   * message was closed early (too old to keep streaming). Text that comes later starts a new piece.
+   * False when that piece holds nothing to commit.
+   */
+  seal(): boolean {
+    const { body, last } = this.latest;
+    if (!last || last.text.trim() === '' || !body.startsWith(this.committedSource)) return false;
+    this.committed.push(last.text);
+    this.committedSource = body.slice(0, last.end);
+    this.openAtCommitted = last.openAtEnd;
+    this.latest = { body, last: undefined };
+    return true;
   }
 }

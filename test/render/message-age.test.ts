@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { NO_CONTROLS, WORKING_TEXT } from '../../src/render/answer-layout.ts';
+import { LocalWritePacer, ProgressiveMessage, type MessageRef, type SurfaceLimits } from '../../src/render/index.ts';
+import { ManualClock } from './helpers/manual-clock.ts';
+import { RecordingSurface } from './helpers/recording-surface.ts';
+
+/**
+ * `SurfaceLimits.maxMessageAgeMs`: a message the renderer streams into is closed at that age and
+ * the answer goes on in a new message, in virtual time.
+ */
+
+const MAX_AGE_MS = 60_000;
+const LIMITS: SurfaceLimits = { maxChars: 2_000, minEditIntervalMs: 1_000, maxMessageAgeMs: MAX_AGE_MS };
+const STOP = { kind: 'stop', jobId: 'job-1' } as const;
+const FEEDBACK = { kind: 'feedback', jobId: 'job-1' } as const;
+
+/** A surface that can tell how old the messages handed to the renderer are. */
+class AgingSurface extends RecordingSurface {
+  readonly ages = new Map<string, number>();
+  messageAgeMs(ref: MessageRef): number | undefined {
+    return this.ages.get(ref.id);
+  }
+}
+
+function setup(options: { placeholderAgeMs?: number } = {}) {
+  const clock = new ManualClock();
+  const surface = new AgingSurface({ clock, limits: LIMITS });
+  const placeholder = surface.placeholder();
+  if (options.placeholderAgeMs !== undefined) surface.ages.set(placeholder.id, options.placeholderAgeMs);
+  const created: Array<{ ref: MessageRef; index: number }> = [];
+  const message = new ProgressiveMessage({
+    surface,
+    pacer: new LocalWritePacer({ clock }),
+    clock,
+    placeholder,
+    controls: STOP,
+    onMessageCreated: (ref, index) => {
+      created.push({ ref, index });
+    },
+  });
+  return { clock, surface, message, placeholder, created };
+}
+
+/** Feeds the body a word every `everyMs`, for `words` words; returns the text fed. */
+async function stream(clock: ManualClock, message: ProgressiveMessage, words: number, everyMs: number, from = ''): Promise<string> {
+  let body = from;
+  for (let index = 0; index < words; index += 1) {
+    body += `${body ? ' ' : ''}w${index}`;
+    message.setBody(body);
+    await clock.advance(everyMs);
+  }
+  return body;
+}
+
+describe('ProgressiveMessage: message age limit', () => {
+  it('closes the message it streams into at the age limit with the text it holds, and goes on in a new one', async () => {
+    const { clock, surface, message, placeholder, created } = setup();
+    // 10 s between words: w0..w5 arrive before 60 s; the age timer fires at 60 s, before w6.
+    const body = await stream(clock, message, 12, 10_000);
+    await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
+
+    const first = surface.calls.filter((call) => call.messageId === placeholder.id);
+    const closing = first.find((call) => call.options?.final === true)!;
+    // Closed at the limit exactly (the age timer), with every word that had arrived, and no buttons.
+    expect(closing.startedAt).toBe(MAX_AGE_MS);
+    expect(closing.text).toBe('w0 w1 w2 w3 w4 w5');
+    expect(closing.options).toEqual({ controls: NO_CONTROLS, final: true });
+    // Text already shown stays where it is: the closing write only adds to what the message showed.
+    const before = first.filter((call) => call.startedAt < MAX_AGE_MS).at(-1)!;
+    expect(closing.text.startsWith(before.text)).toBe(true);
+    // Nothing more is written to it once closed.
+    expect(first.filter((call) => call.startedAt > MAX_AGE_MS)).toEqual([]);
+
+    // The rest went to one new message, created with its first text (never an empty "…").
+    expect(created.map((entry) => entry.index)).toEqual([1]);
+    const second = surface.calls.filter((call) => call.kind === 'create');
+    expect(second).toHaveLength(1);
+    expect(second[0]!.text).toBe(' w6');
+    expect(surface.calls.some((call) => call.text === WORKING_TEXT)).toBe(false);
+    // Nothing lost or repeated; buttons only on the last message.
+    expect(surface.texts().join('')).toBe(body);
+    expect(surface.shown.get(placeholder.id)!.options?.controls).toEqual(NO_CONTROLS);
+    expect(surface.shown.get(created[0]!.ref.id)!.options).toEqual({ controls: FEEDBACK, final: true });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('closes an idle message at the limit without waiting for more text, and starts the next only when text comes', async () => {
+    const { clock, surface, message, placeholder } = setup();
+    message.setBody('Thinking about it');
+    await clock.advance(MAX_AGE_MS - 1);
+    expect(surface.calls.map((call) => [call.startedAt, call.options?.final])).toEqual([[0, false]]);
+    await clock.advance(1);
+    expect(surface.calls.map((call) => [call.startedAt, call.text, call.options?.final])).toEqual([
+      [0, 'Thinking about it', false],
+      [MAX_AGE_MS, 'Thinking about it', true],
+    ]);
+    // Hours later, still no new message and no timer left running.
+    await clock.advance(3_600_000);
+    expect(surface.calls).toHaveLength(2);
+    expect(clock.pendingTimers).toBe(0);
+
+    message.setBody('Thinking about it. Done.');
+    await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
+    expect(surface.texts()).toEqual(['Thinking about it', '. Done.']);
+    expect(surface.shown.get(placeholder.id)!.options?.final).toBe(true);
+  });
+
+  it('puts the footer and buttons under a closed message when the answer ends right there', async () => {
+    const { clock, surface, message, placeholder } = setup();
+    message.setBody('All of it');
+    await clock.advance(MAX_AGE_MS);
+    expect(surface.shown.get(placeholder.id)).toEqual({ text: 'All of it', options: { controls: NO_CONTROLS, final: true } });
+    const refs = await clock.run(message.finish({ outcome: 'stopped', controls: FEEDBACK }));
+    expect(refs).toEqual([placeholder]);
+    expect(surface.created).toEqual([placeholder.id]);
+    expect(surface.shown.get(placeholder.id)).toEqual({ text: 'All of it\n\n_⏹ stopped_', options: { controls: FEEDBACK, final: true } });
+  });
+
+  it('counts a handed-over message from when the platform created it', async () => {
+    const { clock, surface, message, placeholder } = setup({ placeholderAgeMs: 50_000 });
+    await stream(clock, message, 3, 5_000);
+    await clock.advance(5_000);
+    const closing = surface.calls.find((call) => call.messageId === placeholder.id && call.options?.final);
+    // The age timer fires at 10 s, before the third word.
+    expect(closing).toMatchObject({ startedAt: 10_000, text: 'w0 w1' });
+  });
+
+  it('does not cut a message that was already too old when handed over into fragments', async () => {
+    // An earlier attempt's message, past the limit: the surface writes it its own way until it is full.
+    const { clock, surface, message, placeholder } = setup({ placeholderAgeMs: 2 * MAX_AGE_MS });
+    const body = await stream(clock, message, 30, 5_000);
+    await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
+    expect(surface.created).toEqual([placeholder.id]);
+    expect(surface.texts()).toEqual([body]);
+    expect(surface.calls.filter((call) => call.options?.final)).toHaveLength(1);
+  });
+
+  it('a message closed for age and a message full by length both keep their text', async () => {
+    const clock = new ManualClock();
+    const surface = new AgingSurface({ clock, limits: { ...LIMITS, maxChars: 100 } });
+    const message = new ProgressiveMessage({ surface, pacer: new LocalWritePacer({ clock }), clock, controls: STOP });
+    let body = '';
+    for (let index = 0; index < 40; index += 1) {
+      body += `word${String(index).padStart(2, '0')} `;
+      message.setBody(body);
+      await clock.advance(4_000);
+    }
+    await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
+    const texts = surface.texts();
+    expect(texts.join('').trimEnd()).toBe(body.trimEnd());
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(100);
+    // Every message but the last is final and without buttons; each was created once.
+    expect(new Set(surface.created).size).toBe(surface.created.length);
+    for (const id of surface.created.slice(0, -1)) expect(surface.shown.get(id)!.options).toEqual({ controls: NO_CONTROLS, final: true });
+    // No message took a live write after its age limit.
+    const createdAt = new Map(surface.calls.filter((call) => call.kind === 'create').map((call) => [call.messageId, call.startedAt]));
+    for (const call of surface.calls) {
+      if (call.kind === 'edit' && call.options?.final !== true) expect(call.startedAt - createdAt.get(call.messageId)!).toBeLessThan(MAX_AGE_MS);
+    }
+  });
+});
