@@ -8,6 +8,9 @@ import { neutralizeMentions } from './formatting.ts';
  * both the ingress (which starts the answer's stream as its placeholder) and the surface use.
  */
 
+/** Slack's limit on `markdown_text` in one streaming call, and on the `markdown` blocks of one message. */
+export const MARKDOWN_TEXT_LIMIT = 12_000;
+
 /** Errors meaning this stream takes no more appends: roll the message over to `chat.update`. */
 export const STREAM_ENDED_ERRORS = new Set(['message_not_in_streaming_state', 'stopped_by_user', 'streaming_state_conflict', 'stream_expired']);
 

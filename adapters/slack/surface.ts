@@ -6,7 +6,7 @@ import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
-import { STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
+import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
 import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
 
@@ -21,13 +21,22 @@ import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-
  * with the exact final text and its feedback buttons, so nothing is ever lost or repeated, even if
  * a worker crashed mid-stream and another one picked the job up.
  *
+ * Long and slow answers: a message holds at most `streamMaxChars` (under Slack's 12,000 per
+ * `markdown_text` and per `markdown` block), and the renderer is told `maxMessageAgeMs`, so a
+ * stream is stopped before Slack ends it (about five minutes) and the answer goes on in a new one.
+ * A stream that is older anyway (handed over by a crashed worker) is rolled over, never appended to.
+ *
  * Update mode (SLACK_STREAMING=update, or when Slack says streaming is unavailable): post once,
  * then `chat.update` with mrkdwn sections, paced by the renderer.
  */
 
 export interface SlackSurfaceLimits {
-  /** @defaultValue 3_500 */
+  /** Update mode (mrkdwn sections). @defaultValue 3_500 */
   maxChars: number;
+  /** Native mode (SLACK_STREAM_MAX_CHARS): one message's text, at most Slack's 12,000. @defaultValue 11_000 */
+  streamMaxChars: number;
+  /** Native mode (SLACK_STREAM_MAX_AGE_MS): a stream is stopped at this age. @defaultValue 240_000 */
+  streamMaxAgeMs: number;
   /** Native streams: appendStream is Tier 4 (its budget paces the workspace; this, one answer). @defaultValue 500 */
   streamEditIntervalMs: number;
   /** chat.update is Tier 3 (~50 per minute per workspace). @defaultValue 1_200 */
@@ -36,6 +45,8 @@ export interface SlackSurfaceLimits {
 
 export const DEFAULT_SLACK_LIMITS: SlackSurfaceLimits = {
   maxChars: 3_500,
+  streamMaxChars: 11_000,
+  streamMaxAgeMs: 240_000,
   streamEditIntervalMs: 500,
   updateEditIntervalMs: 1_200,
 };
@@ -65,10 +76,19 @@ export class SlackSurface implements Surface {
   get limits(): SurfaceLimits {
     const { limits, streaming } = this.deps;
     return {
-      maxChars: limits.maxChars,
+      // Keyed on the preference, not on `native`: messages are then markdown blocks (12,000 a
+      // message) even while Slack refuses streams, and an answer's split does not change midway.
+      maxChars: streaming.preferred === 'native' ? limits.streamMaxChars : limits.maxChars,
       minEditIntervalMs: streaming.native ? limits.streamEditIntervalMs : limits.updateEditIntervalMs,
       nativeToolStatus: streaming.native,
+      ...(streaming.native ? { maxMessageAgeMs: limits.streamMaxAgeMs } : {}),
     };
+  }
+
+  /** From `extra.startedAt`, stamped when this surface or the ingress created the message. */
+  messageAgeMs(ref: MessageRef): number | undefined {
+    const startedAt = Number(ref.extra?.startedAt);
+    return Number.isFinite(startedAt) && startedAt > 0 ? Math.max(0, Date.now() - startedAt) : undefined;
   }
 
   /**
@@ -99,9 +119,11 @@ export class SlackSurface implements Surface {
 
   async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
     const channel = this.job.channelId;
-    if (this.deps.streaming.native && this.threadTs && !options.final) {
+    const markdown = neutralizeMarkdown(text);
+    // Too long for one markdown_text (neutralizing mentions lengthens the text): posted whole.
+    if (this.deps.streaming.native && this.threadTs && !options.final && markdown.length <= MARKDOWN_TEXT_LIMIT) {
       const seen: Record<string, string> = {};
-      const markdown = neutralizeMarkdown(text);
+      const startedAt = Date.now();
       let ts: string | undefined;
       try {
         ts = await startStream(this.deps.client, {
@@ -118,7 +140,7 @@ export class SlackSurface implements Surface {
       }
       // The stream exists from here on: a failure below must not count as a failed create, or
       // the renderer's retry would start a second stream.
-      if (ts) return this.recordStream(ts, { phase: 'streaming', sent: markdown, tools: seen });
+      if (ts) return this.recordStream(ts, { phase: 'streaming', sent: markdown, tools: seen }, startedAt);
     }
     const response = await surfaceCall(
       () =>
@@ -132,7 +154,7 @@ export class SlackSurface implements Surface {
       this.budgetKeysOf('post'),
     );
     if (!response.ts) throw new Error('chat.postMessage answered without a ts');
-    return { id: response.ts, channelId: channel, extra: this.extra(false) };
+    return { id: response.ts, channelId: channel, extra: this.extra(false, Date.now()) };
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
@@ -154,24 +176,26 @@ export class SlackSurface implements Surface {
    * Records what a new stream holds. If that fails, the stream is stopped and handed back as a
    * plain message: edits would otherwise find no record and append the whole text a second time.
    */
-  private async recordStream(ts: string, state: StreamState): Promise<MessageRef> {
+  private async recordStream(ts: string, state: StreamState, startedAt: number): Promise<MessageRef> {
     const channel = this.job.channelId;
     try {
       await this.deps.streams.set(`${channel}:${ts}`, state);
-      return { id: ts, channelId: channel, extra: this.extra(true) };
+      return { id: ts, channelId: channel, extra: this.extra(true, startedAt) };
     } catch (error) {
       this.deps.log.warn({ err: error, channel, ts, jobEventId: this.job.eventId }, 'slack: could not record a new stream, continuing it with chat.update');
       await this.deps.client.chat.stopStream({ channel, ts }).catch((stopError: unknown) => {
         this.deps.log.warn({ err: stopError, channel, ts }, 'slack: stopStream failed');
       });
-      return { id: ts, channelId: channel, extra: this.extra(false) };
+      return { id: ts, channelId: channel, extra: this.extra(false, startedAt) };
     }
   }
 
-  private extra(stream: boolean): Record<string, string> {
+  /** `startedAt` (epoch ms, taken before the call) travels in the job, so any worker knows a stream's age. */
+  private extra(stream: boolean, startedAt: number): Record<string, string> {
     const extra: Record<string, string> = {};
     if (this.threadTs) extra.threadTs = this.threadTs;
     if (stream) extra.stream = STREAM_MARKER;
+    extra.startedAt = String(startedAt);
     return extra;
   }
 
@@ -181,7 +205,9 @@ export class SlackSurface implements Surface {
    * `options.tools` (left out of the text under `nativeToolStatus`) are listed in the message.
    */
   private render(text: string, options: MessageOptions): { text: string; blocks: ReturnType<typeof mrkdwnMessage>['blocks'] } {
-    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
+    // A markdown block holds 12,000 characters; text that neutralizing made longer goes as sections.
+    const markdown = this.deps.streaming.preferred === 'native' && neutralizeMarkdown(text).length <= MARKDOWN_TEXT_LIMIT;
+    return markdown ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
   }
 
   private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
@@ -196,9 +222,15 @@ export class SlackSurface implements Surface {
     const markdown = neutralizeMarkdown(text);
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
+    if (!options.final) {
+      // Slack would refuse these (or end the stream, losing what it buffered): chat.update instead.
+      if (delta.length > MARKDOWN_TEXT_LIMIT) return this.rollOver(ref, key, state, text, options, 'too long for one append');
+      if ((this.messageAgeMs(ref) ?? 0) >= this.deps.limits.streamMaxAgeMs) return this.rollOver(ref, key, state, text, options, 'stream too old');
+    }
     const seen = { ...state.tools };
     const tasks = changedTaskChunks(options.tools, seen);
-    const chunks = [...(delta ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
+    // The final write rewrites the message whole, so a delta too long for one call can stay out.
+    const chunks = [...(delta && delta.length <= MARKDOWN_TEXT_LIMIT ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
     const method = options.final ? 'post' : 'append';
     try {
       if (options.final) {
