@@ -83,8 +83,8 @@ interface Slot {
   lastWriteAt: number | undefined;
   /** Start of the first write this renderer made that the platform accepted. */
   firstWriteAt?: number;
-  /** When the message stops taking live writes (`limits.maxMessageAgeMs`); undefined: never. */
-  liveUntil?: number;
+  /** When the renderer closes the message for its age (`limits.maxMessageAgeMs`); undefined: never. */
+  closeAt?: number;
 }
 
 interface Finishing {
@@ -179,7 +179,7 @@ export class ProgressiveMessage {
     this.onMessageCreated = options.onMessageCreated;
     this.onRefused = options.onRefused;
     for (const ref of [...(options.placeholder ? [options.placeholder] : []), ...(options.continuations ?? [])]) {
-      this.slots.push({ ref, shown: undefined, lastWriteAt: undefined, liveUntil: this.liveUntil(this.surface.messageAgeMs?.(ref) ?? 0) });
+      this.slots.push({ ref, shown: undefined, lastWriteAt: undefined, closeAt: this.closeAt(this.surface.messageAgeMs?.(ref) ?? 0) });
     }
   }
 
@@ -372,10 +372,15 @@ export class ProgressiveMessage {
     return emptyNext ? layout.filter((_, index) => index !== pieces.length - 1) : layout;
   }
 
-  /** When a message created `ageMs` ago stops taking live writes; undefined without an age limit. */
-  private liveUntil(ageMs: number): number | undefined {
+  /**
+   * When to close a message created `ageMs` ago; undefined without an age limit. Early enough for
+   * the final write to land before the limit: it waits for the message's edit interval and then
+   * for the pacer, so it starts one interval plus a tenth of the age ahead.
+   */
+  private closeAt(ageMs: number): number | undefined {
     const maxAge = this.surface.limits.maxMessageAgeMs;
-    return maxAge === undefined ? undefined : this.clock.now() + maxAge - Math.max(0, ageMs);
+    if (maxAge === undefined) return undefined;
+    return this.clock.now() + maxAge - Math.max(0, ageMs) - this.baseIntervalMs - maxAge / 10;
   }
 
   /**
@@ -386,7 +391,7 @@ export class ProgressiveMessage {
    */
   private tooOldToStream(index: number): boolean {
     const slot = this.slots[index];
-    return slot?.liveUntil !== undefined && slot.firstWriteAt !== undefined && slot.firstWriteAt < slot.liveUntil && this.clock.now() >= slot.liveUntil;
+    return slot?.closeAt !== undefined && slot.firstWriteAt !== undefined && slot.firstWriteAt < slot.closeAt && this.clock.now() >= slot.closeAt;
   }
 
   /** One timer, for the earliest age limit of a message still streamed into; none otherwise. */
@@ -394,7 +399,7 @@ export class ProgressiveMessage {
     let due: number | undefined;
     for (const slot of this.slots) {
       const live = slot.shown !== undefined && slot.shown.options.final !== true && slot.firstWriteAt !== undefined;
-      if (live && slot.liveUntil !== undefined && slot.firstWriteAt! < slot.liveUntil) due = Math.min(due ?? Infinity, slot.liveUntil);
+      if (live && slot.closeAt !== undefined && slot.firstWriteAt! < slot.closeAt) due = Math.min(due ?? Infinity, slot.closeAt);
     }
     if (due === this.ageTimer?.at) return;
     this.stopAgeWatch();
@@ -477,7 +482,7 @@ export class ProgressiveMessage {
       else {
         slot.ref = await this.surface.create(wanted.text, wanted.options);
         // Counted from the start of the call: the platform created it no earlier.
-        slot.liveUntil = this.liveUntil(this.clock.now() - startedAt);
+        slot.closeAt = this.closeAt(this.clock.now() - startedAt);
       }
       slot.shown = wanted;
       slot.firstWriteAt ??= startedAt;
@@ -536,7 +541,7 @@ export class ProgressiveMessage {
       slot.ref = undefined;
       slot.shown = undefined;
       slot.firstWriteAt = undefined;
-      slot.liveUntil = undefined;
+      slot.closeAt = undefined;
     } else {
       const backoffMs = Math.min(this.maxRetryBackoffMs, this.retryBackoffMs * 2 ** (this.consecutiveFailures - 1));
       this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + backoffMs);

@@ -11,6 +11,8 @@ import { RecordingSurface } from './helpers/recording-surface.ts';
 
 const MAX_AGE_MS = 60_000;
 const LIMITS: SurfaceLimits = { maxChars: 2_000, minEditIntervalMs: 1_000, maxMessageAgeMs: MAX_AGE_MS };
+/** The final write starts one edit interval plus a tenth of the age ahead, so it lands in time. */
+const CLOSE_AT = MAX_AGE_MS - 1_000 - MAX_AGE_MS / 10;
 const STOP = { kind: 'stop', jobId: 'job-1' } as const;
 const FEEDBACK = { kind: 'feedback', jobId: 'job-1' } as const;
 
@@ -53,23 +55,23 @@ async function stream(clock: ManualClock, message: ProgressiveMessage, words: nu
 }
 
 describe('ProgressiveMessage: message age limit', () => {
-  it('closes the message it streams into at the age limit with the text it holds, and goes on in a new one', async () => {
+  it('closes the message it streams into before the age limit with the text it holds, and goes on in a new one', async () => {
     const { clock, surface, message, placeholder, created } = setup();
-    // 10 s between words: w0..w5 arrive before 60 s; the age timer fires at 60 s, before w6.
+    // 10 s between words: w0..w5 arrive before 53 s, when the age timer fires; w6 comes at 60 s.
     const body = await stream(clock, message, 12, 10_000);
     await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
 
     const first = surface.calls.filter((call) => call.messageId === placeholder.id);
     const closing = first.find((call) => call.options?.final === true)!;
-    // Closed at the limit exactly (the age timer), with every word that had arrived, and no buttons.
-    expect(closing.startedAt).toBe(MAX_AGE_MS);
+    // Closed ahead of the limit exactly (the age timer), with every word that had arrived, and no buttons.
+    expect(closing.startedAt).toBe(CLOSE_AT);
     expect(closing.text).toBe('w0 w1 w2 w3 w4 w5');
     expect(closing.options).toEqual({ controls: NO_CONTROLS, final: true });
     // Text already shown stays where it is: the closing write only adds to what the message showed.
-    const before = first.filter((call) => call.startedAt < MAX_AGE_MS).at(-1)!;
+    const before = first.filter((call) => call.startedAt < CLOSE_AT).at(-1)!;
     expect(closing.text.startsWith(before.text)).toBe(true);
     // Nothing more is written to it once closed.
-    expect(first.filter((call) => call.startedAt > MAX_AGE_MS)).toEqual([]);
+    expect(first.filter((call) => call.startedAt > CLOSE_AT)).toEqual([]);
 
     // The rest went to one new message, created with its first text (never an empty "…").
     expect(created.map((entry) => entry.index)).toEqual([1]);
@@ -84,15 +86,15 @@ describe('ProgressiveMessage: message age limit', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('closes an idle message at the limit without waiting for more text, and starts the next only when text comes', async () => {
+  it('closes an idle message before the limit without waiting for more text, and starts the next only when text comes', async () => {
     const { clock, surface, message, placeholder } = setup();
     message.setBody('Thinking about it');
-    await clock.advance(MAX_AGE_MS - 1);
+    await clock.advance(CLOSE_AT - 1);
     expect(surface.calls.map((call) => [call.startedAt, call.options?.final])).toEqual([[0, false]]);
     await clock.advance(1);
     expect(surface.calls.map((call) => [call.startedAt, call.text, call.options?.final])).toEqual([
       [0, 'Thinking about it', false],
-      [MAX_AGE_MS, 'Thinking about it', true],
+      [CLOSE_AT, 'Thinking about it', true],
     ]);
     // Hours later, still no new message and no timer left running.
     await clock.advance(3_600_000);
@@ -117,12 +119,12 @@ describe('ProgressiveMessage: message age limit', () => {
   });
 
   it('counts a handed-over message from when the platform created it', async () => {
-    const { clock, surface, message, placeholder } = setup({ placeholderAgeMs: 50_000 });
+    const { clock, surface, message, placeholder } = setup({ placeholderAgeMs: 45_000 });
     await stream(clock, message, 3, 5_000);
     await clock.advance(5_000);
     const closing = surface.calls.find((call) => call.messageId === placeholder.id && call.options?.final);
-    // The age timer fires at 10 s, before the third word.
-    expect(closing).toMatchObject({ startedAt: 10_000, text: 'w0 w1' });
+    // 45 s old when handed over: closed at 53 - 45 = 8 s, before the third word (10 s).
+    expect(closing).toMatchObject({ startedAt: CLOSE_AT - 45_000, text: 'w0 w1' });
   });
 
   it('does not cut a message that was already too old when handed over into fragments', async () => {
