@@ -176,6 +176,10 @@ describe('Slack answers longer and slower than one stream', () => {
     // Every message is recorded in the job, so a retry edits them instead of posting again.
     const job = await pipeline!.jobData(jobId);
     expect([job!.placeholder!.id, ...job!.continuations.map((ref) => ref.id)]).toEqual(messages.map((message) => message.ts));
+    // The ingress stamped when it started the first stream, so the worker counted its age from then.
+    const stamped = Number(job!.placeholder!.extra!.startedAt);
+    expect(messages[0]!.streamStartedAt! - stamped).toBeGreaterThanOrEqual(0);
+    expect(messages[0]!.streamStartedAt! - stamped).toBeLessThan(1_000);
     expect(slack!.rateLimitedCount).toBe(0);
   }, 90_000);
 
