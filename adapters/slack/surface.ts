@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
+import { WORKING_TEXT } from '../../src/render/answer-layout.ts';
 import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
@@ -119,10 +120,13 @@ export class SlackSurface implements Surface {
 
   async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
     const channel = this.job.channelId;
-    const markdown = neutralizeMarkdown(text);
+    const seen: Record<string, string> = {};
+    const tasks = changedTaskChunks(options.tools, seen);
+    // A new message with only tool calls running (the answer went on in a new stream while a tool
+    // ran): the stream starts with its task cards and no "…", so the first text can be appended.
+    const markdown = text === WORKING_TEXT && tasks.length > 0 ? '' : neutralizeMarkdown(text);
     // Too long for one markdown_text (neutralizing mentions lengthens the text): posted whole.
     if (this.deps.streaming.native && this.threadTs && !options.final && markdown.length <= MARKDOWN_TEXT_LIMIT) {
-      const seen: Record<string, string> = {};
       const startedAt = Date.now();
       let ts: string | undefined;
       try {
@@ -133,7 +137,7 @@ export class SlackSurface implements Surface {
           teamId: this.job.workspaceId,
           markdown,
           controls: options.controls,
-          extraChunks: changedTaskChunks(options.tools, seen),
+          extraChunks: tasks,
         }, this.deps.streaming);
       } catch (error) {
         if (!this.refusedStreaming(error)) throw toSurfaceError(error, this.budgetKeysOf('post'));

@@ -3,6 +3,7 @@ import { createSlackPorts, type SlackPorts } from '../../adapters/slack/index.ts
 import { configSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
+import { WORKING_TEXT } from '../../src/render/answer-layout.ts';
 import type { MessageRef, Surface } from '../../src/render/surface.ts';
 import { FakeSlack, visibleText } from '../fakes/slack/index.ts';
 import { slackTestConfig } from './support.ts';
@@ -70,6 +71,19 @@ describe('Slack stream limits', () => {
     await surface.edit(agedBy(ref, 59_000), 'Fresh and growing');
     expect(slack.callsTo('chat.appendStream').map((call) => call.outcome)).toEqual(['ok']);
     expect(slack.message('C1', ref.id)!.streamText).toBe('Fresh and growing');
+  });
+
+  it('a new stream that holds only a running tool starts without "…", so its first text is appended, not rewritten', async () => {
+    const tools = [{ id: 'call-1', name: 'calculator', summary: '6 * 7', state: 'running' as const }];
+    const ref = await surface.create(WORKING_TEXT, { tools });
+    await surface.edit(ref, 'It is 42.', { tools: [{ ...tools[0]!, state: 'done', durationMs: 200 }] });
+    expect(slack.calls.map((call) => [call.method, call.outcome])).toEqual([
+      ['chat.startStream', 'ok'],
+      ['chat.appendStream', 'ok'],
+    ]);
+    const message = slack.message('C1', ref.id)!;
+    expect(message.streamText).toBe('It is 42.');
+    expect([...message.tasks.values()].map((task) => [task.id, task.status])).toEqual([['call-1', 'complete']]);
   });
 
   it('text that neutralizing mentions made longer than 12,000 characters is posted as mrkdwn sections, not streamed', async () => {
