@@ -66,6 +66,8 @@ export class SlackSurface implements Surface {
   private readonly job: ChatJob;
   private readonly deps: SlackSurfaceDeps;
   private readonly threadTs: string | undefined;
+  /** Streams of this answer known to be stopped (finished or rolled over): edited with chat.update. */
+  private readonly stopped = new Set<string>();
 
   constructor(job: ChatJob, deps: SlackSurfaceDeps) {
     this.job = job;
@@ -95,15 +97,21 @@ export class SlackSurface implements Surface {
   /**
    * Slack limits each method per app per workspace: a post or stream start draws from the
    * channel's and the workspace's post budgets; an append from the workspace's appendStream budget;
-   * an update from its chat.update budget; a stream's final write stops the stream (a post-like
-   * call) and rewrites the message (an update).
+   * an update from its chat.update budget; a stream's final write, or any write to a stream too
+   * old to append to, stops the stream (a post-like call) and rewrites the message (an update); a
+   * stream this surface stopped is edited with updates only.
    */
   budgetsFor(write: PlannedWrite): WriteBudget[] {
     const workspace = this.job.workspaceId;
     const posts = slackPostBudgets(workspace, this.job.channelId);
     if (write.kind === 'create') return posts;
-    if (write.ref?.extra?.stream !== STREAM_MARKER) return [slackUpdateBudget(workspace)];
-    return write.final ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
+    const ref = write.ref;
+    if (ref?.extra?.stream !== STREAM_MARKER || this.stopped.has(ref.id)) return [slackUpdateBudget(workspace)];
+    return write.final || this.tooOldToAppend(ref) ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
+  }
+
+  private tooOldToAppend(ref: MessageRef): boolean {
+    return (this.messageAgeMs(ref) ?? 0) >= this.deps.limits.streamMaxAgeMs;
   }
 
   /**
@@ -222,14 +230,17 @@ export class SlackSurface implements Surface {
     const key = `${ref.channelId}:${ref.id}`;
     // No state: the ingress started this stream and it holds only the Stop button so far.
     const state: StreamState = (await this.deps.streams.get(key)) ?? { phase: 'streaming', sent: '', tools: {} };
-    if (state.phase === 'updated') return this.update(ref, text, options);
+    if (state.phase === 'updated') {
+      this.stopped.add(ref.id);
+      return this.update(ref, text, options);
+    }
     const markdown = neutralizeMarkdown(text);
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
     if (!options.final) {
       // Slack would refuse these (or end the stream, losing what it buffered): chat.update instead.
       if (delta.length > MARKDOWN_TEXT_LIMIT) return this.rollOver(ref, key, state, text, options, 'too long for one append');
-      if ((this.messageAgeMs(ref) ?? 0) >= this.deps.limits.streamMaxAgeMs) return this.rollOver(ref, key, state, text, options, 'stream too old');
+      if (this.tooOldToAppend(ref)) return this.rollOver(ref, key, state, text, options, 'stream too old');
     }
     const seen = { ...state.tools };
     const tasks = changedTaskChunks(options.tools, seen);
@@ -241,6 +252,7 @@ export class SlackSurface implements Surface {
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}) });
         // Kept (as 'updated'): a retry that replaces the body may edit a finished message again.
         await this.deps.streams.set(key, { phase: 'updated', sent: markdown, tools: seen });
+        this.stopped.add(ref.id);
         await this.update(ref, text, options);
         return;
       }
@@ -271,6 +283,7 @@ export class SlackSurface implements Surface {
       }
       await this.deps.streams.set(key, { ...state, phase: 'updated' });
     }
+    this.stopped.add(ref.id);
     await this.update(ref, text, options);
   }
 

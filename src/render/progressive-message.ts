@@ -374,13 +374,14 @@ export class ProgressiveMessage {
 
   /**
    * When to close a message created `ageMs` ago; undefined without an age limit. Early enough for
-   * the final write to land before the limit: it waits for the message's edit interval and then
-   * for the pacer, so it starts one interval plus a tenth of the age ahead.
+   * the final write to land before the limit: it waits for the message's edit interval (which a
+   * 429 may have widened) and then for the pacer, so it starts two intervals plus a tenth of the
+   * age ahead.
    */
   private closeAt(ageMs: number): number | undefined {
     const maxAge = this.surface.limits.maxMessageAgeMs;
     if (maxAge === undefined) return undefined;
-    return this.clock.now() + maxAge - Math.max(0, ageMs) - this.baseIntervalMs - maxAge / 10;
+    return this.clock.now() + maxAge - Math.max(0, ageMs) - 2 * this.baseIntervalMs - maxAge / 10;
   }
 
   /**

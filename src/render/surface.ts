@@ -30,7 +30,7 @@ export interface SurfaceLimits {
   /**
    * A message takes cheap, live (non-final) writes for at most this long after it was created
    * (Slack ends a native stream after a few minutes). The renderer gives a message it streams into
-   * its final write before this age (one edit interval plus a tenth of the age ahead), and the
+   * its final write before this age (two edit intervals plus a tenth of the age ahead), and the
    * text goes on in a new message. @defaultValue no limit
    */
   maxMessageAgeMs?: number;

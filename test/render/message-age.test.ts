@@ -11,8 +11,8 @@ import { RecordingSurface } from './helpers/recording-surface.ts';
 
 const MAX_AGE_MS = 60_000;
 const LIMITS: SurfaceLimits = { maxChars: 2_000, minEditIntervalMs: 1_000, maxMessageAgeMs: MAX_AGE_MS };
-/** The final write starts one edit interval plus a tenth of the age ahead, so it lands in time. */
-const CLOSE_AT = MAX_AGE_MS - 1_000 - MAX_AGE_MS / 10;
+/** The final write starts two edit intervals plus a tenth of the age ahead, so it lands in time. */
+const CLOSE_AT = MAX_AGE_MS - 2 * 1_000 - MAX_AGE_MS / 10;
 const STOP = { kind: 'stop', jobId: 'job-1' } as const;
 const FEEDBACK = { kind: 'feedback', jobId: 'job-1' } as const;
 
@@ -57,7 +57,7 @@ async function stream(clock: ManualClock, message: ProgressiveMessage, words: nu
 describe('ProgressiveMessage: message age limit', () => {
   it('closes the message it streams into before the age limit with the text it holds, and goes on in a new one', async () => {
     const { clock, surface, message, placeholder, created } = setup();
-    // 10 s between words: w0..w5 arrive before 53 s, when the age timer fires; w6 comes at 60 s.
+    // 10 s between words: w0..w5 arrive before 52 s, when the age timer fires; w6 comes at 60 s.
     const body = await stream(clock, message, 12, 10_000);
     await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
 
@@ -123,7 +123,7 @@ describe('ProgressiveMessage: message age limit', () => {
     await stream(clock, message, 3, 5_000);
     await clock.advance(5_000);
     const closing = surface.calls.find((call) => call.messageId === placeholder.id && call.options?.final);
-    // 45 s old when handed over: closed at 53 - 45 = 8 s, before the third word (10 s).
+    // 45 s old when handed over: closed at 52 - 45 = 7 s, before the third word (10 s).
     expect(closing).toMatchObject({ startedAt: CLOSE_AT - 45_000, text: 'w0 w1' });
   });
 

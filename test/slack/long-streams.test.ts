@@ -18,10 +18,14 @@ import { eventually } from './support.ts';
  */
 
 const SECRET = 'long-streams-signing-secret';
-/** SLACK_STREAM_MAX_AGE_MS for these tests (minutes in production; scaled down to seconds). */
-const MAX_AGE_MS = 2_000;
+/**
+ * SLACK_STREAM_MAX_AGE_MS for these tests (minutes in production, seconds here). Streams then close
+ * about every 3 s, two post-class calls each: under the channel's 1 a second, so the pacer never
+ * holds a stream's last write back for long.
+ */
+const MAX_AGE_MS = 4_000;
 /** When the fake Slack ends a stream, as Slack does after about five minutes. */
-const STREAM_LIFETIME_MS = 3_500;
+const STREAM_LIFETIME_MS = 6_000;
 /** SLACK_STREAM_MAX_CHARS' default. */
 const MAX_CHARS = 11_000;
 const ENV = { SLACK_SIGNING_SECRET: SECRET, PORT: '0', SLACK_STREAM_MAX_AGE_MS: String(MAX_AGE_MS) };
@@ -58,10 +62,12 @@ function longAnswer(): string {
  */
 function slowAnswer(answer: string): Step[] {
   return [
-    text(answer.slice(0, 12_000), { chunkSize: 300, tokensPerSecond: 60 }),
-    text(answer.slice(12_000, 21_000), { chunkSize: 150, tokensPerSecond: 30 }),
+    // 12,000 characters in about half a second: more than one message holds.
+    text(answer.slice(0, 12_000), { chunkSize: 400, tokensPerSecond: 60 }),
+    // 2,000 characters a second for 4.5 s: the stream ages out before it fills.
+    text(answer.slice(12_000, 21_000), { chunkSize: 100, tokensPerSecond: 20 }),
     wait(MAX_AGE_MS + 500),
-    text(answer.slice(21_000), { chunkSize: 150, tokensPerSecond: 30 }),
+    text(answer.slice(21_000), { chunkSize: 100, tokensPerSecond: 20 }),
     finish('stop'),
   ];
 }

@@ -66,6 +66,18 @@ describe('Slack stream limits', () => {
     expect(visibleText(message)).toBe('Written by a worker that died, and continued by another to the end');
   });
 
+  it('draws a write to a stream too old to append to from the post and update budgets, and later ones from updates only', async () => {
+    const keys = (write: Parameters<NonNullable<Surface['budgetsFor']>>[0]) => surface.budgetsFor!(write).map((budget) => budget.key);
+    const team = slack.teamId;
+    const ref = await surface.create('Hello');
+    expect(keys({ kind: 'edit', ref, final: false })).toEqual([`slack:${team}:chat.appendStream`]);
+    const old = agedBy(ref, 60_000);
+    expect(keys({ kind: 'edit', ref: old, final: false })).toEqual([`slack:${team}:C1:posts`, `slack:${team}:posts`, `slack:${team}:chat.update`]);
+    await surface.edit(old, 'Hello again');
+    expect(keys({ kind: 'edit', ref: old, final: false })).toEqual([`slack:${team}:chat.update`]);
+    expect(keys({ kind: 'edit', ref: old, final: true })).toEqual([`slack:${team}:chat.update`]);
+  });
+
   it('a stream younger than the limit is appended to', async () => {
     const ref = await surface.create('Fresh');
     await surface.edit(agedBy(ref, 59_000), 'Fresh and growing');
