@@ -118,6 +118,25 @@ describe('ProgressiveMessage: message age limit', () => {
     expect(surface.shown.get(placeholder.id)).toEqual({ text: 'All of it\n\n_⏹ stopped_', options: { controls: FEEDBACK, final: true } });
   });
 
+  it('a tool still running when the message closes shows in the next message, which the text then continues', async () => {
+    const clock = new ManualClock();
+    const surface = new AgingSurface({ clock, limits: { ...LIMITS, nativeToolStatus: true } });
+    const message = new ProgressiveMessage({ surface, pacer: new LocalWritePacer({ clock }), clock, controls: STOP });
+    const running = { id: 'call-1', name: 'fetch_url', summary: 'https://example.com', state: 'running' as const };
+    message.setBody('Let me look that up.');
+    message.setTools([running]);
+    await clock.advance(CLOSE_AT);
+    // Closed with its text; the running tool moves to a new message that has no text yet.
+    const [first, second] = surface.created;
+    expect(surface.shown.get(first!)).toEqual({ text: 'Let me look that up.', options: { controls: NO_CONTROLS, final: true } });
+    expect(surface.shown.get(second!)).toEqual({ text: WORKING_TEXT, options: { controls: STOP, final: false, tools: [running] } });
+    message.setTools([{ ...running, state: 'done', durationMs: 90_000 }]);
+    message.setBody('Let me look that up. Found it.');
+    await clock.run(message.finish({ outcome: 'complete', controls: FEEDBACK }));
+    expect(surface.texts()).toEqual(['Let me look that up.', ' Found it.']);
+    expect(surface.created).toHaveLength(2);
+  });
+
   it('counts a handed-over message from when the platform created it', async () => {
     const { clock, surface, message, placeholder } = setup({ placeholderAgeMs: 45_000 });
     await stream(clock, message, 3, 5_000);
