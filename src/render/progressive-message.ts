@@ -352,8 +352,10 @@ export class ProgressiveMessage {
     if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !(native && this.tools.length > 0)) return [];
     // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
     // all that a continuation message holds.
-    let pieces = this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0);
-    if (!finishing && this.tooOldToStream(pieces.length - 1) && this.split.seal()) pieces = [...pieces, ''];
+    const source = this.body.trimEnd();
+    const reserve = tail ? tail.length + 2 : 0;
+    let pieces = this.split.split(source, reserve);
+    if (!finishing && this.tooOldToStream(pieces.length - 1) && this.split.seal()) pieces = this.split.split(source, reserve);
     const ended = pieces.length > 1 && pieces.at(-1) === '';
     // The body ends where a closed message ends: the footer and buttons go under it if they fit,
     // rather than alone in a new message.

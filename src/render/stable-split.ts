@@ -50,11 +50,35 @@ export class StableSplit {
    */
   seal(): boolean {
     const { body, last } = this.latest;
-    if (!last || last.text.trim() === '' || !body.startsWith(this.committedSource)) return false;
-    this.committed.push(last.text);
-    this.committedSource = body.slice(0, last.end);
-    this.openAtCommitted = last.openAtEnd;
+    if (!last || !body.startsWith(this.committedSource)) return false;
+    const start = this.committedSource.length;
+    const end = sealPoint(body, start, last.end);
+    if (end <= start) return false;
+    // Cut short of the end: split the shorter text again (it fits, being shorter than the piece).
+    const segments = end === last.end ? [last] : splitSegments(body.slice(0, end), this.maxChars, { start, openAtStart: this.openAtCommitted });
+    if (segments.every((segment) => segment.text.trim() === '')) return false;
+    this.committed.push(...segments.map((segment) => segment.text));
+    this.committedSource = body.slice(0, end);
+    this.openAtCommitted = segments.at(-1)?.openAtEnd;
     this.latest = { body, last: undefined };
     return true;
   }
+}
+
+const FENCE_LINE = /^ {0,3}(```|~~~)/;
+
+/**
+ * Where a piece closed early may end: at `end`, unless that splits a run of backticks or tildes
+ * (an inline code delimiter cut in two changes meaning), a fence line (its info string would be
+ * cut; fence lines move whole to the next piece, as in `splitSegments`) or a surrogate pair;
+ * then just before it.
+ */
+function sealPoint(body: string, start: number, end: number): number {
+  let cut = end;
+  while (cut > start && (body[cut - 1] === '`' || body[cut - 1] === '~')) cut -= 1;
+  const lineStart = body.lastIndexOf('\n', cut - 1) + 1;
+  if (lineStart >= start && FENCE_LINE.test(body.slice(lineStart, end))) cut = lineStart;
+  const code = body.charCodeAt(cut - 1);
+  if (cut > start && code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  return cut;
 }

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NO_CONTROLS, WORKING_TEXT } from '../../src/render/answer-layout.ts';
 import { LocalWritePacer, ProgressiveMessage, type MessageRef, type SurfaceLimits } from '../../src/render/index.ts';
+import { rejoin } from './helpers/fences.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 import { RecordingSurface } from './helpers/recording-surface.ts';
 
@@ -178,5 +180,86 @@ describe('ProgressiveMessage: message age limit', () => {
     for (const call of surface.calls) {
       if (call.kind === 'edit' && call.options?.final !== true) expect(call.startedAt - createdAt.get(call.messageId)!).toBeLessThan(MAX_AGE_MS);
     }
+  });
+});
+
+// Fences open at the start of a line, as models write them: a message closed mid-line cannot know
+// whether the text after it continues the line with "```", which at the top of the next message
+// would open a code block.
+const token = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('answer', 'streams', 'the', 'Redis', 'café', '🦊', 'x'.repeat(40)) },
+  { weight: 4, arbitrary: fc.constantFrom(' ', ' ', '\n', '\n\n') },
+  { weight: 1, arbitrary: fc.constantFrom('\n```ts\n', '\n```\n', '\n~~~\n') },
+);
+
+const ageScenario = fc.record({
+  // Some text to show (an empty answer ends as "_(no answer)_", which the other tests cover).
+  body: fc.array(token, { minLength: 1, maxLength: 300, size: 'large' }).map((tokens) => tokens.join('')).filter((body) => body.trim() !== ''),
+  chunks: fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 60 }),
+  gapsMs: fc.array(fc.integer({ min: 0, max: 25_000 }), { minLength: 1, maxLength: 10 }),
+  maxChars: fc.integer({ min: 120, max: 800 }),
+  maxAgeMs: fc.integer({ min: 20_000, max: 120_000 }),
+  placeholderAgeMs: fc.option(fc.integer({ min: 0, max: 150_000 }), { nil: undefined }),
+  latencyMs: fc.integer({ min: 0, max: 1_500 }),
+  // 0: no 429s; else every n-th call is refused for 2 s.
+  rateLimitEvery: fc.constantFrom(0, 3, 5, 7),
+});
+
+describe('ProgressiveMessage with an age limit under random timings', () => {
+  it('loses and repeats nothing, and never streams into a message past its age', async () => {
+    await fc.assert(
+      fc.asyncProperty(ageScenario, async (run) => {
+        const clock = new ManualClock();
+        let calls = 0;
+        const surface = new AgingSurface({
+          clock,
+          limits: { maxChars: run.maxChars, minEditIntervalMs: 1_000, maxMessageAgeMs: run.maxAgeMs },
+          latency: () => run.latencyMs,
+          failure: () => (run.rateLimitEvery > 0 && ++calls % run.rateLimitEvery === 0 ? { kind: 'rate-limited', retryAfterMs: 2_000 } : undefined),
+        });
+        const placeholder = run.placeholderAgeMs === undefined ? undefined : surface.placeholder();
+        if (placeholder) surface.ages.set(placeholder.id, run.placeholderAgeMs!);
+        const message = new ProgressiveMessage({ surface, pacer: new LocalWritePacer({ clock }), clock, placeholder, controls: STOP, finalRateLimitRetries: 1_000_000 });
+        const drive = (async () => {
+          let position = 0;
+          for (const [step, chunk] of run.chunks.entries()) {
+            position += chunk;
+            message.setBody(run.body.slice(0, position));
+            await new Promise<void>((resolve) => clock.setTimeout(resolve, run.gapsMs[step % run.gapsMs.length]!));
+          }
+          message.setBody(run.body);
+          return message.finish({ outcome: 'complete', controls: FEEDBACK });
+        })();
+        const refs = await clock.run(drive);
+        expect(refs.map((ref) => ref.id)).toEqual(surface.created);
+
+        // Nothing lost or repeated: the messages rejoin into the answer.
+        const body = run.body.trimEnd();
+        expect(rejoin(surface.texts(), body)).toBe(body);
+        for (const text of surface.texts()) expect(text.length).toBeLessThanOrEqual(run.maxChars);
+
+        // No live write at or after its age limit to a message the renderer began streaming into
+        // before its closing time (one handed over already past it is the surface's to rewrite).
+        const bornAt = new Map<string, number>();
+        if (placeholder) bornAt.set(placeholder.id, -run.placeholderAgeMs!);
+        for (const call of surface.calls) if (call.kind === 'create' && call.result === 'ok') bornAt.set(call.messageId!, call.startedAt);
+        const closeAfter = run.maxAgeMs - 2 * 1_000 - run.maxAgeMs / 10;
+        const firstWrite = (id: string) => surface.calls.find((call) => call.messageId === id && call.result === 'ok')!.startedAt;
+        for (const call of surface.calls.filter((landed) => landed.result === 'ok')) {
+          const born = bornAt.get(call.messageId!)!;
+          if (call.options?.final === true || firstWrite(call.messageId!) - born >= closeAfter) continue;
+          expect(call.startedAt - born).toBeLessThan(run.maxAgeMs);
+        }
+
+        // Every message ends final; only the last carries the buttons.
+        for (const [index, id] of surface.created.entries()) {
+          const options = surface.shown.get(id)!.options;
+          expect(options?.final).toBe(true);
+          expect(options?.controls).toEqual(index === surface.created.length - 1 ? FEEDBACK : NO_CONTROLS);
+        }
+        expect(clock.pendingTimers).toBe(0);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
