@@ -128,6 +128,7 @@ export class SlackSurface implements Surface {
 
   async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
     const channel = this.job.channelId;
+    const startedAt = Date.now();
     const seen: Record<string, string> = {};
     const tasks = changedTaskChunks(options.tools, seen);
     // A new message with only tool calls running (the answer went on in a new stream while a tool
@@ -135,7 +136,6 @@ export class SlackSurface implements Surface {
     const markdown = text === WORKING_TEXT && tasks.length > 0 ? '' : neutralizeMarkdown(text);
     // Too long for one markdown_text (neutralizing mentions lengthens the text): posted whole.
     if (this.deps.streaming.native && this.threadTs && !options.final && markdown.length <= MARKDOWN_TEXT_LIMIT) {
-      const startedAt = Date.now();
       let ts: string | undefined;
       try {
         ts = await startStream(this.deps.client, {
@@ -166,7 +166,7 @@ export class SlackSurface implements Surface {
       this.budgetKeysOf('post'),
     );
     if (!response.ts) throw new Error('chat.postMessage answered without a ts');
-    return { id: response.ts, channelId: channel, extra: this.extra(false, Date.now()) };
+    return { id: response.ts, channelId: channel, extra: this.extra(false, startedAt) };
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
@@ -237,11 +237,10 @@ export class SlackSurface implements Surface {
     const markdown = neutralizeMarkdown(text);
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
-    if (!options.final) {
-      // Slack would refuse these (or end the stream, losing what it buffered): chat.update instead.
-      if (delta.length > MARKDOWN_TEXT_LIMIT) return this.rollOver(ref, key, state, text, options, 'too long for one append');
-      if (this.tooOldToAppend(ref)) return this.rollOver(ref, key, state, text, options, 'stream too old');
-    }
+    // Slack would refuse these (or has ended the stream, or is about to, losing what it buffered):
+    // the stream is stopped and the message rewritten whole with chat.update.
+    if (!options.final && delta.length > MARKDOWN_TEXT_LIMIT) return this.rollOver(ref, key, state, text, options, 'too long for one append');
+    if (this.tooOldToAppend(ref)) return this.rollOver(ref, key, state, text, options, 'stream too old');
     const seen = { ...state.tools };
     const tasks = changedTaskChunks(options.tools, seen);
     // The final write rewrites the message whole, so a delta too long for one call can stay out.

@@ -78,6 +78,18 @@ describe('Slack stream limits', () => {
     expect(keys({ kind: 'edit', ref: old, final: true })).toEqual([`slack:${team}:chat.update`]);
   });
 
+  it('the last write to a stream past the limit stops it once and rewrites it, even after Slack ended it', async () => {
+    const ref = await surface.create('Left open by a worker that died');
+    slack.expireStreams();
+    await surface.edit(agedBy(ref, 600_000), 'Left open by a worker that died, finished by another', { final: true, controls: { kind: 'feedback', jobId: 'j' } });
+    expect(slack.calls.map((call) => [call.method, call.outcome])).toEqual([
+      ['chat.startStream', 'ok'],
+      ['chat.stopStream', 'message_not_in_streaming_state'],
+      ['chat.update', 'ok'],
+    ]);
+    expect(visibleText(slack.message('C1', ref.id)!)).toBe('Left open by a worker that died, finished by another');
+  });
+
   it('a stream younger than the limit is appended to', async () => {
     const ref = await surface.create('Fresh');
     await surface.edit(agedBy(ref, 59_000), 'Fresh and growing');
