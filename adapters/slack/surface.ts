@@ -7,7 +7,7 @@ import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
-import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
+import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, streamableMarkdown, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
 import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
 
@@ -133,7 +133,7 @@ export class SlackSurface implements Surface {
     const tasks = changedTaskChunks(options.tools, seen);
     // A new message with only tool calls running (the answer went on in a new stream while a tool
     // ran): the stream starts with its task cards and no "…", so the first text can be appended.
-    const markdown = text === WORKING_TEXT && tasks.length > 0 ? '' : neutralizeMarkdown(text);
+    const markdown = text === WORKING_TEXT && tasks.length > 0 ? '' : streamableMarkdown(neutralizeMarkdown(text));
     // Too long for one markdown_text (neutralizing mentions lengthens the text): posted whole.
     if (this.deps.streaming.native && this.threadTs && !options.final && markdown.length <= MARKDOWN_TEXT_LIMIT) {
       let ts: string | undefined;
@@ -234,7 +234,8 @@ export class SlackSurface implements Surface {
       this.stopped.add(ref.id);
       return this.update(ref, text, options);
     }
-    const markdown = neutralizeMarkdown(text);
+    // The last write holds the whole text; live ones leave a closing fence at the end for it.
+    const markdown = options.final ? neutralizeMarkdown(text) : streamableMarkdown(neutralizeMarkdown(text));
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
     // Slack would refuse these (or has ended the stream, or is about to, losing what it buffered):

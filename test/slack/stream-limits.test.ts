@@ -173,3 +173,21 @@ describe('SLACK_STREAM_MAX_CHARS and SLACK_STREAM_MAX_AGE_MS', () => {
     expect(configSchema.safeParse({ NODE_ENV: 'test', SLACK_STREAM_MAX_AGE_MS: '999' }).success).toBe(false);
   });
 });
+
+describe('code blocks in a stream', () => {
+  it('a code block still being written is appended to, not rewritten: the closing fence waits for the last write', async () => {
+    // The renderer closes an open block in every snapshot so each message renders on its own.
+    const ref = await surface.create('Here:\n\n```ts\nconst a\n```');
+    await surface.edit(ref, 'Here:\n\n```ts\nconst a = 1;\nconst b\n```');
+    await surface.edit(ref, 'Here:\n\n```ts\nconst a = 1;\nconst b = 2;\n```\n\nDone.', { final: true });
+    expect(slack.calls.map((call) => [call.method, call.outcome])).toEqual([
+      ['chat.startStream', 'ok'],
+      ['chat.appendStream', 'ok'],
+      ['chat.stopStream', 'ok'],
+      ['chat.update', 'ok'],
+    ]);
+    const message = slack.message('C1', ref.id)!;
+    expect(message.streamText).toBe('Here:\n\n```ts\nconst a = 1;\nconst b = 2;\n```\n\nDone.');
+    expect(visibleText(message)).toBe('Here:\n\n```ts\nconst a = 1;\nconst b = 2;\n```\n\nDone.');
+  });
+});
