@@ -99,8 +99,10 @@ async function postPlaceholder(context: IngressContext, client: WebClient, trigg
   const { streaming } = context;
   if (streaming.native && streaming.buttonsInStreams) {
     try {
+      // The stream's age travels with the job, so the worker stops it before Slack ends it.
+      const startedAt = String(Date.now());
       const ts = await startStream(client, { channel: trigger.channel, threadTs, userId: trigger.user, teamId: trigger.teamId, controls }, streaming);
-      return { id: ts, channelId: trigger.channel, extra: { threadTs, stream: STREAM_MARKER } };
+      return { id: ts, channelId: trigger.channel, extra: { threadTs, stream: STREAM_MARKER, startedAt } };
     } catch (error) {
       const code = slackErrorCode(error);
       if (!code || !STREAMING_UNAVAILABLE_ERRORS.has(code)) throw error;

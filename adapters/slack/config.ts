@@ -9,6 +9,17 @@ export const slackConfigShape = {
   SLACK_API_URL: optionalUrl,
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]+$/).default('/ofox'),
   SLACK_STREAMING: z.enum(['native', 'update']).default('native'),
+  /**
+   * Native streams: the most characters one answer message holds before the answer goes on in a
+   * new message. Slack takes at most 12,000 per `markdown_text` and per `markdown` block; fewer,
+   * longer messages spend fewer post-class calls (Slack's scarcest budget).
+   */
+  SLACK_STREAM_MAX_CHARS: z.coerce.number().int().min(1_000).max(12_000).default(11_000),
+  /**
+   * Native streams: a stream older than this is stopped and the answer goes on in a new message.
+   * Slack reports streams closed after about five minutes; four leaves room for a paced final write.
+   */
+  SLACK_STREAM_MAX_AGE_MS: z.coerce.number().int().min(1_000).max(290_000).default(240_000),
   SLACK_ADMIN_USER_IDS: list,
   SLACK_THREAD_FOLLOWUPS: bool(true),
   /**

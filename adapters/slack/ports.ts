@@ -28,7 +28,7 @@ export interface SlackPortsOptions {
 export type SlackPorts = PlatformPorts & { readonly client: WebClient; close(): Promise<void> };
 
 export function createSlackPorts(
-  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_STREAMING' | 'FETCH_URL_ALLOWLIST'>,
+  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_STREAMING' | 'SLACK_STREAM_MAX_CHARS' | 'SLACK_STREAM_MAX_AGE_MS' | 'FETCH_URL_ALLOWLIST'>,
   log: Logger,
   options: SlackPortsOptions = {},
 ): SlackPorts {
@@ -42,6 +42,7 @@ export function createSlackPorts(
   const streaming = new StreamingSwitch(config.SLACK_STREAMING, options.streamingRetryMs);
   const streams = options.streamStates ?? new MemoryStreamStateStore();
   const slackLog = log.child({ platform: 'slack' });
+  const limits = { ...DEFAULT_SLACK_LIMITS, streamMaxChars: config.SLACK_STREAM_MAX_CHARS, streamMaxAgeMs: config.SLACK_STREAM_MAX_AGE_MS };
 
   let botUserId: Promise<string | undefined> | undefined;
   const resolveBotUserId = (): Promise<string | undefined> => {
@@ -59,7 +60,7 @@ export function createSlackPorts(
   return {
     platform: 'slack',
     client,
-    surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits: DEFAULT_SLACK_LIMITS }),
+    surfaceFor: (job: ChatJob) => new SlackSurface(job, { client, log: slackLog, streaming, streams, limits }),
     conversation: new SlackConversationReader({
       client: reader,
       log: slackLog,

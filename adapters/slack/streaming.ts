@@ -8,6 +8,19 @@ import { neutralizeMentions } from './formatting.ts';
  * both the ingress (which starts the answer's stream as its placeholder) and the surface use.
  */
 
+/** Slack's limit on `markdown_text` in one streaming call, and on the `markdown` blocks of one message. */
+export const MARKDOWN_TEXT_LIMIT = 12_000;
+
+/**
+ * What a live stream is given of a message's markdown: all but a fence line at its very end. The
+ * renderer closes a code block still being written, so every message renders on its own; in a
+ * stream, the block's next line could not go before that closing line, and the message would have
+ * to be rewritten with chat.update. The stream shows the block open until the final write closes it.
+ */
+export function streamableMarkdown(markdown: string): string {
+  return markdown.replace(/\n {0,3}(`{3,}|~{3,})[ \t]*$/, '');
+}
+
 /** Errors meaning this stream takes no more appends: roll the message over to `chat.update`. */
 export const STREAM_ENDED_ERRORS = new Set(['message_not_in_streaming_state', 'stopped_by_user', 'streaming_state_conflict', 'stream_expired']);
 

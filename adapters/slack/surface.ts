@@ -1,12 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
+import { WORKING_TEXT } from '../../src/render/answer-layout.ts';
 import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
-import { STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
+import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, streamableMarkdown, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
 import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
 
@@ -21,13 +22,22 @@ import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-
  * with the exact final text and its feedback buttons, so nothing is ever lost or repeated, even if
  * a worker crashed mid-stream and another one picked the job up.
  *
+ * Long and slow answers: a message holds at most `streamMaxChars` (under Slack's 12,000 per
+ * `markdown_text` and per `markdown` block), and the renderer is told `maxMessageAgeMs`, so a
+ * stream is stopped before Slack ends it (about five minutes) and the answer goes on in a new one.
+ * A stream that is older anyway (handed over by a crashed worker) is rolled over, never appended to.
+ *
  * Update mode (SLACK_STREAMING=update, or when Slack says streaming is unavailable): post once,
  * then `chat.update` with mrkdwn sections, paced by the renderer.
  */
 
 export interface SlackSurfaceLimits {
-  /** @defaultValue 3_500 */
+  /** Update mode (mrkdwn sections). @defaultValue 3_500 */
   maxChars: number;
+  /** Native mode (SLACK_STREAM_MAX_CHARS): one message's text, at most Slack's 12,000. @defaultValue 11_000 */
+  streamMaxChars: number;
+  /** Native mode (SLACK_STREAM_MAX_AGE_MS): a stream is stopped at this age. @defaultValue 240_000 */
+  streamMaxAgeMs: number;
   /** Native streams: appendStream is Tier 4 (its budget paces the workspace; this, one answer). @defaultValue 500 */
   streamEditIntervalMs: number;
   /** chat.update is Tier 3 (~50 per minute per workspace). @defaultValue 1_200 */
@@ -36,6 +46,8 @@ export interface SlackSurfaceLimits {
 
 export const DEFAULT_SLACK_LIMITS: SlackSurfaceLimits = {
   maxChars: 3_500,
+  streamMaxChars: 11_000,
+  streamMaxAgeMs: 240_000,
   streamEditIntervalMs: 500,
   updateEditIntervalMs: 1_200,
 };
@@ -54,6 +66,8 @@ export class SlackSurface implements Surface {
   private readonly job: ChatJob;
   private readonly deps: SlackSurfaceDeps;
   private readonly threadTs: string | undefined;
+  /** Streams of this answer known to be stopped (finished or rolled over): edited with chat.update. */
+  private readonly stopped = new Set<string>();
 
   constructor(job: ChatJob, deps: SlackSurfaceDeps) {
     this.job = job;
@@ -65,24 +79,39 @@ export class SlackSurface implements Surface {
   get limits(): SurfaceLimits {
     const { limits, streaming } = this.deps;
     return {
-      maxChars: limits.maxChars,
+      // Keyed on the preference, not on `native`: messages are then markdown blocks (12,000 a
+      // message) even while Slack refuses streams, and an answer's split does not change midway.
+      maxChars: streaming.preferred === 'native' ? limits.streamMaxChars : limits.maxChars,
       minEditIntervalMs: streaming.native ? limits.streamEditIntervalMs : limits.updateEditIntervalMs,
       nativeToolStatus: streaming.native,
+      ...(streaming.native ? { maxMessageAgeMs: limits.streamMaxAgeMs } : {}),
     };
+  }
+
+  /** From `extra.startedAt`, stamped when this surface or the ingress created the message. */
+  messageAgeMs(ref: MessageRef): number | undefined {
+    const startedAt = Number(ref.extra?.startedAt);
+    return Number.isFinite(startedAt) && startedAt > 0 ? Math.max(0, Date.now() - startedAt) : undefined;
   }
 
   /**
    * Slack limits each method per app per workspace: a post or stream start draws from the
    * channel's and the workspace's post budgets; an append from the workspace's appendStream budget;
-   * an update from its chat.update budget; a stream's final write stops the stream (a post-like
-   * call) and rewrites the message (an update).
+   * an update from its chat.update budget; a stream's final write, or any write to a stream too
+   * old to append to, stops the stream (a post-like call) and rewrites the message (an update); a
+   * stream this surface stopped is edited with updates only.
    */
   budgetsFor(write: PlannedWrite): WriteBudget[] {
     const workspace = this.job.workspaceId;
     const posts = slackPostBudgets(workspace, this.job.channelId);
     if (write.kind === 'create') return posts;
-    if (write.ref?.extra?.stream !== STREAM_MARKER) return [slackUpdateBudget(workspace)];
-    return write.final ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
+    const ref = write.ref;
+    if (ref?.extra?.stream !== STREAM_MARKER || this.stopped.has(ref.id)) return [slackUpdateBudget(workspace)];
+    return write.final || this.tooOldToAppend(ref) ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
+  }
+
+  private tooOldToAppend(ref: MessageRef): boolean {
+    return (this.messageAgeMs(ref) ?? 0) >= this.deps.limits.streamMaxAgeMs;
   }
 
   /**
@@ -99,9 +128,14 @@ export class SlackSurface implements Surface {
 
   async create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
     const channel = this.job.channelId;
-    if (this.deps.streaming.native && this.threadTs && !options.final) {
-      const seen: Record<string, string> = {};
-      const markdown = neutralizeMarkdown(text);
+    const startedAt = Date.now();
+    const seen: Record<string, string> = {};
+    const tasks = changedTaskChunks(options.tools, seen);
+    // A new message with only tool calls running (the answer went on in a new stream while a tool
+    // ran): the stream starts with its task cards and no "…", so the first text can be appended.
+    const markdown = text === WORKING_TEXT && tasks.length > 0 ? '' : streamableMarkdown(neutralizeMarkdown(text));
+    // Too long for one markdown_text (neutralizing mentions lengthens the text): posted whole.
+    if (this.deps.streaming.native && this.threadTs && !options.final && markdown.length <= MARKDOWN_TEXT_LIMIT) {
       let ts: string | undefined;
       try {
         ts = await startStream(this.deps.client, {
@@ -111,14 +145,14 @@ export class SlackSurface implements Surface {
           teamId: this.job.workspaceId,
           markdown,
           controls: options.controls,
-          extraChunks: changedTaskChunks(options.tools, seen),
+          extraChunks: tasks,
         }, this.deps.streaming);
       } catch (error) {
         if (!this.refusedStreaming(error)) throw toSurfaceError(error, this.budgetKeysOf('post'));
       }
       // The stream exists from here on: a failure below must not count as a failed create, or
       // the renderer's retry would start a second stream.
-      if (ts) return this.recordStream(ts, { phase: 'streaming', sent: markdown, tools: seen });
+      if (ts) return this.recordStream(ts, { phase: 'streaming', sent: markdown, tools: seen }, startedAt);
     }
     const response = await surfaceCall(
       () =>
@@ -132,7 +166,7 @@ export class SlackSurface implements Surface {
       this.budgetKeysOf('post'),
     );
     if (!response.ts) throw new Error('chat.postMessage answered without a ts');
-    return { id: response.ts, channelId: channel, extra: this.extra(false) };
+    return { id: response.ts, channelId: channel, extra: this.extra(false, startedAt) };
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
@@ -154,24 +188,26 @@ export class SlackSurface implements Surface {
    * Records what a new stream holds. If that fails, the stream is stopped and handed back as a
    * plain message: edits would otherwise find no record and append the whole text a second time.
    */
-  private async recordStream(ts: string, state: StreamState): Promise<MessageRef> {
+  private async recordStream(ts: string, state: StreamState, startedAt: number): Promise<MessageRef> {
     const channel = this.job.channelId;
     try {
       await this.deps.streams.set(`${channel}:${ts}`, state);
-      return { id: ts, channelId: channel, extra: this.extra(true) };
+      return { id: ts, channelId: channel, extra: this.extra(true, startedAt) };
     } catch (error) {
       this.deps.log.warn({ err: error, channel, ts, jobEventId: this.job.eventId }, 'slack: could not record a new stream, continuing it with chat.update');
       await this.deps.client.chat.stopStream({ channel, ts }).catch((stopError: unknown) => {
         this.deps.log.warn({ err: stopError, channel, ts }, 'slack: stopStream failed');
       });
-      return { id: ts, channelId: channel, extra: this.extra(false) };
+      return { id: ts, channelId: channel, extra: this.extra(false, startedAt) };
     }
   }
 
-  private extra(stream: boolean): Record<string, string> {
+  /** `startedAt` (epoch ms, taken before the call) travels in the job, so any worker knows a stream's age. */
+  private extra(stream: boolean, startedAt: number): Record<string, string> {
     const extra: Record<string, string> = {};
     if (this.threadTs) extra.threadTs = this.threadTs;
     if (stream) extra.stream = STREAM_MARKER;
+    extra.startedAt = String(startedAt);
     return extra;
   }
 
@@ -181,7 +217,9 @@ export class SlackSurface implements Surface {
    * `options.tools` (left out of the text under `nativeToolStatus`) are listed in the message.
    */
   private render(text: string, options: MessageOptions): { text: string; blocks: ReturnType<typeof mrkdwnMessage>['blocks'] } {
-    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
+    // A markdown block holds 12,000 characters; text that neutralizing made longer goes as sections.
+    const markdown = this.deps.streaming.preferred === 'native' && neutralizeMarkdown(text).length <= MARKDOWN_TEXT_LIMIT;
+    return markdown ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
   }
 
   private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
@@ -192,19 +230,29 @@ export class SlackSurface implements Surface {
     const key = `${ref.channelId}:${ref.id}`;
     // No state: the ingress started this stream and it holds only the Stop button so far.
     const state: StreamState = (await this.deps.streams.get(key)) ?? { phase: 'streaming', sent: '', tools: {} };
-    if (state.phase === 'updated') return this.update(ref, text, options);
-    const markdown = neutralizeMarkdown(text);
+    if (state.phase === 'updated') {
+      this.stopped.add(ref.id);
+      return this.update(ref, text, options);
+    }
+    // The last write holds the whole text; live ones leave a closing fence at the end for it.
+    const markdown = options.final ? neutralizeMarkdown(text) : streamableMarkdown(neutralizeMarkdown(text));
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
+    // Slack would refuse these (or has ended the stream, or is about to, losing what it buffered):
+    // the stream is stopped and the message rewritten whole with chat.update.
+    if (!options.final && delta.length > MARKDOWN_TEXT_LIMIT) return this.rollOver(ref, key, state, text, options, 'too long for one append');
+    if (this.tooOldToAppend(ref)) return this.rollOver(ref, key, state, text, options, 'stream too old');
     const seen = { ...state.tools };
     const tasks = changedTaskChunks(options.tools, seen);
-    const chunks = [...(delta ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
+    // The final write rewrites the message whole, so a delta too long for one call can stay out.
+    const chunks = [...(delta && delta.length <= MARKDOWN_TEXT_LIMIT ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
     const method = options.final ? 'post' : 'append';
     try {
       if (options.final) {
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}) });
         // Kept (as 'updated'): a retry that replaces the body may edit a finished message again.
         await this.deps.streams.set(key, { phase: 'updated', sent: markdown, tools: seen });
+        this.stopped.add(ref.id);
         await this.update(ref, text, options);
         return;
       }
@@ -235,6 +283,7 @@ export class SlackSurface implements Surface {
       }
       await this.deps.streams.set(key, { ...state, phase: 'updated' });
     }
+    this.stopped.add(ref.id);
     await this.update(ref, text, options);
   }
 

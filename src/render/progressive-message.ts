@@ -81,6 +81,10 @@ interface Slot {
   shown: WantedMessage | undefined;
   /** Start of the last write attempt: the per-message interval counts from here. */
   lastWriteAt: number | undefined;
+  /** Start of the first write this renderer made that the platform accepted. */
+  firstWriteAt?: number;
+  /** When the renderer closes the message for its age (`limits.maxMessageAgeMs`); undefined: never. */
+  closeAt?: number;
 }
 
 interface Finishing {
@@ -106,8 +110,12 @@ interface FlushWaiter {
  * snapshot is sent again; no text is lost. Past `maxChars` the answer continues in new messages;
  * full ones are finalized (no buttons) and keep their text unless a retry replaces the body.
  *
+ * A surface with `limits.maxMessageAgeMs` has a message this renderer streams into closed at that
+ * age: it gets its final write with the text it holds (a stable cut: nothing shown moves), and the
+ * text goes on in a new message, as past `maxChars`.
+ *
  * Cheap when idle: no timer and no Redis round trip unless there is something to send, and at
- * most one timer per answer.
+ * most one pacing timer per answer (plus one for the age of the message being streamed into).
  */
 export class ProgressiveMessage {
   private readonly surface: Surface;
@@ -152,6 +160,8 @@ export class ProgressiveMessage {
   private closed = false;
   private timer: unknown;
   private wake: (() => void) | undefined;
+  /** Wakes the answer when the message it streams into reaches its age limit. */
+  private ageTimer: { handle: unknown; at: number } | undefined;
 
   constructor(options: ProgressiveMessageOptions) {
     this.surface = options.surface;
@@ -169,7 +179,7 @@ export class ProgressiveMessage {
     this.onMessageCreated = options.onMessageCreated;
     this.onRefused = options.onRefused;
     for (const ref of [...(options.placeholder ? [options.placeholder] : []), ...(options.continuations ?? [])]) {
-      this.slots.push({ ref, shown: undefined, lastWriteAt: undefined });
+      this.slots.push({ ref, shown: undefined, lastWriteAt: undefined, closeAt: this.closeAt(this.surface.messageAgeMs?.(ref) ?? 0) });
     }
   }
 
@@ -255,6 +265,7 @@ export class ProgressiveMessage {
       this.closed = true;
       this.stopSleeping();
       this.stopWaiting();
+      this.stopAgeWatch();
       const error = new Error('ProgressiveMessage was abandoned before its last write');
       this.finishing?.reject(error);
       this.rejectFlushes(error);
@@ -341,14 +352,74 @@ export class ProgressiveMessage {
     if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !(native && this.tools.length > 0)) return [];
     // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
     // all that a continuation message holds.
-    return layoutAnswer({
-      pieces: this.split.split(this.body.trimEnd(), tail ? tail.length + 2 : 0),
+    const source = this.body.trimEnd();
+    const reserve = tail ? tail.length + 2 : 0;
+    let pieces = this.split.split(source, reserve);
+    if (!finishing && this.tooOldToStream(pieces.length - 1) && this.split.seal()) pieces = this.split.split(source, reserve);
+    const ended = pieces.length > 1 && pieces.at(-1) === '';
+    // The body ends where a closed message ends: the footer and buttons go under it if they fit,
+    // rather than alone in a new message.
+    if (ended && finishing && (pieces.at(-2) ?? '').length + (tail ? tail.length + 2 : 0) <= limits.maxChars) pieces = pieces.slice(0, -1);
+    const layout = layoutAnswer({
+      pieces,
       tail,
       controls: finishing ? finishing.controls : this.streamingControls,
       final: finishing !== undefined,
       nativeTools: native ? this.tools : undefined,
       existingMessages: this.slots.length,
     });
+    // Nothing to say in a new message yet: it is posted with its first text, not as "…" (a Slack
+    // stream started with "…" could not be appended to).
+    const emptyNext = ended && !finishing && tail === '' && !(native && this.tools.length > 0) && !this.slots[pieces.length - 1]?.ref;
+    return emptyNext ? layout.filter((_, index) => index !== pieces.length - 1) : layout;
+  }
+
+  /**
+   * When to close a message created `ageMs` ago; undefined without an age limit. Early enough for
+   * the final write to land before the limit: it waits for the message's edit interval (which a
+   * 429 may have widened) and then for the pacer, so it starts two intervals plus a tenth of the
+   * age ahead.
+   */
+  private closeAt(ageMs: number): number | undefined {
+    const maxAge = this.surface.limits.maxMessageAgeMs;
+    if (maxAge === undefined) return undefined;
+    return this.clock.now() + maxAge - Math.max(0, ageMs) - 2 * this.baseIntervalMs - maxAge / 10;
+  }
+
+  /**
+   * Message `index` is one this renderer streamed into while it was young and is now past its
+   * age: it is closed where its text ends. A message that was already too old when this renderer
+   * first wrote it (handed over by a crashed attempt) is not cut into fragments: the surface
+   * writes it its own way (Slack: chat.update) until it is full.
+   */
+  private tooOldToStream(index: number): boolean {
+    const slot = this.slots[index];
+    return slot?.closeAt !== undefined && slot.firstWriteAt !== undefined && slot.firstWriteAt < slot.closeAt && this.clock.now() >= slot.closeAt;
+  }
+
+  /** One timer, for the earliest age limit of a message still streamed into; none otherwise. */
+  private watchAge(): void {
+    let due: number | undefined;
+    for (const slot of this.slots) {
+      const live = slot.shown !== undefined && slot.shown.options.final !== true && slot.firstWriteAt !== undefined;
+      if (live && slot.closeAt !== undefined && slot.firstWriteAt! < slot.closeAt) due = Math.min(due ?? Infinity, slot.closeAt);
+    }
+    if (due === this.ageTimer?.at) return;
+    this.stopAgeWatch();
+    if (due === undefined || this.closed) return;
+    const at = due;
+    const handle = this.clock.setTimeout(() => {
+      if (this.ageTimer?.handle !== handle) return;
+      this.ageTimer = undefined;
+      // Time, not text, changed the layout: recompute it.
+      this.changed();
+    }, Math.max(0, Math.ceil(at - this.clock.now())));
+    this.ageTimer = { handle, at };
+  }
+
+  private stopAgeWatch(): void {
+    if (this.ageTimer) this.clock.clearTimeout(this.ageTimer.handle);
+    this.ageTimer = undefined;
   }
 
   private readyAt(index: number): number {
@@ -406,12 +477,19 @@ export class ProgressiveMessage {
       slot = { ref: undefined, shown: undefined, lastWriteAt: undefined };
       this.slots[index] = slot;
     }
-    slot.lastWriteAt = this.clock.now();
+    const startedAt = this.clock.now();
+    slot.lastWriteAt = startedAt;
     try {
       const created = !slot.ref;
       if (slot.ref) await this.surface.edit(slot.ref, wanted.text, wanted.options);
-      else slot.ref = await this.surface.create(wanted.text, wanted.options);
+      else {
+        slot.ref = await this.surface.create(wanted.text, wanted.options);
+        // Counted from the start of the call: the platform created it no earlier.
+        slot.closeAt = this.closeAt(this.clock.now() - startedAt);
+      }
       slot.shown = wanted;
+      slot.firstWriteAt ??= startedAt;
+      this.watchAge();
       this.consecutiveFailures = 0;
       this.penalty = Math.max(1, this.penalty * PENALTY_RECOVERY);
       if (created) await this.announce(slot.ref, index);
@@ -453,6 +531,7 @@ export class ProgressiveMessage {
       this.closed = true;
       this.stopSleeping();
       this.stopWaiting();
+      this.stopAgeWatch();
       this.finishing?.reject(refused);
       this.rejectFlushes(refused);
       this.onRefused?.(refused);
@@ -464,6 +543,8 @@ export class ProgressiveMessage {
       this.log.warn(details, 'message is gone; posting this part anew');
       slot.ref = undefined;
       slot.shown = undefined;
+      slot.firstWriteAt = undefined;
+      slot.closeAt = undefined;
     } else {
       const backoffMs = Math.min(this.maxRetryBackoffMs, this.retryBackoffMs * 2 ** (this.consecutiveFailures - 1));
       this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + backoffMs);
@@ -495,6 +576,7 @@ export class ProgressiveMessage {
     for (const waiter of waiters) waiter.resolve();
     if (!this.finishing || this.closed) return;
     this.closed = true;
+    this.stopAgeWatch();
     this.finishing.resolve(this.refs);
   }
 
@@ -503,6 +585,7 @@ export class ProgressiveMessage {
     this.closed = true;
     this.stopSleeping();
     this.stopWaiting();
+    this.stopAgeWatch();
     this.rejectFlushes(error);
     if (this.finishing) this.finishing.reject(error);
     else this.log.warn({ channelKey: this.surface.channelKey, error: describeError(error) }, 'answer rendering stopped');

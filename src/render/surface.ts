@@ -27,6 +27,15 @@ export interface SurfaceLimits {
   channelWindowMs?: number;
   /** The platform shows tool progress natively (Slack streaming task updates). */
   nativeToolStatus?: boolean;
+  /**
+   * A message takes cheap, live (non-final) writes for at most this long after it was created
+   * (Slack ends a native stream after a few minutes). The renderer gives a message it streams into
+   * its final write before this age (two edit intervals plus a tenth of the age ahead), and the
+   * text goes on in a new message. A message handed over already past that point (by a crashed
+   * attempt) is written as usual, not cut into fragments: the surface takes those writes its own
+   * way (Slack rewrites the message with chat.update). @defaultValue no limit
+   */
+  maxMessageAgeMs?: number;
 }
 
 export type ToolRunState = 'running' | 'done' | 'failed' | 'awaiting-approval';
@@ -89,6 +98,12 @@ export interface Surface {
   edit(ref: MessageRef, text: string, options?: MessageOptions): Promise<void>;
   /** Shows "typing…" until the first text; optional. */
   typing?(): Promise<void>;
+  /**
+   * How long ago the platform created a message that was handed to the renderer (a placeholder,
+   * or a continuation an earlier attempt posted), for `limits.maxMessageAgeMs`. @defaultValue
+   * unknown: counted from when the renderer received it
+   */
+  messageAgeMs?(ref: MessageRef): number | undefined;
 }
 
 /** Thrown by a surface when the platform answered 429; the renderer widens its pace and retries. */

@@ -50,7 +50,8 @@ describe('native streaming', () => {
   });
 
   it('says it shows tool progress natively and paces for appendStream', () => {
-    expect(surface.limits).toMatchObject({ maxChars: 3500, minEditIntervalMs: 500, nativeToolStatus: true });
+    // Native streams hold SLACK_STREAM_MAX_CHARS and are closed at SLACK_STREAM_MAX_AGE_MS (defaults).
+    expect(surface.limits).toMatchObject({ maxChars: 11_000, minEditIntervalMs: 500, nativeToolStatus: true, maxMessageAgeMs: 240_000 });
     expect(surface.channelKey).toBe(`slack:${slack.teamId}:C1`);
   });
 

@@ -551,6 +551,8 @@ export class FakeSlack {
   }
 
   private applyStreamContent(message: FakeMessage, args: Record<string, unknown>): void {
+    // Slack's 12,000 characters of markdown_text hold for one call, however many chunks carry them.
+    if (markdownTextIn(args) > 12_000) throw new SlackError('msg_too_long');
     if (typeof args.markdown_text === 'string') {
       if (args.markdown_text.length > 12_000) throw new SlackError('msg_too_long');
       message.streamText += args.markdown_text;
@@ -625,6 +627,12 @@ export class FakeSlack {
     if (!message) throw new SlackError('message_not_found');
     return message;
   }
+}
+
+function markdownTextIn(args: Record<string, unknown>): number {
+  const chunks = Array.isArray(args.chunks) ? (args.chunks as Array<Record<string, unknown>>) : [];
+  const inChunks = chunks.reduce((sum, chunk) => sum + (chunk?.type === 'markdown_text' && typeof chunk.text === 'string' ? chunk.text.length : 0), 0);
+  return (typeof args.markdown_text === 'string' ? args.markdown_text.length : 0) + inChunks;
 }
 
 function paginate(messages: FakeMessage[], args: Record<string, unknown>, defaultLimit: number): Record<string, unknown> {
