@@ -8,6 +8,7 @@ import { helpCommand } from './help-command.ts';
 import { cachedModelList } from './model-catalog.ts';
 import { modelCommand } from './model-command.ts';
 import { personaCommand } from './persona-command.ts';
+import { reasoningCommand } from './reasoning-command.ts';
 import { whisper } from './replies.ts';
 import { toolsCommand } from './tools-command.ts';
 import { usageCommand } from './usage-command.ts';
@@ -18,7 +19,7 @@ export interface CommandService {
   complete(field: CompletionField, query: string): Promise<string[]>;
 }
 
-/** The `model`, `persona`, `tools`, `usage`, `budget`, `access`, `audit` and `help` commands, for every platform. Never throws. */
+/** The `model`, `persona`, `reasoning`, `tools`, `usage`, `budget`, `access`, `audit` and `help` commands, for every platform. Never throws. */
 export function createCommandService(deps: CommandServiceDeps): CommandService {
   const models = cachedModelList(deps.listModels, deps.modelCacheMs ?? 300_000, deps.now ?? Date.now);
   return {
@@ -29,6 +30,8 @@ export function createCommandService(deps: CommandServiceDeps): CommandService {
             return await modelCommand(command, deps, models);
           case 'persona':
             return await personaCommand(command, deps);
+          case 'reasoning':
+            return await reasoningCommand(command, deps);
           case 'tools':
             return await toolsCommand(command, deps);
           case 'usage':

@@ -4,7 +4,7 @@ import type { ModelInfo } from './types.ts';
 
 export const MODEL_LIST_LIMIT_BYTES = 16 * 1024 * 1024;
 
-/** `{data:[{id, context_length?, pricing?}]}` → our `ModelInfo[]`. */
+/** `{data:[{id, context_length?, pricing?, supported_parameters? | capabilities? | features?}]}` → our `ModelInfo[]`. */
 export function parseModelList(text: string, status: number, secrets: readonly string[]): ModelInfo[] {
   if (status >= 400) throw classifyUpstreamError({ status, details: extractUpstreamError(text), secrets });
   let body: unknown;
@@ -25,6 +25,7 @@ export function parseModelList(text: string, status: number, secrets: readonly s
     if (contextLength !== undefined) model.contextLength = contextLength;
     const pricing = toPricing(record.pricing);
     if (pricing !== undefined) model.pricing = pricing;
+    if (supportsReasoning(record)) model.reasoning = true;
     models.push(model);
   }
   return models;
@@ -55,4 +56,30 @@ function toPricing(value: unknown): ModelInfo['pricing'] {
   if (cacheRead !== undefined) pricing.cacheReadPerMillion = cacheRead;
   if (cacheWrite !== undefined) pricing.cacheWritePerMillion = cacheWrite;
   return pricing;
+}
+
+/** Parameter names that say a model takes the reasoning request (OpenRouter's `supported_parameters`). */
+const REASONING_PARAMETERS = new Set(['reasoning', 'include_reasoning', 'reasoning_effort', 'thinking']);
+/** Capability names that say a model reasons (`capabilities` / `features`, as lists or as `{name: true}` maps). */
+const REASONING_CAPABILITIES = new Set(['reasoning', 'thinking', 'extended_thinking']);
+
+/**
+ * Gateways say a model reasons in different ways; accepted: `supported_parameters` listing
+ * `reasoning`, `include_reasoning`, `reasoning_effort` or `thinking`; `capabilities` or `features`
+ * listing `reasoning`, `thinking` or `extended_thinking` (or an object with one of them `true`);
+ * and a top-level `reasoning: true` / `supports_reasoning: true`. Anything else: no reasoning, so
+ * an unknown model is asked exactly what it was asked before.
+ */
+export function supportsReasoning(record: Record<string, unknown>): boolean {
+  if (record.reasoning === true || record.supports_reasoning === true) return true;
+  if (namesAny(record.supported_parameters, REASONING_PARAMETERS)) return true;
+  return namesAny(record.capabilities, REASONING_CAPABILITIES) || namesAny(record.features, REASONING_CAPABILITIES);
+}
+
+function namesAny(value: unknown, names: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.some((item) => typeof item === 'string' && names.has(item.toLowerCase()));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).some(([name, on]) => on === true && names.has(name.toLowerCase()));
+  }
+  return false;
 }
