@@ -5,6 +5,7 @@ import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type Pla
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
+import { reasoningTaskChunks } from './reasoning.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
 import { STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
@@ -111,7 +112,7 @@ export class SlackSurface implements Surface {
           teamId: this.job.workspaceId,
           markdown,
           controls: options.controls,
-          extraChunks: changedTaskChunks(options.tools, seen),
+          extraChunks: [...changedTaskChunks(options.tools, seen), ...reasoningTaskChunks(options.reasoning, seen)],
         }, this.deps.streaming);
       } catch (error) {
         if (!this.refusedStreaming(error)) throw toSurfaceError(error, this.budgetKeysOf('post'));
@@ -181,7 +182,8 @@ export class SlackSurface implements Surface {
    * `options.tools` (left out of the text under `nativeToolStatus`) are listed in the message.
    */
   private render(text: string, options: MessageOptions): { text: string; blocks: ReturnType<typeof mrkdwnMessage>['blocks'] } {
-    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
+    const { controls, tools, reasoning } = options;
+    return this.deps.streaming.preferred === 'native' ? markdownMessage(text, controls, tools, reasoning) : mrkdwnMessage(text, controls, tools, reasoning);
   }
 
   private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
@@ -197,7 +199,7 @@ export class SlackSurface implements Surface {
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
     const seen = { ...state.tools };
-    const tasks = changedTaskChunks(options.tools, seen);
+    const tasks = [...changedTaskChunks(options.tools, seen), ...reasoningTaskChunks(options.reasoning, seen)];
     const chunks = [...(delta ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
     const method = options.final ? 'post' : 'append';
     try {
