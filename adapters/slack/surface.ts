@@ -4,6 +4,7 @@ import type { ChatJob } from '../../src/queue/chat-job.ts';
 import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
+import { WORKING_TEXT } from '../../src/render/answer-layout.ts';
 import { neutralizeMarkdown } from './formatting.ts';
 import { reasoningTaskChunks } from './reasoning.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
@@ -102,7 +103,7 @@ export class SlackSurface implements Surface {
     const channel = this.job.channelId;
     if (this.deps.streaming.native && this.threadTs && !options.final) {
       const seen: Record<string, string> = {};
-      const markdown = neutralizeMarkdown(text);
+      const markdown = streamMarkdown(text);
       let ts: string | undefined;
       try {
         ts = await startStream(this.deps.client, {
@@ -195,7 +196,7 @@ export class SlackSurface implements Surface {
     // No state: the ingress started this stream and it holds only the Stop button so far.
     const state: StreamState = (await this.deps.streams.get(key)) ?? { phase: 'streaming', sent: '', tools: {} };
     if (state.phase === 'updated') return this.update(ref, text, options);
-    const markdown = neutralizeMarkdown(text);
+    const markdown = streamMarkdown(text);
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
     const seen = { ...state.tools };
@@ -248,4 +249,13 @@ export class SlackSurface implements Surface {
     this.deps.streaming.refuse();
     return true;
   }
+}
+
+/**
+ * What a stream appends for a snapshot. The renderer's stand-in for "no text yet" (shown while only
+ * a task card, such as the reasoning line, changes) is not appended: the answer's text could not
+ * extend it, and the stream would roll over to chat.update at its first word.
+ */
+function streamMarkdown(text: string): string {
+  return text === WORKING_TEXT ? '' : neutralizeMarkdown(text);
 }
