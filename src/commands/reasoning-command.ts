@@ -39,10 +39,10 @@ export async function reasoningCommand(command: CommandInvocation, deps: Command
     throw error;
   }
   const mode = stored ?? DEFAULT_REASONING_MODE;
-  const resolved = await deps.settings.resolve(scope);
+  const resolved = (await deps.settings.resolve(scope)).reasoning ?? DEFAULT_REASONING_MODE;
   const shadowed =
-    level === 'workspace' && resolved.reasoning !== mode
-      ? `\nThis channel keeps its own setting, \`${resolved.reasoning}\`; clear it with \`reasoning clear\` to follow the workspace.`
+    level === 'workspace' && resolved !== mode
+      ? `\nThis channel keeps its own setting, \`${resolved}\`; clear it with \`reasoning clear\` to follow the workspace.`
       : '';
   return announce(`Reasoning for ${levelName(level)} is now \`${mode}\`: ${REASONING_MODE_WORDS[mode]}.${shadowed}`);
 }

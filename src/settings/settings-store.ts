@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { DEFAULT_REASONING_MODE, isReasoningMode, validateReasoningMode, type ReasoningMode } from './reasoning-mode.ts';
+import { isReasoningMode, validateReasoningMode, type ReasoningMode } from './reasoning-mode.ts';
 import { SettingsValidationError } from './settings-validation-error.ts';
 import type { ResolvedSettings, ScopedSettings, SettingsReader, SettingsScope } from './types.ts';
 
@@ -54,12 +54,13 @@ export class SettingsStore implements SettingsReader {
     const model = channel?.model ?? workspace?.model;
     const imageModel = channel?.imageModel ?? workspace?.imageModel;
     const persona = channel?.persona ?? workspace?.persona;
+    const reasoning = channel?.reasoning ?? workspace?.reasoning;
     return {
       ...(model !== undefined ? { model } : {}),
       ...(imageModel !== undefined ? { imageModel } : {}),
       ...(persona !== undefined ? { persona } : {}),
       tools: { ...workspace?.tools, ...channel?.tools },
-      reasoning: channel?.reasoning ?? workspace?.reasoning ?? DEFAULT_REASONING_MODE,
+      ...(reasoning !== undefined ? { reasoning } : {}),
     };
   }
 

@@ -24,7 +24,7 @@ export interface ResolvedSettings {
   imageModel?: string;
   persona?: string;
   tools: Record<string, boolean>;
-  /** Set by the store (`DEFAULT_REASONING_MODE` when no level chose); absent reads as that default. */
+  /** Absent when no level chose: read it as `DEFAULT_REASONING_MODE`. */
   reasoning?: ReasoningMode;
 }
 
