@@ -57,6 +57,23 @@ export const DISCORD_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[]
     .addStringOption(scopeOption)
     .addBooleanOption((option) => option.setName('reset').setDescription('Remove the persona so it inherits again')),
   new SlashCommandBuilder()
+    .setName('reasoning')
+    .setDescription("Show or set how a reasoning model's thinking shows in this channel")
+    .setContexts(contexts)
+    .addStringOption((option) =>
+      option
+        .setName('mode')
+        .setDescription('What to show while the model thinks')
+        .addChoices(
+          { name: 'off (not requested)', value: 'off' },
+          { name: 'status (thinking… and the time)', value: 'status' },
+          { name: 'summary (its latest line)', value: 'summary' },
+          { name: 'full (a text file beside the answer)', value: 'full' },
+        ),
+    )
+    .addStringOption(scopeOption)
+    .addBooleanOption((option) => option.setName('reset').setDescription('Clear the setting so it inherits again')),
+  new SlashCommandBuilder()
     .setName('tools')
     .setDescription('List, enable or disable tools in this channel')
     .setContexts(contexts)
@@ -157,7 +174,7 @@ function accessTarget(sub: Subcommand): Subcommand {
     .addStringOption(scopeOption);
 }
 
-export const SETTINGS_COMMANDS = ['model', 'image-model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const satisfies ReadonlyArray<CommandInvocation['name']>;
+export const SETTINGS_COMMANDS = ['model', 'image-model', 'persona', 'reasoning', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const satisfies ReadonlyArray<CommandInvocation['name']>;
 export type SettingsCommandName = (typeof SETTINGS_COMMANDS)[number];
 
 export function isSettingsCommand(name: string): name is SettingsCommandName {
@@ -176,6 +193,8 @@ export function commandArgs(interaction: ChatInputCommandInteraction, name: Comm
       return join(options.getBoolean('reset') ? 'clear' : options.getString('image_model')?.trim(), scope);
     case 'persona':
       return join(options.getBoolean('reset') ? 'clear' : options.getString('text')?.trim(), scope);
+    case 'reasoning':
+      return join(options.getBoolean('reset') ? 'clear' : options.getString('mode'), scope);
     case 'tools':
       return join(options.getString('action'), options.getString('tool'), scope);
     case 'usage': {

@@ -21,8 +21,10 @@ export class DiscordFileUploader implements FileUploader {
     if (job.private) throw new Error('files cannot be shared in a private answer');
     const channelId = job.threadId ?? job.channelId;
     const nonce = createHash('sha256').update(`${job.platform}:${job.eventId}:${file.name}`).digest('hex').slice(0, 25);
+    // Images from the image tool; anything else (the reasoning text file) is a document.
+    const icon = file.mediaType.startsWith('image/') ? '🖼️' : '📄';
     const payload = {
-      content: file.title ? `🖼️ ${file.title.replace(/\s+/g, ' ').slice(0, 180)}` : '🖼️',
+      content: `${icon}${file.title ? ` ${file.title.replace(/\s+/g, ' ').slice(0, 180)}` : ''}`,
       allowed_mentions: { parse: [] },
       attachments: [{ id: 0, filename: file.name }],
       nonce,

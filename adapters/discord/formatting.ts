@@ -19,6 +19,16 @@ export function toDiscordText(text: string, maxChars = Number.POSITIVE_INFINITY)
   return spaced.length <= maxChars ? spaced : text.replace(/@(everyone|here)/g, '\uff20$1');
 }
 
+/**
+ * The reasoning line as Discord subtext (`-# `, small grey print). It is the model's raw thinking,
+ * so every mention form is broken with a zero-width space after `<` or `@`: it shows as written
+ * and, on top of `allowed_mentions`, can neither ping nor render as a mention.
+ */
+export function toDiscordSubtext(line: string): string {
+  const inert = line.replace(/\s+/g, ' ').trim().replace(/<(?=[@#])/g, `<${ZERO_WIDTH_SPACE}`).replace(/@(everyone|here)/g, `@${ZERO_WIDTH_SPACE}$1`);
+  return inert ? `-# ${inert}` : '';
+}
+
 /** Cuts text that must fit one message (command replies, error notices), marking the cut. */
 export function fitMessage(text: string, maxChars = 2000): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`;

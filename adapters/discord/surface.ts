@@ -5,7 +5,7 @@ import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type Pla
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { componentsFor } from './components.ts';
 import { DiscordRejectedError } from './errors.ts';
-import { toDiscordText } from './formatting.ts';
+import { toDiscordSubtext, toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
 import { transportPacer } from '../../src/render/transport-pacer.ts';
@@ -118,7 +118,10 @@ export class DiscordSurface implements Surface {
     const components = componentsFor(options.controls, options.final);
     // Discord refuses an empty message; a part is never meant to be blank, so show an ellipsis.
     const content = text.trim() === '' ? '…' : toDiscordText(text, this.deps.limits.maxChars);
-    return { content, ...(components ? { components } : {}) };
+    // The reasoning line rides under the text when it fits; the renderer never counts it toward splitting.
+    const subtext = options.reasoning ? toDiscordSubtext(options.reasoning) : '';
+    const withSubtext = subtext && content.length + 1 + subtext.length <= this.deps.limits.maxChars ? `${content}\n${subtext}` : content;
+    return { content: withSubtext, ...(components ? { components } : {}) };
   }
 
   create(text: string, options: MessageOptions = {}): Promise<MessageRef> {

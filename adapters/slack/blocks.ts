@@ -2,6 +2,7 @@ import type { ActionsBlock, ContextBlock, KnownBlock } from '@slack/web-api';
 import { toolStatusBlock } from '../../src/render/status-text.ts';
 import type { MessageControls, ToolStatus } from '../../src/render/surface.ts';
 import { fallbackText, markdownToMrkdwn, neutralizeMarkdown, splitMrkdwn } from './formatting.ts';
+import { reasoningBlocks } from './reasoning.ts';
 
 /** Action ids the ingress listens for; the button's `value` carries the job or approval id. */
 export const ACTION_IDS = {
@@ -53,20 +54,20 @@ export function toolBlocks(tools: readonly ToolStatus[] | undefined): ContextBlo
   return [{ type: 'context', block_id: 'ofox_tools', elements: [{ type: 'mrkdwn', text, verbatim: true }] }];
 }
 
-/** A message as mrkdwn sections (each under Slack's 3,000-char section limit), its tool calls and its buttons. */
-export function mrkdwnMessage(markdown: string, controls?: MessageControls, tools?: readonly ToolStatus[]): { text: string; blocks: KnownBlock[] } {
+/** A message as mrkdwn sections (each under Slack's 3,000-char section limit), its tool calls, its reasoning line and its buttons. */
+export function mrkdwnMessage(markdown: string, controls?: MessageControls, tools?: readonly ToolStatus[], reasoning?: string): { text: string; blocks: KnownBlock[] } {
   const mrkdwn = markdownToMrkdwn(markdown.trim().length > 0 ? markdown : PLACEHOLDER_MARKDOWN);
   const sections: KnownBlock[] = splitMrkdwn(mrkdwn)
     .filter((piece) => piece.trim().length > 0)
     .map((piece) => ({ type: 'section', text: { type: 'mrkdwn', text: piece, verbatim: true } }));
-  return { text: fallbackText(mrkdwn), blocks: [...sections, ...toolBlocks(tools), ...controlBlocks(controls)] };
+  return { text: fallbackText(mrkdwn), blocks: [...sections, ...toolBlocks(tools), ...reasoningBlocks(reasoning), ...controlBlocks(controls)] };
 }
 
-/** A message as one `markdown` block (Slack renders the markdown), its tool calls and its buttons. */
-export function markdownMessage(markdown: string, controls?: MessageControls, tools?: readonly ToolStatus[]): { text: string; blocks: KnownBlock[] } {
+/** A message as one `markdown` block (Slack renders the markdown), its tool calls, its reasoning line and its buttons. */
+export function markdownMessage(markdown: string, controls?: MessageControls, tools?: readonly ToolStatus[], reasoning?: string): { text: string; blocks: KnownBlock[] } {
   const source = markdown.trim().length > 0 ? markdown : PLACEHOLDER_MARKDOWN;
   return {
     text: fallbackText(markdownToMrkdwn(source)),
-    blocks: [{ type: 'markdown', text: neutralizeMarkdown(source) }, ...toolBlocks(tools), ...controlBlocks(controls)],
+    blocks: [{ type: 'markdown', text: neutralizeMarkdown(source) }, ...toolBlocks(tools), ...reasoningBlocks(reasoning), ...controlBlocks(controls)],
   };
 }

@@ -9,11 +9,11 @@ import { slackErrorCode } from './web-client.ts';
  * registration API for a single app; the command itself is declared in `manifest.yml`.
  */
 
-export const SUBCOMMANDS = ['ask', 'model', 'image-model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
+export const SUBCOMMANDS = ['ask', 'model', 'image-model', 'persona', 'reasoning', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
 
 export type ParsedCommand = { name: 'ask'; prompt: string } | { name: CommandInvocation['name']; args: string };
 
-/** `ask <prompt>`, `model [name]`, `image-model [name]`, `persona [text|clear]`, `tools [list|enable|disable name]`, `usage`, `budget`, `access`, `audit`, `help`. */
+/** `ask <prompt>`, `model [name]`, `image-model [name]`, `persona [text|clear]`, `reasoning [off|status|summary|full|clear]`, `tools [list|enable|disable name]`, `usage`, `budget`, `access`, `audit`, `help`. */
 export function parseCommand(text: string): ParsedCommand {
   const trimmed = text.trim();
   if (trimmed.length === 0) return { name: 'help', args: '' };
@@ -26,6 +26,7 @@ export function parseCommand(text: string): ParsedCommand {
     case 'model':
     case 'image-model':
     case 'persona':
+    case 'reasoning':
     case 'tools':
     case 'usage':
     case 'budget':
@@ -46,6 +47,7 @@ export function usageText(command: string): string {
     `*${command} model [name|clear] [--workspace]*: show or set this channel's model`,
     `*${command} image-model [name|clear|list] [--workspace]*: show or set the model the image tool draws with here`,
     `*${command} persona [text|clear] [--workspace]*: show, set or clear the persona`,
+    `*${command} reasoning [off|status|summary|full|clear] [--workspace]*: how a reasoning model's thinking shows here`,
     `*${command} tools [list|enable|disable|reset name] [--workspace]*: the tools I may use here`,
     `*${command} usage*: your spend today and this month in US dollars, against your limits`,
     `*${command} usage top [today|7d|30d]*: top users and channels (admins)`,

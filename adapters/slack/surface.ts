@@ -6,6 +6,7 @@ import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type Pla
 import type { WriteBudget } from '../../src/render/write-budget.ts';
 import { markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
+import { reasoningTaskChunks } from './reasoning.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
 import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, streamableMarkdown, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
@@ -130,9 +131,10 @@ export class SlackSurface implements Surface {
     const channel = this.job.channelId;
     const startedAt = Date.now();
     const seen: Record<string, string> = {};
-    const tasks = changedTaskChunks(options.tools, seen);
-    // A new message with only tool calls running (the answer went on in a new stream while a tool
-    // ran): the stream starts with its task cards and no "…", so the first text can be appended.
+    const tasks = [...changedTaskChunks(options.tools, seen), ...reasoningTaskChunks(options.reasoning, seen)];
+    // A new message with only tool calls or the reasoning card to show (say, the answer went on in a
+    // new stream while a tool ran): the stream starts with its task cards and no "…", so the first
+    // text can be appended.
     const markdown = text === WORKING_TEXT && tasks.length > 0 ? '' : streamableMarkdown(neutralizeMarkdown(text));
     // Too long for one markdown_text (neutralizing mentions lengthens the text): posted whole.
     if (this.deps.streaming.native && this.threadTs && !options.final && markdown.length <= MARKDOWN_TEXT_LIMIT) {
@@ -218,8 +220,9 @@ export class SlackSurface implements Surface {
    */
   private render(text: string, options: MessageOptions): { text: string; blocks: ReturnType<typeof mrkdwnMessage>['blocks'] } {
     // A markdown block holds 12,000 characters; text that neutralizing made longer goes as sections.
+    const { controls, tools, reasoning } = options;
     const markdown = this.deps.streaming.preferred === 'native' && neutralizeMarkdown(text).length <= MARKDOWN_TEXT_LIMIT;
-    return markdown ? markdownMessage(text, options.controls, options.tools) : mrkdwnMessage(text, options.controls, options.tools);
+    return markdown ? markdownMessage(text, controls, tools, reasoning) : mrkdwnMessage(text, controls, tools, reasoning);
   }
 
   private async update(ref: MessageRef, text: string, options: MessageOptions): Promise<void> {
@@ -234,8 +237,11 @@ export class SlackSurface implements Surface {
       this.stopped.add(ref.id);
       return this.update(ref, text, options);
     }
-    // The last write holds the whole text; live ones leave a closing fence at the end for it.
-    const markdown = options.final ? neutralizeMarkdown(text) : streamableMarkdown(neutralizeMarkdown(text));
+    // The renderer's "…" stand-in (only tool or reasoning cards to show) is not appended to a stream
+    // that has no text yet, so the first words can follow. The last write holds the whole text; live
+    // ones leave a closing fence at the end for it.
+    const neutral = text === WORKING_TEXT && state.sent === '' ? '' : neutralizeMarkdown(text);
+    const markdown = options.final ? neutral : streamableMarkdown(neutral);
     if (!markdown.startsWith(state.sent)) return this.rollOver(ref, key, state, text, options, 'text replaced');
     const delta = markdown.slice(state.sent.length);
     // Slack would refuse these (or has ended the stream, or is about to, losing what it buffered):
@@ -243,7 +249,7 @@ export class SlackSurface implements Surface {
     if (!options.final && delta.length > MARKDOWN_TEXT_LIMIT) return this.rollOver(ref, key, state, text, options, 'too long for one append');
     if (this.tooOldToAppend(ref)) return this.rollOver(ref, key, state, text, options, 'stream too old');
     const seen = { ...state.tools };
-    const tasks = changedTaskChunks(options.tools, seen);
+    const tasks = [...changedTaskChunks(options.tools, seen), ...reasoningTaskChunks(options.reasoning, seen)];
     // The final write rewrites the message whole, so a delta too long for one call can stay out.
     const chunks = [...(delta && delta.length <= MARKDOWN_TEXT_LIMIT ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
     const method = options.final ? 'post' : 'append';
@@ -296,3 +302,4 @@ export class SlackSurface implements Surface {
     return true;
   }
 }
+

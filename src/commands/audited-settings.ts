@@ -47,6 +47,7 @@ function fieldsOf(patch: SettingsPatch): Array<[string, (settings: ScopedSetting
   if (patch.model !== undefined) fields.push(['model', (settings) => settings.model ?? UNSET]);
   if (patch.imageModel !== undefined) fields.push(['image model', (settings) => settings.imageModel ?? UNSET]);
   if (patch.persona !== undefined) fields.push(['persona', (settings) => short(settings.persona)]);
+  if (patch.reasoning !== undefined) fields.push(['reasoning', (settings) => settings.reasoning ?? UNSET]);
   for (const name of Object.keys(patch.tools ?? {})) {
     fields.push([`tool ${name}`, (settings) => (settings.tools?.[name] === undefined ? UNSET : settings.tools[name] ? 'on' : 'off')]);
   }

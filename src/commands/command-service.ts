@@ -9,6 +9,7 @@ import { imageModelCommand, imageModelIds } from './image-model-command.ts';
 import { cachedModelList } from './model-catalog.ts';
 import { modelCommand } from './model-command.ts';
 import { personaCommand } from './persona-command.ts';
+import { reasoningCommand } from './reasoning-command.ts';
 import { whisper } from './replies.ts';
 import { toolsCommand } from './tools-command.ts';
 import { usageCommand } from './usage-command.ts';
@@ -19,7 +20,7 @@ export interface CommandService {
   complete(field: CompletionField, query: string): Promise<string[]>;
 }
 
-/** The `model`, `image-model`, `persona`, `tools`, `usage`, `budget`, `access`, `audit` and `help` commands, for every platform. Never throws. */
+/** The `model`, `image-model`, `persona`, `reasoning`, `tools`, `usage`, `budget`, `access`, `audit` and `help` commands, for every platform. Never throws. */
 export function createCommandService(deps: CommandServiceDeps): CommandService {
   const models = cachedModelList(deps.listModels, deps.modelCacheMs ?? 300_000, deps.now ?? Date.now);
   return {
@@ -32,6 +33,8 @@ export function createCommandService(deps: CommandServiceDeps): CommandService {
             return await imageModelCommand(command, deps, models);
           case 'persona':
             return await personaCommand(command, deps);
+          case 'reasoning':
+            return await reasoningCommand(command, deps);
           case 'tools':
             return await toolsCommand(command, deps);
           case 'usage':

@@ -16,6 +16,7 @@ export function helpCommand(platformText?: string): CommandReply {
       '- `model` — show the model; `model <provider/name>` sets it, `model clear` inherits again, `model list` shows the choices.',
       '- `image-model` — show the `image` tool\'s model; `image-model <provider/name>` sets it (image models only), `image-model clear` inherits again, `image-model list` shows the choices.',
       `- \`persona\` — show the persona; \`persona <text>\` sets it (up to ${PERSONA_MAX_CHARS.toLocaleString('en-US')} characters), \`persona clear\` removes it.`,
+      '- `reasoning` — how a reasoning model\'s thinking shows: `reasoning off|status|summary|full` (default `status`: "thinking…" and the time; `summary`: its latest line; `full`: also the whole reasoning as a file), `reasoning clear` inherits again.',
       '- `tools` — list tools and whether they are on; `tools enable <name>`, `tools disable <name>`, `tools reset <name>`.',
       '- `usage` — your spend today and this month in US dollars, against your limits; admins: `usage top [today|7d|30d]`, `usage footer on|off` (show each answer\'s cost).',
       '- `budget` — the spending limits here; admins: `budget set <user @x|everyone|channel|workspace> <daily|monthly> <$amount|none> [tokens]`, `budget reset …`.',

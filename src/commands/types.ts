@@ -11,7 +11,7 @@ export interface CommandInvocation {
   args: string;
 }
 
-export const COMMAND_NAMES = ['model', 'image-model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
+export const COMMAND_NAMES = ['model', 'image-model', 'persona', 'reasoning', 'tools', 'usage', 'budget', 'access', 'audit', 'help'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface CommandReply {

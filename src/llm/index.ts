@@ -17,3 +17,5 @@ export { abortableSleep } from './retry/sleep.ts';
 export { ToolCallTracker } from './tool-call-tracker.ts';
 export type { ToolCallEvent } from './tool-call-tracker.ts';
 export type * from './types.ts';
+export { ReasoningModels } from './reasoning-models.ts';
+export type { ReasoningModelsOptions } from './reasoning-models.ts';

@@ -4,7 +4,7 @@ import type { ModelInfo } from './types.ts';
 
 export const MODEL_LIST_LIMIT_BYTES = 16 * 1024 * 1024;
 
-/** `{data:[{id, context_length?, pricing?}]}` → our `ModelInfo[]`. */
+/** `{data:[{id, context_length?, pricing?, supported_parameters? | capabilities? | features?}]}` → our `ModelInfo[]`. */
 export function parseModelList(text: string, status: number, secrets: readonly string[]): ModelInfo[] {
   if (status >= 400) throw classifyUpstreamError({ status, details: extractUpstreamError(text), secrets });
   let body: unknown;
@@ -27,6 +27,7 @@ export function parseModelList(text: string, status: number, secrets: readonly s
     if (pricing !== undefined) model.pricing = pricing;
     const outputs = outputModalities(record);
     if (outputs !== undefined) model.outputsImages = outputs.includes('image');
+    if (supportsReasoning(record)) model.reasoning = true;
     models.push(model);
   }
   return models;
@@ -70,4 +71,30 @@ function outputModalities(record: Record<string, unknown>): string[] | undefined
   const listed = (architecture && typeof architecture === 'object' ? architecture.output_modalities : undefined) ?? record.output_modalities;
   if (!Array.isArray(listed)) return undefined;
   return listed.filter((value): value is string => typeof value === 'string').map((value) => value.toLowerCase());
+}
+
+/** Parameter names that say a model takes the reasoning request (OpenRouter's `supported_parameters`). */
+const REASONING_PARAMETERS = new Set(['reasoning', 'include_reasoning', 'reasoning_effort', 'thinking']);
+/** Capability names that say a model reasons (`capabilities` / `features`, as lists or as `{name: true}` maps). */
+const REASONING_CAPABILITIES = new Set(['reasoning', 'thinking', 'extended_thinking']);
+
+/**
+ * Gateways say a model reasons in different ways; accepted: `supported_parameters` listing
+ * `reasoning`, `include_reasoning`, `reasoning_effort` or `thinking`; `capabilities` or `features`
+ * listing `reasoning`, `thinking` or `extended_thinking` (or an object with one of them `true`);
+ * and a top-level `reasoning: true` / `supports_reasoning: true`. Anything else: no reasoning, so
+ * an unknown model is asked exactly what it was asked before.
+ */
+export function supportsReasoning(record: Record<string, unknown>): boolean {
+  if (record.reasoning === true || record.supports_reasoning === true) return true;
+  if (namesAny(record.supported_parameters, REASONING_PARAMETERS)) return true;
+  return namesAny(record.capabilities, REASONING_CAPABILITIES) || namesAny(record.features, REASONING_CAPABILITIES);
+}
+
+function namesAny(value: unknown, names: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.some((item) => typeof item === 'string' && names.has(item.toLowerCase()));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).some(([name, on]) => on === true && names.has(name.toLowerCase()));
+  }
+  return false;
 }

@@ -18,8 +18,20 @@ export interface ToolCallRequest {
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | ContentPart[]; name?: string }
-  | { role: 'assistant'; content: string; toolCalls?: ToolCallRequest[] }
+  | {
+      role: 'assistant';
+      content: string;
+      toolCalls?: ToolCallRequest[];
+      /**
+       * The round's thinking blocks, replayed before its tool calls: the Messages API wants a
+       * thinking turn's blocks back (signature intact) when it continues after a tool result.
+       */
+      reasoning?: ReasoningBlock[];
+    }
   | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError?: boolean };
+
+/** A model's thinking as the provider signed it, kept only to send it back unchanged. */
+export type ReasoningBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted'; data: string };
 
 export interface ToolSpec {
   name: string;
@@ -37,6 +49,11 @@ export interface ChatRequest {
   temperature?: number;
   /** Sent as `provider.fallback`. */
   fallbackModels?: string[];
+  /**
+   * Ask the model to think before answering and stream its reasoning. Set only for models whose
+   * `ModelInfo.reasoning` is true; unset, the request is exactly what it was without reasoning.
+   */
+  reasoning?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error';
@@ -44,6 +61,8 @@ export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' |
 export type LlmEvent =
   | { type: 'text'; delta: string }
   | { type: 'reasoning'; delta: string }
+  /** A thinking block ended (Anthropic): what must be replayed if the round continues after tools. */
+  | { type: 'reasoning-block'; block: ReasoningBlock }
   | {
       type: 'tool-call';
       id: string;
@@ -95,6 +114,8 @@ export interface StreamOptions {
 export interface ModelInfo {
   id: string;
   contextLength?: number;
+  /** The model can stream its reasoning (see `parseModelList` for the shapes read). */
+  reasoning?: boolean;
   /** US dollars per million tokens; `perImage` and `perRequest` in US dollars, for image models. */
   pricing?: { inputPerMillion?: number; outputPerMillion?: number; cacheReadPerMillion?: number; cacheWritePerMillion?: number; perImage?: number; perRequest?: number };
   /** The list says what the model outputs: true when that includes images, false when it does not, absent when it does not say. */

@@ -63,6 +63,8 @@ export interface LayoutInput {
   nativeTools: readonly ToolStatus[] | undefined;
   /** Messages the answer holds on the platform; those past the pieces are marked superseded. */
   existingMessages: number;
+  /** The reasoning line, handed over as `options.reasoning` of the last message while streaming. */
+  reasoning?: string | undefined;
 }
 
 /**
@@ -76,6 +78,7 @@ export function layoutAnswer(input: LayoutInput): WantedMessage[] {
     const text = piece.trim() && input.tail ? `${piece}\n\n${input.tail}` : piece.trim() ? piece : input.tail;
     const options: MessageOptions = { controls: input.controls, final: input.final };
     if (input.nativeTools) options.tools = input.nativeTools.map((status) => ({ ...status }));
+    if (input.reasoning && !input.final) options.reasoning = input.reasoning;
     return {
       text: text.trim() ? text : input.final ? NO_ANSWER_TEXT : WORKING_TEXT,
       options,
@@ -99,6 +102,7 @@ export function showsWanted(shown: WantedMessage | undefined, wanted: WantedMess
     shown.text === wanted.text &&
     shown.controlsKey === wanted.controlsKey &&
     shown.toolsKey === wanted.toolsKey &&
+    shown.options.reasoning === wanted.options.reasoning &&
     shown.options.final === wanted.options.final
   );
 }

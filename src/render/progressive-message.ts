@@ -140,6 +140,7 @@ export class ProgressiveMessage {
   private body = '';
   private tools: ToolStatus[] = [];
   private notice: string | undefined;
+  private reasoning: string | undefined;
   private finishing: Finishing | undefined;
 
   private version = 0;
@@ -209,6 +210,17 @@ export class ProgressiveMessage {
   setNotice(text: string | undefined): void {
     if (this.finishing || this.closed || text === this.notice) return;
     this.notice = text;
+    this.changed();
+  }
+
+  /**
+   * The reasoning line (`MessageOptions.reasoning`), shown apart from the text so it never counts
+   * toward splitting; `undefined` clears it. Dropped at finish.
+   */
+  setReasoning(line: string | undefined): void {
+    const next = line || undefined;
+    if (this.finishing || this.closed || next === this.reasoning) return;
+    this.reasoning = next;
     this.changed();
   }
 
@@ -349,7 +361,7 @@ export class ProgressiveMessage {
     const nothingShownYet = this.slots.every((slot) => slot.shown === undefined);
     // Until there is something to say, the placeholder ("thinking…") stays as ingress posted it.
     // Tools the platform shows natively count as something to say, though they add no text.
-    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !(native && this.tools.length > 0)) return [];
+    if (!finishing && nothingShownYet && this.body.trim() === '' && tail === '' && !(native && this.tools.length > 0) && !this.reasoning) return [];
     // Trailing whitespace shows as nothing, and trimming it keeps a lone newline from ever being
     // all that a continuation message holds.
     const source = this.body.trimEnd();
@@ -367,6 +379,7 @@ export class ProgressiveMessage {
       final: finishing !== undefined,
       nativeTools: native ? this.tools : undefined,
       existingMessages: this.slots.length,
+      reasoning: this.reasoning,
     });
     // Nothing to say in a new message yet: it is posted with its first text, not as "…" (a Slack
     // stream started with "…" could not be appended to).

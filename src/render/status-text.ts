@@ -62,6 +62,28 @@ export function noticeLine(notice: string | undefined): string {
   return text ? `_${text}_` : '';
 }
 
+/** Longest reasoning line shown (a line of small print, not a paragraph). */
+export const MAX_REASONING_LINE_CHARS = 150;
+
+/** `status` mode: "💭 thinking…", then with the whole seconds so far. */
+export function reasoningStatusLine(elapsedMs: number): string {
+  const seconds = Math.floor(Math.max(0, elapsedMs) / 1_000);
+  return seconds < 1 ? '💭 thinking…' : `💭 thinking… ${seconds} s`;
+}
+
+/**
+ * `summary` mode: the last non-empty line of the reasoning so far, on one line without markdown
+ * (it is the model's raw thinking, shown as small print), or '' before it has written a word.
+ */
+export function reasoningSummaryLine(reasoning: string): string {
+  const lines = reasoning.split('\n');
+  for (let index = lines.length - 1; index >= 0; index -= 1) {
+    const line = inline(lines[index] ?? '', MAX_REASONING_LINE_CHARS - 3);
+    if (line) return `💭 ${line}`;
+  }
+  return '';
+}
+
 /** The footer line for how the answer ended, or '' when there is nothing to say. */
 export function footerLine(parts: FooterParts): string {
   const detail = inline(parts.reason ?? '', MAX_REASON_CHARS);

@@ -61,6 +61,13 @@ export interface MessageOptions {
   /** Current tool statuses, for surfaces with `nativeToolStatus`. */
   tools?: ToolStatus[];
   /**
+   * One plain-text line about the model's reasoning ("💭 thinking… 12 s", or its latest line),
+   * which the surface shows apart from the text in its platform's small print (Discord subtext,
+   * a Slack context block or stream task). A field, not text: it never counts toward splitting,
+   * each platform can show it where it removes cleanly, and it goes when the answer starts.
+   */
+  reasoning?: string;
+  /**
    * True once a message is complete: a full message the answer continued after, or the last write
    * of the answer. Only a retry that replaces the answer's text edits a final message again.
    */

@@ -5,6 +5,7 @@ import { chatJobSchema, jobIdFor } from '../queue/chat-job.ts';
 import { RedisWritePacer, shareTransportPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
+import { RedisReasoningFileLedger } from '../worker/reasoning-file.ts';
 import type { PlatformPorts } from '../worker/ports.ts';
 import { fencePorts } from '../worker/lease-fence.ts';
 import { RequestBudget } from '../worker/request-budget.ts';
@@ -52,6 +53,7 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
     usage: core.usage,
     governance: observeSpend(core.governance.answers, metrics.answerHooks),
     answers: core.feedback,
+    reasoningFiles: new RedisReasoningFileLedger({ redis: core.redis, prefix }),
     shutdownSignal: shutdown.signal,
     log,
     defaults: {

@@ -11,3 +11,4 @@ export {
 } from './settings-store.ts';
 export { SettingsValidationError } from './settings-validation-error.ts';
 export { isImageModel, validateImageModel, type ListedModel } from './image-model.ts';
+export { DEFAULT_REASONING_MODE, REASONING_MODES, isReasoningMode, validateReasoningMode, type ReasoningMode } from './reasoning-mode.ts';

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { isReasoningMode, validateReasoningMode, type ReasoningMode } from './reasoning-mode.ts';
 import { SettingsValidationError } from './settings-validation-error.ts';
 import type { ResolvedSettings, ScopedSettings, SettingsReader, SettingsScope } from './types.ts';
 
@@ -10,9 +11,10 @@ export interface SettingsPatch {
   imageModel?: string | null;
   persona?: string | null;
   tools?: Record<string, boolean | null>;
+  reasoning?: ReasoningMode | null;
 }
 
-export type SettingsField = 'model' | 'imageModel' | 'persona' | 'tools';
+export type SettingsField = 'model' | 'imageModel' | 'persona' | 'tools' | 'reasoning';
 
 export interface SettingsStoreOptions {
   redis: Redis | Cluster;
@@ -52,11 +54,13 @@ export class SettingsStore implements SettingsReader {
     const model = channel?.model ?? workspace?.model;
     const imageModel = channel?.imageModel ?? workspace?.imageModel;
     const persona = channel?.persona ?? workspace?.persona;
+    const reasoning = channel?.reasoning ?? workspace?.reasoning;
     return {
       ...(model !== undefined ? { model } : {}),
       ...(imageModel !== undefined ? { imageModel } : {}),
       ...(persona !== undefined ? { persona } : {}),
       tools: { ...workspace?.tools, ...channel?.tools },
+      ...(reasoning !== undefined ? { reasoning } : {}),
     };
   }
 
@@ -80,6 +84,10 @@ export class SettingsStore implements SettingsReader {
     if (patch.persona !== undefined) {
       if (patch.persona === null) remove.push('persona');
       else set.persona = validatePersona(patch.persona);
+    }
+    if (patch.reasoning !== undefined) {
+      if (patch.reasoning === null) remove.push('reasoning');
+      else set.reasoning = validateReasoningMode(patch.reasoning);
     }
     for (const [name, enabled] of Object.entries(patch.tools ?? {})) {
       if (!TOOL_NAME_PATTERN.test(name)) throw new SettingsValidationError(`"${name}" is not a valid tool name`);
@@ -125,6 +133,10 @@ function fromHash(hash: Record<string, string>): ScopedSettings {
     if (field === 'model') settings.model = value;
     else if (field === 'imageModel') settings.imageModel = value;
     else if (field === 'persona') settings.persona = value;
+    // A value this version does not know (written by a newer one) reads as unset, not as a crash.
+    else if (field === 'reasoning') {
+      if (isReasoningMode(value)) settings.reasoning = value;
+    }
     else if (field.startsWith(TOOL_FIELD)) tools[field.slice(TOOL_FIELD.length)] = value === '1';
   }
   if (Object.keys(tools).length > 0) settings.tools = tools;

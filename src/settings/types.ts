@@ -1,3 +1,5 @@
+import type { ReasoningMode } from './reasoning-mode.ts';
+
 /** Where a setting applies: a whole workspace (guild / Slack team) or one channel in it. */
 export interface SettingsScope {
   platform: string;
@@ -13,6 +15,8 @@ export interface ScopedSettings {
   persona?: string;
   /** Tool name → on/off; tools not named follow their policy's `enabledByDefault`. */
   tools?: Record<string, boolean>;
+  /** How a reasoning model's thinking is shown (`src/settings/reasoning-mode.ts`). */
+  reasoning?: ReasoningMode;
 }
 
 export interface ResolvedSettings {
@@ -20,6 +24,8 @@ export interface ResolvedSettings {
   imageModel?: string;
   persona?: string;
   tools: Record<string, boolean>;
+  /** Absent when no level chose: read it as `DEFAULT_REASONING_MODE`. */
+  reasoning?: ReasoningMode;
 }
 
 export interface SettingsReader {

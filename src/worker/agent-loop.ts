@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
-import type { ChatMessage, ChatRequest, FinishReason, LlmClient, RateLimitInfo, ToolSpec } from '../llm/types.ts';
+import type { ChatMessage, ChatRequest, FinishReason, LlmClient, RateLimitInfo, ReasoningBlock, ToolSpec } from '../llm/types.ts';
 import type { ToolStatus } from '../render/surface.ts';
+import type { ReasoningObserver } from './reasoning-display.ts';
 
 /** What the loop shows; the processor binds it to a ProgressiveMessage. */
 export interface AnswerView {
@@ -69,6 +70,8 @@ export interface AgentLoopOptions {
    * earlier rounds wrote, so a tool loop cannot spend past it. @defaultValue every round proceeds
    */
   beforeRound?: (check: RoundCheck) => Promise<RoundVerdict>;
+  /** Hears the model's reasoning, apart from the answer's text. @defaultValue reasoning is dropped */
+  reasoning?: ReasoningObserver;
   signal: AbortSignal;
   log: Logger;
 }
@@ -101,6 +104,8 @@ export interface RoundResult {
   finishReason: FinishReason;
   /** A retry threw away text people had already seen. */
   retriedVisibleText: boolean;
+  /** The round's signed thinking blocks, replayed with its tool calls. */
+  reasoning: ReasoningBlock[];
 }
 
 /** Shown while the model sends nothing (a slow first token, a stalled stream and its retries). */
@@ -150,6 +155,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
     }
     // Tools stay declared on the last round: both protocols want them while the transcript holds tool calls.
     const request: ChatRequest = { ...options.request, messages, ...(specs.length > 0 ? { tools: specs } : {}) };
+    if (round > 1) options.reasoning?.nextRound();
     const result = await streamRound(options, request, joinRounds(roundTexts), (text) => {
       roundTexts[round - 1] = text;
     });
@@ -171,7 +177,12 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentResu
       };
     }
 
-    messages.push({ role: 'assistant', content: result.text, toolCalls: result.calls.map(({ id, name, input }) => ({ id, name, input })) });
+    messages.push({
+      role: 'assistant',
+      content: result.text,
+      toolCalls: result.calls.map(({ id, name, input }) => ({ id, name, input })),
+      ...(result.reasoning.length > 0 ? { reasoning: result.reasoning } : {}),
+    });
     messages.push(...(await runToolRound(options, result.calls, statuses)));
     if (round >= options.maxRounds) {
       // One last round, so the model answers with what it has instead of stopping mid-thought.
@@ -205,13 +216,13 @@ export async function startRound(options: Pick<AgentLoopOptions, 'budget' | 'vie
  * `onText` hears this round's text as it stands.
  */
 export async function streamRound(
-  options: Pick<AgentLoopOptions, 'llm' | 'budget' | 'view' | 'signal' | 'log'>,
+  options: Pick<AgentLoopOptions, 'llm' | 'budget' | 'view' | 'signal' | 'log' | 'reasoning'>,
   request: ChatRequest,
   earlier: string,
   onText: (text: string) => void,
 ): Promise<RoundResult> {
-  const { llm, budget, view, signal, log } = options;
-  const result: RoundResult = { text: '', calls: [], inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, finishReason: 'stop', retriedVisibleText: false };
+  const { llm, budget, view, signal, log, reasoning } = options;
+  const result: RoundResult = { text: '', calls: [], inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, finishReason: 'stop', retriedVisibleText: false, reasoning: [] };
   let slowShown = false;
   const modelSpoke = (): void => {
     if (!slowShown) return;
@@ -231,15 +242,22 @@ export async function streamRound(
       switch (event.type) {
         case 'text':
           modelSpoke();
+          reasoning?.answering();
           result.text += event.delta;
           onText(result.text);
           view.setBody(appendRound(earlier, result.text));
           break;
         case 'reasoning':
           modelSpoke();
+          // Never part of the answer's text: it goes to its own line (or file), by the channel's setting.
+          reasoning?.delta(event.delta);
+          break;
+        case 'reasoning-block':
+          result.reasoning.push(event.block);
           break;
         case 'tool-call':
           modelSpoke();
+          reasoning?.answering();
           // A nameless call (a gateway quirk) cannot be replayed under an empty name; it gets an error result.
           result.calls.push({ id: event.id, name: event.name || 'unknown_tool', input: event.input, invalid: event.invalid });
           break;
@@ -258,6 +276,8 @@ export async function streamRound(
           result.outputTokens = 0;
           result.cachedInputTokens = 0;
           result.cacheWriteTokens = 0;
+          result.reasoning = [];
+          reasoning?.retried();
           onText('');
           view.setBody(earlier);
           log.warn({ attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }, 'model stream retried');

@@ -14,6 +14,11 @@ import type { ChatAnswerResult } from './answer-result.ts';
 import { chargeAnswer, finishAnswer, recordUsage } from './finish-answer.ts';
 import type { PlatformPorts } from './ports.ts';
 import { readJob } from './read-job.ts';
+import { ReasoningModels } from '../llm/reasoning-models.ts';
+import type { Clock } from '../render/clock.ts';
+import { DEFAULT_REASONING_MODE } from '../settings/index.ts';
+import { ReasoningDisplay, type ReasoningLineSink } from './reasoning-display.ts';
+import { deliverReasoningFile, type ReasoningFileLedger } from './reasoning-file.ts';
 
 export type { ChatAnswerResult } from './answer-result.ts';
 
@@ -56,6 +61,12 @@ export interface ChatProcessorDeps {
   governance?: AnswerGovernance;
   /** Remembers each finished answer's model, persona and messages, for 👍 / 👎 feedback. */
   answers?: { recordAnswer(answer: AnsweredRecord): Promise<void> };
+  /** Which models stream reasoning. @defaultValue read from `llm.listModels()`, cached five minutes */
+  reasoningModels?: { supports(model: string): Promise<boolean> };
+  /** Keeps `full` reasoning files to one per answer across job retries. @defaultValue none (no protection) */
+  reasoningFiles?: ReasoningFileLedger;
+  /** Times the reasoning line's refresh. @defaultValue the system clock */
+  clock?: Clock;
   /** Fires on shutdown past the grace period: running answers are handed back to the queue. */
   shutdownSignal: AbortSignal;
   log: Logger;
@@ -77,7 +88,13 @@ export type AnswerJob = Pick<Job, 'id' | 'data' | 'opts' | 'attemptsMade' | 'upd
  * message → the model request → the agent loop → finish (final write, usage) — or, when anything
  * throws, classify the failure and settle it.
  */
-export function createChatProcessor(deps: ChatProcessorDeps) {
+export function createChatProcessor(options: ChatProcessorDeps) {
+  const deps: ChatProcessorDeps = {
+    ...options,
+    reasoningModels:
+      options.reasoningModels ??
+      new ReasoningModels({ listModels: () => options.llm.listModels(), onError: (error) => options.log.warn({ err: error }, 'model list unreadable; reasoning is not requested') }),
+  };
   return async function processChatJob(job: AnswerJob, token?: string, bullSignal?: AbortSignal): Promise<ChatAnswerResult> {
     const jobId = job.id ?? 'unknown';
     const { data, ports, log } = readJob(jobId, job.data, deps.platforms, deps.log);
@@ -107,6 +124,10 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         finishAnswer(message, result, { jobId, maxRounds: deps.defaults.maxRounds, costText: charge.costText }),
         recordUsage(deps.usage, data, result, charge.costNanoUsd, log),
       ]);
+      // After the answer's final write, so the file follows the answer it belongs to.
+      if (result.reasoningFile) {
+        await deliverReasoningFile({ job: data, jobId, reasoning: result.reasoningFile, files: ports.files, ledger: deps.reasoningFiles, signal, log });
+      }
       const persona = settings.ok ? (settings.settings.persona ?? undefined) : undefined;
       await deps.answers
         ?.recordAnswer({ jobId, platform: data.platform, workspaceId: data.workspaceId, channelId: data.channelId, model: result.model, persona, messageIds: refs.map((ref) => ref.id) })
@@ -143,7 +164,7 @@ export interface AnswerInput {
   ports: PlatformPorts;
   settings: SettingsOutcome;
   signal: AbortSignal;
-  view: Parameters<typeof runAgentLoop>[0]['view'];
+  view: Parameters<typeof runAgentLoop>[0]['view'] & Partial<ReasoningLineSink>;
   log: Logger;
   /** Told when a tool runs (a failure then knows whether the job may start over) and given the answer's meter. */
   progress: Pick<AnswerProgress, 'toolsRan' | 'meter'>;
@@ -162,6 +183,8 @@ export interface AnswerProgress {
 /** The agent loop's result, and the model that produced it. */
 export interface Answered extends AgentResult {
   model: string;
+  /** `full` mode: the reasoning to send as a file after the answer. */
+  reasoningFile?: string;
 }
 
 /** Settings → the model request → the agent loop: everything between the job and its final write. */
@@ -170,25 +193,38 @@ export async function answer(deps: ChatProcessorDeps, input: AnswerInput): Promi
   if (!input.settings.ok) throw input.settings.error;
   const settings = input.settings.settings;
   const request = await buildAnswerRequest(data, settings, ports, signal, deps.defaults);
+  const mode = settings.reasoning ?? DEFAULT_REASONING_MODE;
+  const setReasoning = input.view.setReasoning?.bind(input.view);
+  // Asked for only when the channel shows it and the model list says the model can; else the request is as before.
+  const reasoning = mode !== 'off' && setReasoning !== undefined && (await deps.reasoningModels?.supports(request.model)) === true;
+  if (reasoning) request.reasoning = true;
+  const display = reasoning ? new ReasoningDisplay({ mode, sink: { setReasoning: (line) => setReasoning?.(line) }, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
   const tools = deps.tools.forAnswer(data, jobId, settings, ports);
   const meter = deps.governance?.start({ job: data, jobId, model: request.model, ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}) });
   progress.meter = meter;
-  const result = await runAgentLoop({
-    llm: deps.llm,
-    request,
-    tools: {
-      specs: () => tools.specs(),
-      run: (call, options) => {
-        progress.toolsRan = true;
-        return tools.run(call, options);
+  let result: AgentResult;
+  try {
+    result = await runAgentLoop({
+      llm: deps.llm,
+      request,
+      tools: {
+        specs: () => tools.specs(),
+        run: (call, options) => {
+          progress.toolsRan = true;
+          return tools.run(call, options);
+        },
       },
-    },
-    view: input.view,
-    budget: deps.budget,
-    maxRounds: deps.defaults.maxRounds,
-    ...(meter ? { beforeRound: (check: RoundCheck) => meter.beforeRound(check) } : {}),
-    signal,
-    log,
-  });
-  return { ...result, model: request.model };
+      view: input.view,
+      budget: deps.budget,
+      maxRounds: deps.defaults.maxRounds,
+      ...(meter ? { beforeRound: (check: RoundCheck) => meter.beforeRound(check) } : {}),
+      ...(display ? { reasoning: display } : {}),
+      signal,
+      log,
+    });
+  } finally {
+    display?.close();
+  }
+  const reasoningFile = mode === 'full' ? display?.transcript() : undefined;
+  return { ...result, model: request.model, ...(reasoningFile ? { reasoningFile } : {}) };
 }

@@ -149,6 +149,25 @@ describe('commands', () => {
     });
   });
 
+  describe('reasoning', () => {
+    it('anyone reads it (status by default); an admin sets it per channel or workspace and clears it', async () => {
+      expect((await invoke('reasoning', '', asMember)).text).toMatch(/^\*\*Reasoning\*\*: `status` \(the default\)/);
+      expect(await invoke('reasoning', 'summary')).toEqual({ ephemeral: false, text: 'Reasoning for this channel is now `summary`: the latest line of the reasoning, in small print, while it streams.' });
+      await expect(settings.resolve(scope)).resolves.toMatchObject({ reasoning: 'summary' });
+      expect((await invoke('reasoning', 'full --workspace')).text).toBe(
+        'Reasoning for the whole workspace is now `full`: "thinking…" while it streams, then the whole reasoning as a text file beside the answer.\nThis channel keeps its own setting, `summary`; clear it with `reasoning clear` to follow the workspace.',
+      );
+      expect((await invoke('reasoning', 'clear')).text).toMatch(/^The reasoning setting for this channel was cleared; this channel now shows `full`/);
+      expect((await invoke('reasoning', '', asMember)).text).toMatch(/^\*\*Reasoning\*\*: `full` \(the workspace setting\)/);
+    });
+
+    it('refuses a non-admin and an unknown mode privately', async () => {
+      expect((await invoke('reasoning', 'off', asMember)).text).toMatch(/^Only admins can change how reasoning is shown/);
+      expect(await invoke('reasoning', 'loud')).toEqual({ ephemeral: true, text: '"loud" is not a reasoning mode; use one of off, status, summary, full.' });
+      await expect(settings.resolve(scope)).resolves.not.toHaveProperty('reasoning');
+    });
+  });
+
   describe('tools', () => {
     it('lists tools with their state for anyone', async () => {
       const reply = await invoke('tools', '', asMember);

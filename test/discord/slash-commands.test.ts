@@ -178,7 +178,7 @@ describe('discord slash commands', () => {
   it('registers the commands in the configured guild, or globally', async () => {
     const guild = await registerDiscordCommands(discordConfig(fake, testRedisUrl(), prefix, { DISCORD_GUILD_ID: fake.guild.id }));
     expect(guild).toEqual({ scope: 'guild', count: DISCORD_COMMANDS.length });
-    expect(fake.state.commands.get(fake.guild.id)?.map((command) => (command as { name: string }).name)).toEqual(['ask', 'model', 'image-model', 'persona', 'tools', 'usage', 'budget', 'access', 'audit', 'help']);
+    expect(fake.state.commands.get(fake.guild.id)?.map((command) => (command as { name: string }).name)).toEqual(['ask', 'model', 'image-model', 'persona', 'reasoning', 'tools', 'usage', 'budget', 'access', 'audit', 'help']);
     const global = await registerDiscordCommands(discordConfig(fake, testRedisUrl(), prefix));
     expect(global.scope).toBe('global');
     expect(fake.requestsTo('PUT', /^\/applications\/\d+\/commands$/)).toHaveLength(1);

@@ -18,7 +18,7 @@ const stop = (reason: string | null, outputTokens = 3) => [
 ];
 
 describe('the Messages stream parser', () => {
-  it('turns thinking, text, tool_use and usage into events and ignores signatures and pings', async () => {
+  it('turns thinking (with its signed block), text, tool_use and usage into events and ignores pings', async () => {
     const { events, error } = await decode(ANTHROPIC_RICH);
     expect(error).toBeUndefined();
     expect(events).toEqual(ANTHROPIC_RICH_EVENTS);

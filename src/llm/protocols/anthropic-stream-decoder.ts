@@ -26,6 +26,8 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
   readonly #tools = new ToolCallTracker();
   /** Input some gateways put whole into `content_block_start` instead of streaming it. */
   readonly #startInputs = new Map<number, string>();
+  /** Thinking blocks being streamed, by index, kept whole so a tool round can send them back. */
+  readonly #thinking = new Map<number, { thinking: string; signature: string }>();
   #finish: FinishReason | undefined;
   #emittedToolCall = false;
   #inputTokens: number | undefined;
@@ -92,8 +94,13 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
       if (input !== undefined && Object.keys(input).length > 0) this.#startInputs.set(index, JSON.stringify(input));
     } else if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
       out.push({ type: 'text', delta: block.text });
-    } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
-      out.push({ type: 'reasoning', delta: block.thinking });
+    } else if (block.type === 'thinking') {
+      const thinking = typeof block.thinking === 'string' ? block.thinking : '';
+      this.#thinking.set(index, { thinking, signature: typeof block.signature === 'string' ? block.signature : '' });
+      if (thinking !== '') out.push({ type: 'reasoning', delta: thinking });
+    } else if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
+      // Encrypted thinking: nothing to show, but it must go back with the turn like any other.
+      out.push({ type: 'reasoning-block', block: { type: 'redacted', data: block.data } });
     }
   }
 
@@ -104,8 +111,17 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
         if (typeof delta.text === 'string' && delta.text !== '') out.push({ type: 'text', delta: delta.text });
         return;
       case 'thinking_delta':
-        if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push({ type: 'reasoning', delta: delta.thinking });
+        if (typeof delta.thinking === 'string' && delta.thinking !== '') {
+          const block = this.#thinking.get(index);
+          if (block) block.thinking += delta.thinking;
+          out.push({ type: 'reasoning', delta: delta.thinking });
+        }
         return;
+      case 'signature_delta': {
+        const block = this.#thinking.get(index);
+        if (block && typeof delta.signature === 'string') block.signature += delta.signature;
+        return;
+      }
       case 'input_json_delta':
         if (typeof delta.partial_json === 'string' && delta.partial_json !== '') {
           this.#startInputs.delete(index);
@@ -113,12 +129,19 @@ export class AnthropicStreamDecoder implements ProtocolStreamDecoder {
         }
         return;
       default:
-        // signature_delta and citations carry nothing the chat shows.
+        // Citations carry nothing the chat shows.
         return;
     }
   }
 
   #stopBlock(index: number, out: LlmEvent[]): void {
+    const thinking = this.#thinking.get(index);
+    if (thinking) {
+      this.#thinking.delete(index);
+      // Unsigned thinking cannot be sent back (the API checks the signature), so it is not kept.
+      if (thinking.signature !== '') out.push({ type: 'reasoning-block', block: { type: 'thinking', ...thinking } });
+      return;
+    }
     if (!this.#tools.has(index)) return;
     const startInput = this.#startInputs.get(index);
     if (startInput !== undefined) {

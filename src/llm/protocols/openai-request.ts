@@ -3,6 +3,9 @@ import type { HttpRequestSpec, RequestDefaults } from './http-request.ts';
 
 type OpenAiContent = string | Array<{ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } }>;
 
+/** How hard a reasoning model thinks when a channel shows reasoning: the providers' own default. */
+export const OPENAI_REASONING_EFFORT = 'medium';
+
 /** Our request → a streaming `POST /chat/completions` body. */
 export function buildOpenAiRequest(request: ChatRequest, defaults: RequestDefaults): HttpRequestSpec {
   const body: Record<string, unknown> = {
@@ -20,6 +23,10 @@ export function buildOpenAiRequest(request: ChatRequest, defaults: RequestDefaul
   const maxTokens = request.maxOutputTokens ?? defaults.maxOutputTokens;
   if (maxTokens !== undefined) body.max_tokens = maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
+  // OpenRouter's unified `reasoning` object, which OpenAI-compatible gateways pass on to every
+  // provider: unlike OpenAI's own `reasoning_effort` (which only tunes hidden reasoning), it also
+  // asks for the reasoning to be streamed back as `delta.reasoning`, which is what we show.
+  if (request.reasoning === true) body.reasoning = { effort: OPENAI_REASONING_EFFORT };
   const fallback = request.fallbackModels ?? defaults.fallbackModels;
   if (fallback !== undefined && fallback.length > 0) body.provider = { fallback: [...fallback] };
   return {

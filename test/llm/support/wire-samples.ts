@@ -66,6 +66,8 @@ export const ANTHROPIC_RICH = anthropicSse([
 
 export const ANTHROPIC_RICH_EVENTS = [
   { type: 'reasoning', delta: '让我想想…' },
+  // The signed block whole, for a tool round to send back.
+  { type: 'reasoning-block', block: { type: 'thinking', thinking: '让我想想…', signature: 'c2ln' } },
   { type: 'text', delta: '天气很好 ☀️' },
   { type: 'text', delta: ', mostly 🌤' },
   { type: 'tool-call', id: 'toolu_1', name: 'search', input: { query: '东京' } },
