@@ -391,12 +391,13 @@ export class ProgressiveMessage {
    * When to close a message created `ageMs` ago; undefined without an age limit. Early enough for
    * the final write to land before the limit: it waits for the message's edit interval (which a
    * 429 may have widened) and then for the pacer, so it starts two intervals plus a tenth of the
-   * age ahead.
+   * age ahead; at most half the age ahead, so a short limit still leaves the message some life.
    */
   private closeAt(ageMs: number): number | undefined {
     const maxAge = this.surface.limits.maxMessageAgeMs;
     if (maxAge === undefined) return undefined;
-    return this.clock.now() + maxAge - Math.max(0, ageMs) - 2 * this.baseIntervalMs - maxAge / 10;
+    const lead = Math.min(2 * this.baseIntervalMs + maxAge / 10, maxAge / 2);
+    return this.clock.now() + maxAge - Math.max(0, ageMs) - lead;
   }
 
   /**

@@ -30,10 +30,10 @@ export interface SurfaceLimits {
   /**
    * A message takes cheap, live (non-final) writes for at most this long after it was created
    * (Slack ends a native stream after a few minutes). The renderer gives a message it streams into
-   * its final write before this age (two edit intervals plus a tenth of the age ahead), and the
-   * text goes on in a new message. A message handed over already past that point (by a crashed
-   * attempt) is written as usual, not cut into fragments: the surface takes those writes its own
-   * way (Slack rewrites the message with chat.update). @defaultValue no limit
+   * its final write before this age (two edit intervals plus a tenth of the age ahead, at most half
+   * of it), and the text goes on in a new message. A message handed over already past that point
+   * (by a crashed attempt) is written as usual, not cut into fragments: the surface takes those
+   * writes its own way (Slack rewrites the message with chat.update). @defaultValue no limit
    */
   maxMessageAgeMs?: number;
 }

@@ -139,6 +139,19 @@ describe('ProgressiveMessage: message age limit', () => {
     expect(surface.created).toHaveLength(2);
   });
 
+  it('with a limit too short for the usual lead, closes the message at half its age', async () => {
+    const clock = new ManualClock();
+    const surface = new AgingSurface({ clock, limits: { ...LIMITS, maxMessageAgeMs: 3_000 } });
+    const message = new ProgressiveMessage({ surface, pacer: new LocalWritePacer({ clock }), clock, controls: STOP });
+    message.setBody('Short-lived');
+    await clock.advance(10_000);
+    // Two 1 s intervals plus 0.3 s would leave 0.7 s; half the age is the most taken.
+    expect(surface.calls.map((call) => [call.startedAt, call.options?.final])).toEqual([
+      [0, false],
+      [1_500, true],
+    ]);
+  });
+
   it('counts a handed-over message from when the platform created it', async () => {
     const { clock, surface, message, placeholder } = setup({ placeholderAgeMs: 45_000 });
     await stream(clock, message, 3, 5_000);

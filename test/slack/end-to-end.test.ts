@@ -138,8 +138,10 @@ describe('end to end', () => {
     const result = await finished(jobId, 60_000);
     expect(result.outcome).toBe('complete');
     const messages = answerMessages(ts);
-    // About 40,000 characters in native messages of at most SLACK_STREAM_MAX_CHARS (11,000).
-    expect(messages.length).toBe(Math.ceil(answer.length / 11_000));
+    // 37,952 characters in native messages of at most SLACK_STREAM_MAX_CHARS (11,000), cut at
+    // paragraphs: three of about 10,700 and the rest.
+    expect(answer.length).toBe(37_952);
+    expect(messages.length).toBe(4);
     for (const message of messages) {
       const shown = visibleText(message);
       expect(shown.length).toBeLessThanOrEqual(11_000);
