@@ -50,3 +50,24 @@ export function slackAppendBudget(workspaceId: string): WriteBudget {
 export function slackPlaceholderRequest(workspaceId: string, channelId: string): { budgets: WriteBudget[]; spare: number } {
   return { budgets: slackPostBudgets(workspaceId, channelId), spare: SLACK_BUDGET_DEFAULTS.placeholderSpare };
 }
+
+/** files.getUploadURLExternal and files.completeUploadExternal are Tier 4: 100+ a minute each, per workspace. */
+export const SLACK_FILE_BUDGET_DEFAULTS = {
+  /** @defaultValue 100 a minute, burst 100 */
+  callsPerMinute: 100,
+} as const;
+
+/**
+ * One `files.uploadV2` (one call to the web client, two metered calls to Slack): the channel's post
+ * budget first, since the completion shares the file as a message in the thread (Slack's one
+ * message a second per channel), then each Tier 4 method's workspace budget. The workspace's post
+ * pool is not drawn: it meters chat.postMessage and streams, which an upload does not call.
+ */
+export function slackFileUploadBudgets(workspaceId: string, channelId: string): WriteBudget[] {
+  const { callsPerMinute } = SLACK_FILE_BUDGET_DEFAULTS;
+  return [
+    slackPostBudgets(workspaceId, channelId)[0]!,
+    bucket(`slack:${workspaceId}:files.getUploadURLExternal`, callsPerMinute, 60_000),
+    bucket(`slack:${workspaceId}:files.completeUploadExternal`, callsPerMinute, 60_000),
+  ];
+}

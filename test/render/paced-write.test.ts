@@ -1,41 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { LocalWritePacer, SurfaceRateLimitedError, type WriteBudget, type WritePacer } from '../../src/render/index.ts';
+import { LocalWritePacer, SurfaceRateLimitedError, type WriteBudget } from '../../src/render/index.ts';
 import { PacedWriteError, pacedWrite } from '../../src/render/paced-write.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
+import { RecordingPacer } from './helpers/recording-pacer.ts';
 
 /** The helper every write outside the renderer goes through, in virtual time against the real local pacer. */
 
 const channel: WriteBudget = { key: 'test:channel', limit: 1, windowMs: 1_000, kind: 'window' };
 const global: WriteBudget = { key: 'test:global', limit: 50, windowMs: 1_000, kind: 'window' };
 
-/** The local pacer, with every hold-off and withdrawal written down. */
-class RecordingPacer implements WritePacer {
-  readonly holdOffs: string[] = [];
-  readonly withdrawals: string[] = [];
-  private readonly inner: LocalWritePacer;
-  constructor(clock: ManualClock) {
-    this.inner = new LocalWritePacer({ clock });
-  }
-  acquire(...args: Parameters<WritePacer['acquire']>) {
-    return this.inner.acquire(...args);
-  }
-  async withdraw(ticket: string, budgets: readonly WriteBudget[]) {
-    this.withdrawals.push(budgets.map((budget) => budget.key).join('+'));
-    await this.inner.withdraw(ticket, budgets);
-  }
-  tryReserveNow(...args: Parameters<WritePacer['tryReserveNow']>) {
-    return this.inner.tryReserveNow(...args);
-  }
-  async holdOff(budgets: readonly WriteBudget[], delayMs: number) {
-    this.holdOffs.push(`${budgets.map((budget) => budget.key).join('+')} ${delayMs}`);
-    await this.inner.holdOff(budgets, delayMs);
-  }
-}
+/** The local pacer on the test's clock, with every ask, hold-off and withdrawal written down. */
+const recordingPacer = (clock: ManualClock) => new RecordingPacer(new LocalWritePacer({ clock }));
 
 describe('pacedWrite', () => {
   it('waits for a token of the channel, and goes before the updates already waiting there', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     // An answer took the channel's one token, and its next update waits in line.
     expect(await pacer.acquire({ budgets: [channel], writeClass: 'first-text', ticket: 'answer' })).toBe(0);
     expect(await pacer.acquire({ budgets: [channel], writeClass: 'update', ticket: 'answer' })).toBeGreaterThan(0);
@@ -53,7 +33,7 @@ describe('pacedWrite', () => {
 
   it('holds the budgets off for the Retry-After of a 429 and tries again with the same place in line', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     const calls: number[] = [];
     const write = pacedWrite({ pacer, budgets: [channel, global], writeClass: 'final', what: 'the approval outcome', clock }, async () => {
       calls.push(clock.now());
@@ -68,7 +48,7 @@ describe('pacedWrite', () => {
 
   it('fails readably after a bounded number of 429s, each held off first', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     let calls = 0;
     const write = pacedWrite({ pacer, budgets: [channel], writeClass: 'final', what: 'the approval outcome', rateLimitRetries: 2, clock }, async () => {
       calls += 1;
@@ -84,7 +64,7 @@ describe('pacedWrite', () => {
 
   it('gives up waiting after maxWaitMs, leaves the line, and never sends', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     await pacer.holdOff([channel], 60_000);
     let calls = 0;
     const write = pacedWrite({ pacer, budgets: [channel], writeClass: 'first-text', what: 'the approval prompt', maxWaitMs: 5_000, clock }, async () => {
@@ -100,7 +80,7 @@ describe('pacedWrite', () => {
 
   it('passes other failures through at once, without retrying', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     let calls = 0;
     const write = pacedWrite({ pacer, budgets: [channel], writeClass: 'final', what: 'the file', clock }, async () => {
       calls += 1;
@@ -113,7 +93,7 @@ describe('pacedWrite', () => {
 
   it('holds off the budget the caller names for a 429 outside the write’s own (a bot-wide limit)', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     let calls = 0;
     const write = pacedWrite(
       { pacer, budgets: [channel], writeClass: 'final', what: 'the file', clock, refusedBudgets: (error) => (error.message === 'global' ? [global] : undefined) },
@@ -129,7 +109,7 @@ describe('pacedWrite', () => {
 
   it('stops waiting when its signal fires, leaving the line', async () => {
     const clock = new ManualClock();
-    const pacer = new RecordingPacer(clock);
+    const pacer = recordingPacer(clock);
     await pacer.holdOff([channel], 10_000);
     const controller = new AbortController();
     const write = pacedWrite({ pacer, budgets: [channel], writeClass: 'first-text', what: 'the approval prompt', clock, signal: controller.signal }, async () => 'sent');
