@@ -3,6 +3,7 @@ import type { Attachment, Inbound, IngressPorts, MessageRef, PlaceholderOutcome 
 import { stopRow } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, PLACEHOLDER_TEXT, promptFromContent, threadNameFrom } from './formatting.ts';
 import { botIdOf, isForbidden, NO_PINGS, notifyByDirectMessage, type IngressContext } from './ingress-context.ts';
+import { GATEWAY_WRITE_PACING, channelCreateBudgets, discordPacedWrite, editBudgets } from './paced-writes.ts';
 
 /**
  * A message is answered when it @mentions the bot (or its managed role), replies to the bot, is in
@@ -102,13 +103,21 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
         await placeholderMessage?.delete();
       },
     },
+    // The failure is a `final` write in the channel's message bucket, like the answer it replaces.
     async showFailure(inbound) {
-      if (placeholderMessage) {
-        await placeholderMessage.edit({ content: ENQUEUE_FAILED_TEXT, components: [], allowedMentions: NO_PINGS });
+      const edited = placeholderMessage;
+      if (edited) {
+        const budgets = editBudgets(GATEWAY_WRITE_PACING, { id: edited.id, channelId: edited.channelId });
+        await discordPacedWrite(GATEWAY_WRITE_PACING, { budgets, writeClass: 'final', what: 'the failure notice' }, () =>
+          edited.edit({ content: ENQUEUE_FAILED_TEXT, components: [], allowedMentions: NO_PINGS }),
+        );
         return;
       }
       const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
-      if (channel?.isSendable()) await channel.send({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+      if (!channel?.isSendable()) return;
+      await discordPacedWrite(GATEWAY_WRITE_PACING, { budgets: channelCreateBudgets(GATEWAY_WRITE_PACING, channel.id), writeClass: 'final', what: 'the failure notice' }, async () => {
+        await channel.send({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+      });
     },
     notifyPrivately: (_inbound, text) => notifyByDirectMessage(context, message.author, text),
   };

@@ -1,8 +1,9 @@
 import type { MessageRef } from '../../src/render/surface.ts';
 import { pacedWrite, type PacedWriteRequest } from '../../src/render/paced-write.ts';
 import type { WriteBudget, WritePacer } from '../../src/render/write-budget.ts';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
 import { refKind } from './messages.ts';
-import type { MessageBudgetDefaults, RateLimitObserver } from './rate-limit-observer.ts';
+import { DEFAULT_MESSAGE_BUDGET, RateLimitObserver, type MessageBudgetDefaults } from './rate-limit-observer.ts';
 import { discordGlobalBudget, discordMessageBudgets, discordWebhookBudgets } from './write-budgets.ts';
 
 /**
@@ -10,6 +11,11 @@ import { discordGlobalBudget, discordMessageBudgets, discordWebhookBudgets } fro
  * files), drawn from the very budgets the surface uses: the channel's message bucket (creates and
  * edits share it, learned from the headers) or the interaction webhook's. The bot-wide 50 a
  * second is drawn per request by the REST client (`paceEveryRequest`), so it is not drawn here too.
+ *
+ * Interaction responses (reply, defer, and the edits and follow-ups of a command's own reply in the
+ * gateway) are left out on purpose: Discord wants the callback within 3 s, so it must never queue
+ * behind a busy channel, and interaction endpoints are limited per interaction token, apart from
+ * the channel's message bucket and from the bot-wide global limit (Discord's rate-limit docs).
  */
 
 export interface DiscordWritePacing {
@@ -43,3 +49,11 @@ export function discordPacedWrite<T>(pacing: DiscordWritePacing, write: Pick<Pac
     call,
   );
 }
+
+/**
+ * The gateway's writes (a failure notice, a private notice): the documented channel bucket, since
+ * its discord.js client learns headers for itself only, keyed as the workers' (creates and edits
+ * share one bucket until headers say otherwise), and the process's shared pacer.
+ */
+const gatewayBuckets = new RateLimitObserver(undefined);
+export const GATEWAY_WRITE_PACING: DiscordWritePacing = { pacer: transportPacer, rateLimits: gatewayBuckets, defaults: DEFAULT_MESSAGE_BUDGET };

@@ -1,12 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDiscordPorts, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { createDiscordPorts, startDiscordIngress, type DiscordPorts } from '../../adapters/discord/index.ts';
 import { silentLogger } from '../../src/observability/index.ts';
-import { ProgressiveMessage, RedisWritePacer } from '../../src/render/index.ts';
+import { ProgressiveMessage, RedisWritePacer, shareTransportPacer } from '../../src/render/index.ts';
 import { FakeDiscord, type RecordedRequest } from '../fakes/discord/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { discordConfig } from './support/discord-config.ts';
 import { discordJob } from './support/jobs.ts';
+import { RecordingServices } from './support/recording-services.ts';
+import { RecordingPacer } from '../render/helpers/recording-pacer.ts';
 
 /**
  * Writes outside the answer renderer (an approval prompt and its outcome, a file) draw from the
@@ -125,5 +127,54 @@ describe('Discord writes outside the renderer share the channel budget', () => {
     expect(posts.map((post) => post.status)).toEqual([429, 200]);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(400);
     expect(fake.botMessagesIn(fake.channel.id).map((message) => message.id)).toEqual([ref.id]);
+  });
+});
+
+describe("the gateway's notices draw from the channel budget too", () => {
+  /** The gateway with the process's shared pacer recorded (as `core.ts` shares it), and its notices asked for. */
+  async function gateway(configure: (services: RecordingServices) => void) {
+    const recorded = new RecordingPacer(pacer);
+    shareTransportPacer(recorded);
+    const services = new RecordingServices(testRedisUrl(), prefix);
+    configure(services);
+    const ingress = await startDiscordIngress(discordConfig(fake, testRedisUrl(), prefix), services, silentLogger(), { redis: services.redis });
+    return {
+      recorded,
+      async stop() {
+        await ingress.stop();
+        await services.close();
+        shareTransportPacer(undefined);
+      },
+    };
+  }
+
+  it('shows a failure in the placeholder as a final write of its channel', async () => {
+    const { recorded, stop } = await gateway((services) => {
+      services.enqueueError = new Error('redis is down');
+    });
+    try {
+      fake.userSays({ content: 'hello', mentionBot: true });
+      const placeholder = await fake.waitFor(() => fake.botMessagesIn(fake.channel.id).find((message) => message.edited_timestamp !== null), 'the edited placeholder');
+      expect(placeholder.content).toMatch(/could not start/i);
+      expect(recorded.asks.filter((ask) => !ask.startsWith('discord:global'))).toEqual([`discord:${fake.channel.id}:messages final`]);
+      expect(fake.rateLimitedCount).toBe(0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("sends a refusal to the asker's DM channel as a final write of that channel", async () => {
+    const { recorded, stop } = await gateway((services) => {
+      Object.assign(services, { gate: { check: async () => ({ allowed: false, reason: 'budget', notice: 'Your budget for this month is spent.' }) } });
+    });
+    try {
+      fake.userSays({ content: 'hello', mentionBot: true });
+      const dm = fake.state.dmChannelWith(fake.alice);
+      const notice = await fake.waitFor(() => fake.botMessagesIn(dm.id)[0], 'the private notice');
+      expect(notice.content).toBe('Your budget for this month is spent.');
+      expect(recorded.asks.filter((ask) => !ask.startsWith('discord:global'))).toEqual([`discord:${dm.id}:messages final`]);
+    } finally {
+      await stop();
+    }
   });
 });
