@@ -71,3 +71,24 @@ export function slackFileUploadBudgets(workspaceId: string, channelId: string): 
     bucket(`slack:${workspaceId}:files.completeUploadExternal`, callsPerMinute, 60_000),
   ];
 }
+
+/** Calls a minute of Slack's published tiers, per method per app per workspace. */
+export const SLACK_TIER_PER_MINUTE = { tier3: 50, tier4: 100 } as const;
+
+/** chat.postEphemeral (a note only one person sees): Tier 4. */
+export function slackEphemeralBudget(workspaceId: string): WriteBudget {
+  return bucket(`slack:${workspaceId}:chat.postEphemeral`, SLACK_TIER_PER_MINUTE.tier4, 60_000);
+}
+
+/** chat.delete (a placeholder another attempt made redundant): Tier 3. */
+export function slackDeleteBudget(workspaceId: string): WriteBudget {
+  return bucket(`slack:${workspaceId}:chat.delete`, SLACK_TIER_PER_MINUTE.tier3, 60_000);
+}
+
+/**
+ * assistant.threads.setStatus ("Special": Slack publishes no figure), setTitle and
+ * setSuggestedPrompts (Tier 4): each its own budget, starting at Tier 4 and adaptive like the rest.
+ */
+export function slackAssistantBudget(workspaceId: string, method: 'setStatus' | 'setTitle' | 'setSuggestedPrompts'): WriteBudget {
+  return bucket(`slack:${workspaceId}:assistant.threads.${method}`, SLACK_TIER_PER_MINUTE.tier4, 60_000);
+}

@@ -123,3 +123,16 @@ function sleep(ms: number, clock: Clock, signal: AbortSignal | undefined): Promi
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * A write worth making only while the platform has room (an acknowledgment such as an assistant's
+ * "is thinking…" status, a thread title): made at once when the pacer grants it a token now
+ * (`tryReserveNow`), else left out, never waited for, so it cannot delay the request it
+ * acknowledges. Resolves whether it was made; the call's own failure propagates.
+ */
+export async function writeIfRoom(request: { pacer: WritePacer | undefined; budgets: readonly WriteBudget[]; spare?: number }, call: () => Promise<unknown>): Promise<boolean> {
+  const { pacer, budgets } = request;
+  if (pacer && budgets.length > 0 && !(await pacer.tryReserveNow(budgets, { spare: request.spare ?? 0 }).catch(() => true))) return false;
+  await call();
+  return true;
+}

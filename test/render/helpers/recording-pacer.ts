@@ -7,6 +7,8 @@ export class RecordingPacer implements WritePacer {
   /** `keys delayMs` of every hold-off. */
   readonly holdOffs: string[] = [];
   readonly withdrawals: string[] = [];
+  /** `keys granted|refused` of every non-blocking ask (`tryReserveNow`). */
+  readonly reserves: string[] = [];
   private readonly inner: WritePacer;
 
   constructor(inner: WritePacer) {
@@ -23,8 +25,10 @@ export class RecordingPacer implements WritePacer {
     await this.inner.withdraw(ticket, budgets);
   }
 
-  tryReserveNow(budgets: readonly WriteBudget[], options?: { spare?: number | readonly number[] }): Promise<boolean> {
-    return this.inner.tryReserveNow(budgets, options);
+  async tryReserveNow(budgets: readonly WriteBudget[], options?: { spare?: number | readonly number[] }): Promise<boolean> {
+    const granted = await this.inner.tryReserveNow(budgets, options);
+    this.reserves.push(`${keysOf(budgets)} ${granted ? 'granted' : 'refused'}`);
+    return granted;
   }
 
   async holdOff(budgets: readonly WriteBudget[], delayMs: number): Promise<void> {
