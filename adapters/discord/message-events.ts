@@ -3,7 +3,7 @@ import type { Attachment, Inbound, IngressPorts, MessageRef, PlaceholderOutcome 
 import { stopRow } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, PLACEHOLDER_TEXT, promptFromContent, threadNameFrom } from './formatting.ts';
 import { botIdOf, isForbidden, NO_PINGS, notifyByDirectMessage, type IngressContext } from './ingress-context.ts';
-import { GATEWAY_WRITE_PACING, channelCreateBudgets, discordPacedWrite, editBudgets } from './paced-writes.ts';
+import { GATEWAY_WRITE_PACING, channelCreateBudgets, discordPacedWrite, editBudgets, typingIfRoom } from './paced-writes.ts';
 
 /**
  * A message is answered when it @mentions the bot (or its managed role), replies to the bot, is in
@@ -81,7 +81,7 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
       // A placeholder says it already; without one, typing shows the request arrived.
       if (placeholderComing) return;
       const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
-      if (channel?.isSendable()) await channel.sendTyping();
+      if (channel?.isSendable()) await typingIfRoom(channel.id, () => channel.sendTyping());
     },
     // Redis is unreachable and the request waits: typing says so without a message, renewed
     // before Discord's ~10 s fade for as long as it waits (once per channel, by the outbox).
@@ -89,7 +89,8 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
       key: () => `discord:${message.channelId}`,
       renewEveryMs: TYPING_RENEW_MS,
       async show() {
-        if (message.channel.isSendable()) await message.channel.sendTyping();
+        const channel = message.channel;
+        if (channel.isSendable()) await typingIfRoom(channel.id, () => channel.sendTyping());
       },
     },
     placeholder: {

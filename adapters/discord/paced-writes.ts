@@ -1,10 +1,10 @@
 import type { MessageRef } from '../../src/render/surface.ts';
-import { pacedWrite, type PacedWriteRequest } from '../../src/render/paced-write.ts';
+import { pacedWrite, writeIfRoom, type PacedWriteRequest } from '../../src/render/paced-write.ts';
 import type { WriteBudget, WritePacer } from '../../src/render/write-budget.ts';
 import { transportPacer } from '../../src/render/transport-pacer.ts';
 import { refKind } from './messages.ts';
 import { DEFAULT_MESSAGE_BUDGET, RateLimitObserver, type MessageBudgetDefaults } from './rate-limit-observer.ts';
-import { discordGlobalBudget, discordMessageBudgets, discordWebhookBudgets } from './write-budgets.ts';
+import { discordGlobalBudget, discordMessageBudgets, discordTypingRequest, discordWebhookBudgets } from './write-budgets.ts';
 
 /**
  * Discord writes the worker makes outside the answer renderer (approval prompts and their outcome,
@@ -57,3 +57,12 @@ export function discordPacedWrite<T>(pacing: DiscordWritePacing, write: Pick<Pac
  */
 const gatewayBuckets = new RateLimitObserver(undefined);
 export const GATEWAY_WRITE_PACING: DiscordWritePacing = { pacer: transportPacer, rateLimits: gatewayBuckets, defaults: DEFAULT_MESSAGE_BUDGET };
+
+/**
+ * The gateway's "typing…" (an acknowledgment): its channel's typing bucket and the bot's, taken only
+ * while both have room (`discordTypingRequest`, as the surface's typing), else left out.
+ */
+export function typingIfRoom(channelId: string, send: () => Promise<unknown>): Promise<boolean> {
+  const request = discordTypingRequest(channelId);
+  return writeIfRoom({ pacer: transportPacer(), budgets: request.budgets, spare: request.spare }, send);
+}

@@ -130,7 +130,10 @@ function sleep(ms: number, clock: Clock, signal: AbortSignal | undefined): Promi
  * (`tryReserveNow`), else left out, never waited for, so it cannot delay the request it
  * acknowledges. Resolves whether it was made; the call's own failure propagates.
  */
-export async function writeIfRoom(request: { pacer: WritePacer | undefined; budgets: readonly WriteBudget[]; spare?: number }, call: () => Promise<unknown>): Promise<boolean> {
+export async function writeIfRoom(
+  request: { pacer: WritePacer | undefined; budgets: readonly WriteBudget[]; spare?: number | readonly number[] },
+  call: () => Promise<unknown>,
+): Promise<boolean> {
   const { pacer, budgets } = request;
   if (pacer && budgets.length > 0 && !(await pacer.tryReserveNow(budgets, { spare: request.spare ?? 0 }).catch(() => true))) return false;
   await call();

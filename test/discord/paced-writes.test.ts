@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordPorts, startDiscordIngress, type DiscordPorts } from '../../adapters/discord/index.ts';
+import { discordTypingRequest } from '../../adapters/discord/write-budgets.ts';
 import { silentLogger } from '../../src/observability/index.ts';
 import { ProgressiveMessage, RedisWritePacer, shareTransportPacer } from '../../src/render/index.ts';
 import { FakeDiscord, type RecordedRequest } from '../fakes/discord/index.ts';
@@ -140,6 +141,7 @@ describe("the gateway's notices draw from the channel budget too", () => {
     const ingress = await startDiscordIngress(discordConfig(fake, testRedisUrl(), prefix), services, silentLogger(), { redis: services.redis });
     return {
       recorded,
+      services,
       async stop() {
         await ingress.stop();
         await services.close();
@@ -173,6 +175,27 @@ describe("the gateway's notices draw from the channel budget too", () => {
       const notice = await fake.waitFor(() => fake.botMessagesIn(dm.id)[0], 'the private notice');
       expect(notice.content).toBe('Your budget for this month is spent.');
       expect(recorded.asks.filter((ask) => !ask.startsWith('discord:global'))).toEqual([`discord:${dm.id}:messages final`]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('types only while the channel\'s typing bucket has room, and leaves it out (the job still queued) when not', async () => {
+    const { recorded, services, stop } = await gateway((configured) => {
+      Object.assign(configured, { placeholderPacer: { mayPostNow: async () => false } });
+    });
+    try {
+      const typing = () => fake.requests.filter((request) => request.method === 'POST' && request.path === `/channels/${fake.channel.id}/typing`);
+      fake.userSays({ content: 'hello', mentionBot: true });
+      await fake.waitFor(() => typing().length === 1, 'the typing indicator');
+      await pacer.holdOff(discordTypingRequest(fake.channel.id).budgets.slice(0, 1), 60_000);
+      fake.userSays({ content: 'and again', mentionBot: true });
+      await fake.waitFor(() => recorded.reserves.length === 2, 'the second acknowledgment');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const key = `discord:${fake.channel.id}:typing+discord:global`;
+      expect(recorded.reserves).toEqual([`${key} granted`, `${key} refused`]);
+      expect(typing()).toHaveLength(1);
+      await fake.waitFor(() => services.jobs.length === 2, 'both jobs');
     } finally {
       await stop();
     }

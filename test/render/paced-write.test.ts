@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalWritePacer, SurfaceRateLimitedError, type WriteBudget } from '../../src/render/index.ts';
-import { PacedWriteError, pacedWrite } from '../../src/render/paced-write.ts';
+import { PacedWriteError, pacedWrite, writeIfRoom } from '../../src/render/paced-write.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 import { RecordingPacer } from './helpers/recording-pacer.ts';
 
@@ -129,5 +129,22 @@ describe('pacedWrite', () => {
     });
     await clock.run(write);
     expect(calls).toEqual([0, 400]);
+  });
+});
+
+describe('writeIfRoom', () => {
+  it('writes at once while the budget has room, and leaves the write out (without waiting) when it has none', async () => {
+    const clock = new ManualClock();
+    const pacer = recordingPacer(clock);
+    const calls: number[] = [];
+    const write = async () => {
+      calls.push(clock.now());
+    };
+    expect(await writeIfRoom({ pacer, budgets: [channel] }, write)).toBe(true);
+    // The channel's one token is spent: the next acknowledgment is left out, not queued.
+    expect(await writeIfRoom({ pacer, budgets: [channel] }, write)).toBe(false);
+    expect(calls).toEqual([0]);
+    expect(pacer.reserves).toEqual(['test:channel granted', 'test:channel refused']);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
