@@ -53,9 +53,10 @@ export function statusAcknowledgment(context: IngressContext, client: WebClient,
 
 export function createAssistant(context: IngressContext, answer: Answer): Assistant {
   return new Assistant({
-    threadStarted: async ({ setSuggestedPrompts }) =>
+    threadStarted: async ({ setSuggestedPrompts, body, context: bolt }) =>
       guarded(context, 'assistant_thread_started', async () => {
-        await setSuggestedPrompts(SUGGESTED_PROMPTS);
+        // A courtesy: offered while the workspace's setSuggestedPrompts budget has room, never waited for.
+        await slackWriteIfRoom([slackAssistantBudget(teamOf(body, bolt), 'setSuggestedPrompts')], () => setSuggestedPrompts(SUGGESTED_PROMPTS));
       }),
     userMessage: async ({ message, body, context: bolt, client }) =>
       guarded(context, 'assistant_message', async () => {

@@ -62,12 +62,16 @@ describe("the Slack gateway's writes", () => {
     expect(pacer.asks).toEqual([`slack:${team}:C1:posts+slack:${team}:posts final`, `slack:${team}:chat.update final`]);
   });
 
-  it("set an assistant thread's title and status only with room in their budgets, never waiting", async () => {
+  it("offer suggestions, set an assistant thread's title and its status only with room in their budgets, never waiting", async () => {
     const started = await sender.assistantThreadStarted({ channel: 'D1', user: 'UALICE' });
     await sender.message({ channel: 'D1', user: 'UALICE', text: 'plan my week', thread_ts: started.threadTs });
     await eventually(() => services.enqueued[0]);
     const team = slack.teamId;
-    expect(pacer.reserves).toEqual([`slack:${team}:assistant.threads.setTitle granted`, `slack:${team}:assistant.threads.setStatus granted`]);
+    expect(pacer.reserves).toEqual([
+      `slack:${team}:assistant.threads.setSuggestedPrompts granted`,
+      `slack:${team}:assistant.threads.setTitle granted`,
+      `slack:${team}:assistant.threads.setStatus granted`,
+    ]);
     expect(slack.workspace.assistantStatus.get(`D1:${started.threadTs}`)).toEqual(['is thinking…']);
     expect(pacer.asks).toEqual([]);
   });

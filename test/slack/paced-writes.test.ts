@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackPorts, type SlackPorts } from '../../adapters/slack/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
-import { RedisWritePacer } from '../../src/render/index.ts';
+import { RedisWritePacer, shareTransportPacer } from '../../src/render/index.ts';
+import { slackAssistantBudget } from '../../adapters/slack/write-budgets.ts';
 import { FakeSlack } from '../fakes/slack/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { keysOf, RecordingPacer } from '../render/helpers/recording-pacer.ts';
@@ -97,5 +98,20 @@ describe('Slack writes outside the renderer', () => {
     const withFiles = slack.botReplies('C1', root.ts).filter((message) => (message.files?.length ?? 0) > 0);
     expect(withFiles.map((message) => message.files!.map((file) => file.name))).toEqual([['fox.png']]);
     expect(uploaded.name).toBe('fox.png');
+  });
+
+  it("shows an answer's \"is thinking…\" only while the workspace's setStatus budget has room", async () => {
+    shareTransportPacer(pacer);
+    try {
+      const surface = ports.surfaceFor(job({ channelId: 'D1', threadId: '1700000000.000100', messageId: '1700000000.000100' }));
+      await surface.typing!();
+      await pacer.holdOff([slackAssistantBudget(slack.teamId, 'setStatus')], 60_000);
+      await surface.typing!();
+      expect(slack.callsTo('assistant.threads.setStatus').map((call) => call.args.status)).toEqual(['is thinking…']);
+      const key = `slack:${slack.teamId}:assistant.threads.setStatus`;
+      expect(pacer.reserves).toEqual([`${key} granted`, `${key} refused`]);
+    } finally {
+      shareTransportPacer(undefined);
+    }
   });
 });
