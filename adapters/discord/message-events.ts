@@ -88,9 +88,12 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
     waiting: {
       key: () => `discord:${message.channelId}`,
       renewEveryMs: TYPING_RENEW_MS,
+      // Not through the shared pacer: this runs only while Redis is unreachable, where asking it would
+      // only time out and leave it pacing locally for seconds after Redis is back (local grants the
+      // other workers never saw). The outbox sends it once per channel per renewal, far under the
+      // typing bucket's 5 per 5 s.
       async show() {
-        const channel = message.channel;
-        if (channel.isSendable()) await typingIfRoom(channel.id, () => channel.sendTyping());
+        if (message.channel.isSendable()) await message.channel.sendTyping();
       },
     },
     placeholder: {

@@ -63,12 +63,21 @@ export function isAdmin(context: IngressContext, userId: string): boolean {
   return context.config.SLACK_ADMIN_USER_IDS.includes(userId);
 }
 
-/** A note only `user` sees, a `final` write of the workspace's chat.postEphemeral budget; failures are logged, never thrown. */
-export async function ephemeral(context: IngressContext, client: WebClient, note: { teamId: string; channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
+/**
+ * A note only `user` sees, a `final` write of the workspace's chat.postEphemeral budget; failures
+ * are logged, never thrown. `unpaced`: the note says Redis is unreachable, where the shared pacer
+ * would only time out and then pace locally for seconds after Redis is back (grants the workers never saw).
+ */
+export async function ephemeral(
+  context: IngressContext,
+  client: WebClient,
+  note: { teamId: string; channel: string; user: string; text: string; threadTs?: string },
+  options: { unpaced?: boolean } = {},
+): Promise<void> {
+  const send = () => client.chat.postEphemeral({ channel: note.channel, user: note.user, text: markdownToMrkdwn(note.text), ...(note.threadTs ? { thread_ts: note.threadTs } : {}) });
   try {
-    await slackPacedWrite({ budgets: [slackEphemeralBudget(note.teamId)], writeClass: 'final', what: 'the private note' }, () =>
-      client.chat.postEphemeral({ channel: note.channel, user: note.user, text: markdownToMrkdwn(note.text), ...(note.threadTs ? { thread_ts: note.threadTs } : {}) }),
-    );
+    if (options.unpaced) await send();
+    else await slackPacedWrite({ budgets: [slackEphemeralBudget(note.teamId)], writeClass: 'final', what: 'the private note' }, send);
   } catch (error) {
     context.log.warn({ err: error, channel: note.channel, user: note.user }, 'slack: ephemeral note failed');
   }
@@ -180,7 +189,7 @@ function portsFor(context: IngressContext, client: WebClient, trigger: Trigger, 
     // note says the request waits, once, spending no message budget in the channel.
     waiting: {
       key: () => `slack:${trigger.eventId}`,
-      show: () => ephemeral(context, client, { teamId: trigger.teamId, channel: trigger.channel, user: trigger.user, text: WAITING_TEXT, threadTs }),
+      show: () => ephemeral(context, client, { teamId: trigger.teamId, channel: trigger.channel, user: trigger.user, text: WAITING_TEXT, threadTs }, { unpaced: true }),
     },
     // Assistant threads have none: their status line is the acknowledgment.
     ...(trigger.assistantThread
