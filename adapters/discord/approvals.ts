@@ -5,18 +5,27 @@ import { approvalRow } from './components.ts';
 import { DiscordRejectedError } from './errors.ts';
 import { fitMessage, toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages } from './messages.ts';
+import { channelCreateBudgets, discordPacedWrite, editBudgets, type DiscordWritePacing } from './paced-writes.ts';
+import { discordWebhookBudgets } from './write-budgets.ts';
 
 /**
  * Approve / Deny buttons in the answer's channel or thread (replying to the answer), or as an
  * ephemeral follow-up for a private slash-command answer. Clicks come back through ingress; the
  * worker calls `resolve` to show the outcome and take the buttons away.
+ *
+ * Both writes draw from the budgets the answer's own writes use (`paced-writes.ts`), so a prompt
+ * posted while the answer streams shares the channel's 5 per 5 s instead of drawing a 429. The
+ * prompt is a `first-text` write: the tool, the answer and a person all wait until it shows. The
+ * outcome is a `final` write: it completes a message nobody waits on any more.
  */
 
 export class DiscordApprovalSurface implements ApprovalSurface {
   private readonly messages: DiscordMessages;
+  private readonly pacing: DiscordWritePacing;
 
-  constructor(messages: DiscordMessages) {
+  constructor(messages: DiscordMessages, pacing: DiscordWritePacing) {
     this.messages = messages;
+    this.pacing = pacing;
   }
 
   async post(job: ChatJob, prompt: ApprovalPrompt): Promise<MessageRef> {
@@ -25,16 +34,22 @@ export class DiscordApprovalSurface implements ApprovalSurface {
     const placeholder = job.placeholder;
     if (placeholder && refKind(placeholder) === 'interaction') {
       const interactionId = placeholder.extra?.interactionId ?? '';
-      const ref = await this.messages.followUp(interactionId, channelId, { ...body, ...(job.private ? { flags: EPHEMERAL_FLAG } : {}) });
+      const ref = await discordPacedWrite(this.pacing, { budgets: discordWebhookBudgets(interactionId), writeClass: 'first-text', what: 'the approval prompt' }, () =>
+        this.messages.followUp(interactionId, channelId, { ...body, ...(job.private ? { flags: EPHEMERAL_FLAG } : {}) }),
+      );
       if (ref) return ref;
       if (job.private) throw new DiscordRejectedError('cannot ask for approval privately: the interaction token expired');
     }
     const replyTo = placeholder && refKind(placeholder) === 'channel' ? placeholder.id : undefined;
-    return this.messages.post(channelId, body, replyTo);
+    return discordPacedWrite(this.pacing, { budgets: channelCreateBudgets(this.pacing, channelId), writeClass: 'first-text', what: 'the approval prompt' }, () =>
+      this.messages.post(channelId, body, replyTo),
+    );
   }
 
   async resolve(ref: MessageRef, prompt: ApprovalPrompt, outcome: ApprovalOutcome, decidedBy?: string): Promise<void> {
-    await this.messages.edit(ref, { content: approvalText(prompt, outcome, decidedBy), components: [] });
+    await discordPacedWrite(this.pacing, { budgets: editBudgets(this.pacing, ref), writeClass: 'final', what: 'the approval outcome' }, () =>
+      this.messages.edit(ref, { content: approvalText(prompt, outcome, decidedBy), components: [] }),
+    );
   }
 }
 

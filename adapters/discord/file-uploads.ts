@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Routes, type REST } from 'discord.js';
 import type { ChatJob } from '../../src/ingress/index.ts';
 import type { FileUploader, UploadFile, UploadedFile } from '../../src/worker/ports.ts';
+import { channelCreateBudgets, discordPacedWrite, type DiscordWritePacing } from './paced-writes.ts';
 import { toSurfaceError } from './rest.ts';
 
 /**
@@ -9,11 +10,17 @@ import { toSurfaceError } from './rest.ts';
  * through the REST client (which waits out Discord's rate-limit buckets before sending). The
  * message carries an enforced nonce derived from the job and file name, so a send retried within
  * Discord's nonce window returns the first message instead of posting a second one.
+ *
+ * The message is a create in the channel, so it draws from the channel's message bucket like the
+ * answer's writes (`paced-writes.ts`), as a `final` write: a complete message, which the tool (not
+ * a person watching text appear) waits for.
  */
 export class DiscordFileUploader implements FileUploader {
   private readonly rest: REST;
-  constructor(rest: REST) {
+  private readonly pacing: DiscordWritePacing;
+  constructor(rest: REST, pacing: DiscordWritePacing) {
     this.rest = rest;
+    this.pacing = pacing;
   }
 
   async upload(job: ChatJob, file: UploadFile, signal: AbortSignal): Promise<UploadedFile> {
@@ -37,17 +44,22 @@ export class DiscordFileUploader implements FileUploader {
     // undici, which refuses it; the platform's Response serializes the form into bytes instead.
     const encoded = new Response(form);
     const body = new Uint8Array(await encoded.arrayBuffer());
-    // A 429 becomes the renderer's SurfaceRateLimitedError, which the worker waits out and retries (the nonce keeps it single).
-    const message = (await this.rest
-      .post(Routes.channelMessages(channelId), {
-        body,
-        passThroughBody: true,
-        headers: { 'Content-Type': encoded.headers.get('content-type') ?? 'multipart/form-data' },
-        signal,
-      })
-      .catch((error: unknown) => {
-        throw toSurfaceError(error);
-      })) as { id: string; attachments?: Array<{ id: string; filename: string; url?: string }> };
+    // A 429 becomes the renderer's SurfaceRateLimitedError, which holds the channel off and is retried (the nonce keeps it single).
+    const send = () =>
+      this.rest
+        .post(Routes.channelMessages(channelId), {
+          body,
+          passThroughBody: true,
+          headers: { 'Content-Type': encoded.headers.get('content-type') ?? 'multipart/form-data' },
+          signal,
+        })
+        .catch((error: unknown) => {
+          throw toSurfaceError(error);
+        });
+    const message = (await discordPacedWrite(this.pacing, { budgets: channelCreateBudgets(this.pacing, channelId), writeClass: 'final', what: 'the file', signal }, send)) as {
+      id: string;
+      attachments?: Array<{ id: string; filename: string; url?: string }>;
+    };
     const attachment = message.attachments?.[0];
     return { id: attachment?.id ?? message.id, name: attachment?.filename ?? file.name, ...(attachment?.url ? { url: attachment.url } : {}) };
   }

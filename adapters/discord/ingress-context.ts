@@ -4,6 +4,7 @@ import type { Config } from '../../src/config.ts';
 import type { IngressPipeline, IngressServices } from '../../src/ingress/index.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { fitMessage, toDiscordText } from './formatting.ts';
+import { GATEWAY_WRITE_PACING, channelCreateBudgets, discordPacedWrite } from './paced-writes.ts';
 import type { InteractionTokenStore } from './interaction-tokens.ts';
 
 /** What every ingress handler shares: config, the core's services and pipeline, the token store, the client. */
@@ -43,6 +44,10 @@ export function isForbidden(error: unknown): boolean {
 
 /** Messages have no private reply on Discord: a refusal goes to the asker's DMs. */
 export async function notifyByDirectMessage(context: IngressContext, user: User, text: string): Promise<void> {
-  await user.send({ content: toDiscordText(fitMessage(text), 2000), allowedMentions: NO_PINGS });
+  // The DM channel's message bucket, like any channel's: a `final` write (nobody watches it stream).
+  const dm = await user.createDM();
+  await discordPacedWrite(GATEWAY_WRITE_PACING, { budgets: channelCreateBudgets(GATEWAY_WRITE_PACING, dm.id), writeClass: 'final', what: 'the private notice' }, () =>
+    dm.send({ content: toDiscordText(fitMessage(text), 2000), allowedMentions: NO_PINGS }),
+  );
   context.log.debug({ userId: user.id }, 'sent a private notice');
 }

@@ -3,6 +3,7 @@ import type { Attachment, Inbound, IngressPorts, MessageRef, PlaceholderOutcome 
 import { stopRow } from './components.ts';
 import { ENQUEUE_FAILED_TEXT, PLACEHOLDER_TEXT, promptFromContent, threadNameFrom } from './formatting.ts';
 import { botIdOf, isForbidden, NO_PINGS, notifyByDirectMessage, type IngressContext } from './ingress-context.ts';
+import { GATEWAY_WRITE_PACING, channelCreateBudgets, discordPacedWrite, editBudgets, typingIfRoom } from './paced-writes.ts';
 
 /**
  * A message is answered when it @mentions the bot (or its managed role), replies to the bot, is in
@@ -80,13 +81,17 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
       // A placeholder says it already; without one, typing shows the request arrived.
       if (placeholderComing) return;
       const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
-      if (channel?.isSendable()) await channel.sendTyping();
+      if (channel?.isSendable()) await typingIfRoom(channel.id, () => channel.sendTyping());
     },
     // Redis is unreachable and the request waits: typing says so without a message, renewed
     // before Discord's ~10 s fade for as long as it waits (once per channel, by the outbox).
     waiting: {
       key: () => `discord:${message.channelId}`,
       renewEveryMs: TYPING_RENEW_MS,
+      // Not through the shared pacer: this runs only while Redis is unreachable, where asking it would
+      // only time out and leave it pacing locally for seconds after Redis is back (local grants the
+      // other workers never saw). The outbox sends it once per channel per renewal, far under the
+      // typing bucket's 5 per 5 s.
       async show() {
         if (message.channel.isSendable()) await message.channel.sendTyping();
       },
@@ -102,13 +107,21 @@ function messagePorts(context: IngressContext, message: Message): IngressPorts {
         await placeholderMessage?.delete();
       },
     },
+    // The failure is a `final` write in the channel's message bucket, like the answer it replaces.
     async showFailure(inbound) {
-      if (placeholderMessage) {
-        await placeholderMessage.edit({ content: ENQUEUE_FAILED_TEXT, components: [], allowedMentions: NO_PINGS });
+      const edited = placeholderMessage;
+      if (edited) {
+        const budgets = editBudgets(GATEWAY_WRITE_PACING, { id: edited.id, channelId: edited.channelId });
+        await discordPacedWrite(GATEWAY_WRITE_PACING, { budgets, writeClass: 'final', what: 'the failure notice' }, () =>
+          edited.edit({ content: ENQUEUE_FAILED_TEXT, components: [], allowedMentions: NO_PINGS }),
+        );
         return;
       }
       const channel = await context.client.channels.fetch(inbound.threadId ?? inbound.channelId);
-      if (channel?.isSendable()) await channel.send({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+      if (!channel?.isSendable()) return;
+      await discordPacedWrite(GATEWAY_WRITE_PACING, { budgets: channelCreateBudgets(GATEWAY_WRITE_PACING, channel.id), writeClass: 'final', what: 'the failure notice' }, async () => {
+        await channel.send({ content: ENQUEUE_FAILED_TEXT, allowedMentions: NO_PINGS });
+      });
     },
     notifyPrivately: (_inbound, text) => notifyByDirectMessage(context, message.author, text),
   };

@@ -2,6 +2,8 @@ import { RESTEvents, Routes } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config.ts';
 import type { Logger } from '../../src/observability/logger.ts';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
+import type { WritePacer } from '../../src/render/write-budget.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { DiscordApprovalSurface } from './approvals.ts';
 import { DiscordConversationReader, discordFileOrigins } from './context.ts';
@@ -21,6 +23,11 @@ export interface DiscordPortsOptions {
   keyPrefix?: string;
   /** @defaultValue DEFAULT_DISCORD_LIMITS */
   limits?: Partial<DiscordSurfaceLimits>;
+  /**
+   * The pacer approval prompts and files draw from, the renderer's own so they share the channel's
+   * budget with the answers. @defaultValue the process's shared pacer (`shareTransportPacer`)
+   */
+  pacer?: WritePacer;
 }
 
 export type DiscordPorts = PlatformPorts & { close(): Promise<void> };
@@ -40,6 +47,11 @@ export function createDiscordPorts(
   const tokens = new InteractionTokenStore({ redis: options.redis, prefix: options.keyPrefix ?? config.REDIS_KEY_PREFIX });
   const messages = new DiscordMessages({ rest, applicationId: config.DISCORD_APPLICATION_ID, tokens });
   const limits = { ...DEFAULT_DISCORD_LIMITS, ...options.limits };
+  const pacing = {
+    pacer: () => options.pacer ?? transportPacer(),
+    rateLimits,
+    defaults: { limit: limits.channelEditsPerWindow, windowMs: limits.channelWindowMs },
+  };
   let botUser: Promise<string> | undefined;
   const botUserId = (): Promise<string> => {
     botUser ??= (rest.get(Routes.user('@me')) as Promise<{ id: string }>).then(
@@ -55,8 +67,8 @@ export function createDiscordPorts(
     platform: 'discord',
     surfaceFor: (job) => new DiscordSurface(job, { messages, rateLimits, log, limits }),
     conversation: new DiscordConversationReader({ rest, log, botUserId, fileOrigins: discordFileOrigins(config.DISCORD_API_URL), addressAllowlist: config.FETCH_URL_ALLOWLIST }),
-    approvals: new DiscordApprovalSurface(messages),
-    files: new DiscordFileUploader(rest),
+    approvals: new DiscordApprovalSurface(messages, pacing),
+    files: new DiscordFileUploader(rest, pacing),
     async close() {
       rest.clearHashSweeper();
       rest.clearHandlerSweeper();

@@ -12,16 +12,25 @@ interface Click {
   value: string;
   user: string;
   channel: string;
+  /** The workspace, whose chat.postEphemeral budget the presser's note draws from. */
+  teamId: string;
   threadTs?: string;
 }
 
 function clickOf(body: unknown, action: unknown): Click | undefined {
-  const payload = body as { user?: { id?: string }; channel?: { id?: string }; container?: { channel_id?: string; thread_ts?: string }; message?: { thread_ts?: string } };
+  const payload = body as {
+    user?: { id?: string };
+    team?: { id?: string } | null;
+    channel?: { id?: string };
+    container?: { channel_id?: string; thread_ts?: string };
+    message?: { thread_ts?: string };
+  };
   const pressed = action as { action_id?: string; value?: string };
   const user = payload.user?.id;
   const channel = payload.channel?.id ?? payload.container?.channel_id;
   if (!user || !channel || !pressed.action_id || !pressed.value) return undefined;
-  return { actionId: pressed.action_id, value: pressed.value, user, channel, threadTs: payload.container?.thread_ts ?? payload.message?.thread_ts };
+  const teamId = payload.team?.id ?? 'unknown';
+  return { actionId: pressed.action_id, value: pressed.value, user, channel, teamId, threadTs: payload.container?.thread_ts ?? payload.message?.thread_ts };
 }
 
 /** What the presser is told: thanks, or that their earlier vote changed. */
@@ -39,7 +48,7 @@ export function registerActions(app: App, context: IngressContext): void {
     await guarded(context, 'stop', async () => {
       const click = clickOf(body, action);
       if (!click) return void log.warn({ action: ACTION_IDS.stop }, 'slack: malformed stop click');
-      const note = (text: string) => ephemeral(context, client, { channel: click.channel, user: click.user, text, threadTs: click.threadTs });
+      const note = (text: string) => ephemeral(context, client, { teamId: click.teamId, channel: click.channel, user: click.user, text, threadTs: click.threadTs });
       if (!(await services.canCancel(click.value, click.user, isAdmin(context, click.user)))) {
         return note('Only the person who asked, or an admin, can stop this answer.');
       }
@@ -58,10 +67,10 @@ export function registerActions(app: App, context: IngressContext): void {
         isAdmin: isAdmin(context, click.user),
         decision: click.actionId === ACTION_IDS.approve ? 'approve' : 'deny',
         platform: 'slack',
-        workspaceId: (body as { team?: { id?: string } }).team?.id ?? 'unknown',
+        workspaceId: click.teamId,
         channelId: click.channel,
       });
-      if (result.status !== 'accepted') await ephemeral(context, client, { channel: click.channel, user: click.user, text: result.message, threadTs: click.threadTs });
+      if (result.status !== 'accepted') await ephemeral(context, client, { teamId: click.teamId, channel: click.channel, user: click.user, text: result.message, threadTs: click.threadTs });
     });
   });
 
@@ -74,7 +83,7 @@ export function registerActions(app: App, context: IngressContext): void {
       // Counted once per person per answer: pressing again changes the vote, never adds one.
       const result = await services.feedback?.vote({ platform: 'slack', jobId: click.value, userId: click.user, vote });
       log.info({ jobId: click.value, user: click.user, vote, status: result?.status }, 'slack: answer feedback');
-      await ephemeral(context, client, { channel: click.channel, user: click.user, text: feedbackNote(result?.status), threadTs: click.threadTs });
+      await ephemeral(context, client, { teamId: click.teamId, channel: click.channel, user: click.user, text: feedbackNote(result?.status), threadTs: click.threadTs });
     });
   });
 }

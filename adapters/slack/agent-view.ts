@@ -2,6 +2,9 @@ import type { App } from '@slack/bolt';
 import { guarded, type IngressContext } from './answer.ts';
 import { SUGGESTED_PROMPTS } from './assistant.ts';
 import { markdownToMrkdwn } from './formatting.ts';
+import { teamOf } from './message-events.ts';
+import { slackPacedWrite, slackWriteIfRoom } from './paced-writes.ts';
+import { slackAssistantBudget, slackPostBudgets } from './write-budgets.ts';
 
 /**
  * Slack's Agent messaging experience (`agent_view` in the manifest): conversations happen in the
@@ -27,19 +30,24 @@ interface AppHomeOpenedEvent {
 }
 
 export function registerAgentView(app: App, context: IngressContext): void {
-  app.event('app_home_opened', async ({ event, client }) =>
+  app.event('app_home_opened', async ({ event, client, body, context: bolt }) =>
     guarded(context, 'app_home_opened', async () => {
       const opened = event as unknown as AppHomeOpenedEvent;
       // The Home and About tabs are not conversations.
       if (opened.tab !== 'messages') return;
       if (!opened.channel || !opened.user) return void context.log.warn({ event: opened.type }, 'slack: malformed app_home_opened');
       const channel = opened.channel;
+      const teamId = teamOf(body, bolt);
       if (!(await context.answered.has(channel, GREETED_MARKER))) {
         await context.answered.remember(channel, GREETED_MARKER);
-        await client.chat.postMessage({ channel, text: markdownToMrkdwn(GREETING) });
+        const budgets = slackPostBudgets(teamId, channel);
+        await slackPacedWrite({ budgets, writeClass: 'final', what: 'the greeting', blame: [budgets[0]!.key] }, () => client.chat.postMessage({ channel, text: markdownToMrkdwn(GREETING) }));
       }
       // No thread_ts: for an agent_view app the prompts belong to the DM, and a thread_ts makes the call silently fail.
-      await client.assistant.threads.setSuggestedPrompts({ channel_id: channel, ...SUGGESTED_PROMPTS } as Parameters<typeof client.assistant.threads.setSuggestedPrompts>[0]);
+      // Suggestions are a courtesy: offered while the budget has room, never waited for.
+      await slackWriteIfRoom([slackAssistantBudget(teamId, 'setSuggestedPrompts')], () =>
+        client.assistant.threads.setSuggestedPrompts({ channel_id: channel, ...SUGGESTED_PROMPTS } as Parameters<typeof client.assistant.threads.setSuggestedPrompts>[0]),
+      );
     }),
   );
 }

@@ -6,7 +6,9 @@ import type { AnsweredThreads } from './answered-threads.ts';
 import { PLACEHOLDER_MARKDOWN, markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { markdownToMrkdwn, mrkdwnToPlain } from './formatting.ts';
 import { STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, startStream, type StreamingSwitch } from './streaming.ts';
+import { slackPacedWrite, slackWriteIfRoom } from './paced-writes.ts';
 import { slackErrorCode } from './web-client.ts';
+import { slackAssistantBudget, slackDeleteBudget, slackEphemeralBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
 
 /**
  * What every trigger (mention, DM, follow-up, assistant message, `/ofox ask`) becomes: an `Inbound`
@@ -61,10 +63,21 @@ export function isAdmin(context: IngressContext, userId: string): boolean {
   return context.config.SLACK_ADMIN_USER_IDS.includes(userId);
 }
 
-/** A note only `user` sees; failures are logged, never thrown. */
-export async function ephemeral(context: IngressContext, client: WebClient, note: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
+/**
+ * A note only `user` sees, a `final` write of the workspace's chat.postEphemeral budget; failures
+ * are logged, never thrown. `unpaced`: the note says Redis is unreachable, where the shared pacer
+ * would only time out and then pace locally for seconds after Redis is back (grants the workers never saw).
+ */
+export async function ephemeral(
+  context: IngressContext,
+  client: WebClient,
+  note: { teamId: string; channel: string; user: string; text: string; threadTs?: string },
+  options: { unpaced?: boolean } = {},
+): Promise<void> {
+  const send = () => client.chat.postEphemeral({ channel: note.channel, user: note.user, text: markdownToMrkdwn(note.text), ...(note.threadTs ? { thread_ts: note.threadTs } : {}) });
   try {
-    await client.chat.postEphemeral({ channel: note.channel, user: note.user, text: markdownToMrkdwn(note.text), ...(note.threadTs ? { thread_ts: note.threadTs } : {}) });
+    if (options.unpaced) await send();
+    else await slackPacedWrite({ budgets: [slackEphemeralBudget(note.teamId)], writeClass: 'final', what: 'the private note' }, send);
   } catch (error) {
     context.log.warn({ err: error, channel: note.channel, user: note.user }, 'slack: ephemeral note failed');
   }
@@ -115,16 +128,29 @@ async function postPlaceholder(context: IngressContext, client: WebClient, trigg
   return response.ts ? { id: response.ts, channelId: trigger.channel, extra: { threadTs } } : undefined;
 }
 
-/** Removes a placeholder another attempt made redundant (stopping its stream first). */
-async function discardPlaceholder(client: WebClient, placeholder: MessageRef): Promise<void> {
-  if (placeholder.extra?.stream === STREAM_MARKER) await client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }).catch(() => undefined);
-  await client.chat.delete({ channel: placeholder.channelId, ts: placeholder.id });
+/** Stops a placeholder's stream: a post-like call, from the channel's and the workspace's post budgets. */
+async function stopPlaceholderStream(client: WebClient, placeholder: MessageRef, teamId: string): Promise<void> {
+  if (placeholder.extra?.stream !== STREAM_MARKER) return;
+  const budgets = slackPostBudgets(teamId, placeholder.channelId);
+  await slackPacedWrite({ budgets, writeClass: 'final', what: 'stopping the placeholder', blame: [budgets[0]!.key] }, () =>
+    client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }),
+  ).catch(() => undefined);
 }
 
-/** Shows a failure in the placeholder (stopping its stream first). */
-async function failPlaceholder(client: WebClient, placeholder: MessageRef, text: string): Promise<void> {
-  if (placeholder.extra?.stream === STREAM_MARKER) await client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }).catch(() => undefined);
-  await client.chat.update({ channel: placeholder.channelId, ts: placeholder.id, ...mrkdwnMessage(text) }).catch(() => undefined);
+/** Removes a placeholder another attempt made redundant (stopping its stream first). */
+async function discardPlaceholder(client: WebClient, placeholder: MessageRef, teamId: string): Promise<void> {
+  await stopPlaceholderStream(client, placeholder, teamId);
+  await slackPacedWrite({ budgets: [slackDeleteBudget(teamId)], writeClass: 'final', what: 'removing the placeholder' }, () =>
+    client.chat.delete({ channel: placeholder.channelId, ts: placeholder.id }),
+  );
+}
+
+/** Shows a failure in the placeholder (stopping its stream first): `final` writes, like the answer's end. */
+async function failPlaceholder(client: WebClient, placeholder: MessageRef, teamId: string, text: string): Promise<void> {
+  await stopPlaceholderStream(client, placeholder, teamId);
+  await slackPacedWrite({ budgets: [slackUpdateBudget(teamId)], writeClass: 'final', what: 'the failure notice' }, () =>
+    client.chat.update({ channel: placeholder.channelId, ts: placeholder.id, ...mrkdwnMessage(text) }),
+  ).catch(() => undefined);
 }
 
 const ENQUEUE_FAILED_TEXT = 'Sorry, I could not start on that. Please try again.';
@@ -136,13 +162,19 @@ const WAITING_TEXT = '⏳ Your request is waiting: I will start on it as soon as
  * message in the thread, so the person is not left waiting; an assistant's status is cleared.
  */
 async function postFailure(client: WebClient, trigger: Trigger, threadTs: string, text: string, log: Logger): Promise<void> {
-  await client.chat.postMessage({ channel: trigger.channel, thread_ts: threadTs, ...mrkdwnMessage(text) }).catch((error: unknown) => {
+  const budgets = slackPostBudgets(trigger.teamId, trigger.channel);
+  await slackPacedWrite({ budgets, writeClass: 'final', what: 'the failure notice', blame: [budgets[0]!.key] }, () =>
+    client.chat.postMessage({ channel: trigger.channel, thread_ts: threadTs, ...mrkdwnMessage(text) }),
+  ).catch((error: unknown) => {
     log.warn({ err: error, code: slackErrorCode(error) }, 'slack: could not post the failure');
   });
   if (!trigger.assistantThread) return;
-  await client.assistant.threads.setStatus({ channel_id: trigger.channel, thread_ts: threadTs, status: '' }).catch((error: unknown) => {
-    log.debug({ err: error }, 'slack: clearing the status failed');
-  });
+  // Posting a reply clears the status anyway; clearing it too is only worth a spare token.
+  await slackWriteIfRoom([slackAssistantBudget(trigger.teamId, 'setStatus')], () => client.assistant.threads.setStatus({ channel_id: trigger.channel, thread_ts: threadTs, status: '' })).catch(
+    (error: unknown) => {
+      log.debug({ err: error }, 'slack: clearing the status failed');
+    },
+  );
 }
 
 /** The Slack words for one request: the pipeline (`src/ingress`) decides when each runs. */
@@ -159,7 +191,7 @@ function portsFor(context: IngressContext, client: WebClient, trigger: Trigger, 
     // note says the request waits, once, spending no message budget in the channel.
     waiting: {
       key: () => `slack:${trigger.eventId}`,
-      show: () => ephemeral(context, client, { channel: trigger.channel, user: trigger.user, text: WAITING_TEXT, threadTs }),
+      show: () => ephemeral(context, client, { teamId: trigger.teamId, channel: trigger.channel, user: trigger.user, text: WAITING_TEXT, threadTs }, { unpaced: true }),
     },
     // Assistant threads have none: their status line is the acknowledgment.
     ...(trigger.assistantThread
@@ -169,14 +201,14 @@ function portsFor(context: IngressContext, client: WebClient, trigger: Trigger, 
             // Slack limits updates per workspace, which is how the surface paces its writes.
             channelKey: (inbound: Inbound) => `slack:${inbound.workspaceId}`,
             post: (_inbound: Inbound, jobId: string) => postPlaceholder(context, client, trigger, threadTs, jobId),
-            discard: (placeholder: MessageRef) => discardPlaceholder(client, placeholder),
+            discard: (placeholder: MessageRef) => discardPlaceholder(client, placeholder, trigger.teamId),
           },
         }),
     async showFailure(_inbound, placeholder) {
-      if (placeholder) await failPlaceholder(client, placeholder, ENQUEUE_FAILED_TEXT);
+      if (placeholder) await failPlaceholder(client, placeholder, trigger.teamId, ENQUEUE_FAILED_TEXT);
       else await postFailure(client, trigger, threadTs, ENQUEUE_FAILED_TEXT, log);
     },
-    notifyPrivately: (_inbound, text) => ephemeral(context, client, { channel: trigger.channel, user: trigger.user, text, threadTs }),
+    notifyPrivately: (_inbound, text) => ephemeral(context, client, { teamId: trigger.teamId, channel: trigger.channel, user: trigger.user, text, threadTs }),
   };
 }
 

@@ -1,12 +1,22 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { ChatJob } from '../../src/ingress/index.ts';
+import { pacedWrite } from '../../src/render/paced-write.ts';
 import type { MessageRef } from '../../src/render/surface.ts';
+import type { WritePacer } from '../../src/render/write-budget.ts';
 import type { ApprovalOutcome, ApprovalPrompt, ApprovalSurface } from '../../src/worker/ports.ts';
 import { ACTION_IDS } from './blocks.ts';
 import { escapeMrkdwn, fallbackText, neutralizeMentions } from './formatting.ts';
 import { surfaceCall } from './web-client.ts';
+import { slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
 
-/** Approve / Deny buttons in the answer's thread; the clicks arrive through the ingress. */
+/**
+ * Approve / Deny buttons in the answer's thread; the clicks arrive through the ingress.
+ *
+ * Both writes draw from the budgets the answer's own writes use: the prompt is a chat.postMessage
+ * (the channel's post budget, then the workspace's post pool) and a `first-text` write, since the
+ * tool, the answer and a person wait until it shows; the outcome is a chat.update (the workspace's
+ * Tier 3 budget) and a `final` write, completing a message nobody waits on any more.
+ */
 
 const OUTCOME_TEXT: Record<ApprovalOutcome, string> = {
   approved: '✅ Approved',
@@ -22,9 +32,12 @@ function describe(prompt: ApprovalPrompt): string {
 
 export class SlackApprovals implements ApprovalSurface {
   private readonly client: WebClient;
+  /** The process's shared pacer, looked up per write (shared after the ports are built). */
+  private readonly pacer: () => WritePacer | undefined;
 
-  constructor(client: WebClient) {
+  constructor(client: WebClient, pacer: () => WritePacer | undefined) {
     this.client = client;
+    this.pacer = pacer;
   }
 
   async post(job: ChatJob, prompt: ApprovalPrompt): Promise<MessageRef> {
@@ -42,19 +55,28 @@ export class SlackApprovals implements ApprovalSurface {
       },
     ];
     const threadTs = job.threadId ?? job.messageId;
-    const response = await surfaceCall(() =>
-      this.client.chat.postMessage({ channel: job.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: fallbackText(text), blocks }),
+    const budgets = slackPostBudgets(job.workspaceId, job.channelId);
+    // A 429 is blamed on the channel's budget, as the surface does: by far the tighter of the two.
+    const response = await pacedWrite({ pacer: this.pacer(), budgets, writeClass: 'first-text', what: 'the approval prompt' }, () =>
+      surfaceCall(
+        () => this.client.chat.postMessage({ channel: job.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: fallbackText(text), blocks }),
+        [budgets[0]!.key],
+      ),
     );
     if (!response.ts) throw new Error('chat.postMessage answered without a ts');
-    return { id: response.ts, channelId: job.channelId, ...(threadTs ? { extra: { threadTs } } : {}) };
+    // The workspace rides in the ref: `resolve` draws from that workspace's chat.update budget.
+    return { id: response.ts, channelId: job.channelId, extra: { ...(threadTs ? { threadTs } : {}), teamId: job.workspaceId } };
   }
 
   async resolve(ref: MessageRef, prompt: ApprovalPrompt, outcome: ApprovalOutcome, decidedBy?: string): Promise<void> {
     // The decider is named, not mentioned: resolving must not notify anyone.
     const by = decidedBy ? ` by ${escapeMrkdwn(decidedBy)}` : '';
     const text = `${describe(prompt)}\n${OUTCOME_TEXT[outcome]}${outcome === 'approved' || outcome === 'denied' ? by : ''}`;
-    await surfaceCall(() =>
-      this.client.chat.update({ channel: ref.channelId, ts: ref.id, text: fallbackText(text), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: fallbackText(text), verbatim: true } }] }),
+    const budgets = [slackUpdateBudget(ref.extra?.teamId ?? 'unknown')];
+    await pacedWrite({ pacer: this.pacer(), budgets, writeClass: 'final', what: 'the approval outcome' }, () =>
+      surfaceCall(() =>
+        this.client.chat.update({ channel: ref.channelId, ts: ref.id, text: fallbackText(text), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: fallbackText(text), verbatim: true } }] }),
+      ),
     );
   }
 }

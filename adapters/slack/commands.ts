@@ -2,7 +2,9 @@ import type { App } from '@slack/bolt';
 import type { CommandInvocation } from '../../src/ingress/services.ts';
 import { guarded, isAdmin, type Answer, type IngressContext } from './answer.ts';
 import { escapeMrkdwn, markdownToMrkdwn, neutralizeMentions } from './formatting.ts';
+import { slackPacedWrite } from './paced-writes.ts';
 import { slackErrorCode } from './web-client.ts';
+import { slackPostBudgets } from './write-budgets.ts';
 
 /**
  * The slash command (SLACK_COMMAND, `/ofox` by default) and its subcommands. Slack has no command
@@ -75,7 +77,13 @@ export function registerSlashCommand(app: App, context: IngressContext, answer: 
         let parentTs: string | undefined;
         try {
           const question = `*${escapeMrkdwn(neutralizeMentions(command.user_name))} asked:* ${markdownToMrkdwn(parsed.prompt)}`;
-          parentTs = (await client.chat.postMessage({ channel: command.channel_id, text: question, unfurl_links: false })).ts;
+          // The question opens the answer's thread: a `first-text` post of the channel's and workspace's post budgets.
+          const budgets = slackPostBudgets(command.team_id, command.channel_id);
+          parentTs = (
+            await slackPacedWrite({ budgets, writeClass: 'first-text', what: 'the question', blame: [budgets[0]!.key] }, () =>
+              client.chat.postMessage({ channel: command.channel_id, text: question, unfurl_links: false }),
+            )
+          ).ts;
         } catch (error) {
           const code = slackErrorCode(error);
           log.warn({ code, channel: command.channel_id }, 'slack: could not post the question');

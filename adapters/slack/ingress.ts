@@ -139,7 +139,7 @@ export async function startSlackIngress(config: SlackIngressConfig, services: In
       if (message.channel_type === 'im') {
         // Agent view: a top-level DM starts a conversation of its own; its status is the acknowledgment.
         if (config.SLACK_EXPERIENCE !== 'agent' || message.thread_ts !== undefined) return answer(client, trigger);
-        return answer(client, { ...trigger, threadTs: message.ts, assistantThread: true, onClaimed: statusAcknowledgment(context, client, message.channel, message.ts, trigger.text) });
+        return answer(client, { ...trigger, threadTs: message.ts, assistantThread: true, onClaimed: statusAcknowledgment(context, client, trigger.teamId, message.channel, message.ts, trigger.text) });
       }
       const mentionsBot = bolt.botUserId !== undefined && (message.text ?? '').includes(`<@${bolt.botUserId}`);
       const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts;

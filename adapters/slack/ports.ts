@@ -2,6 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../src/config.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/ingress/index.ts';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
+import type { WritePacer } from '../../src/render/write-budget.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
 import { SlackApprovals } from './approvals.ts';
 import { SlackConversationReader, slackFileOrigins } from './context.ts';
@@ -23,6 +25,11 @@ export interface SlackPortsOptions {
    * run, so a job retried elsewhere continues its stream exactly. @defaultValue in memory
    */
   streamStates?: StreamStateStore;
+  /**
+   * The pacer approval prompts and files draw from, the renderer's own so they share its budgets.
+   * @defaultValue the process's shared pacer (`shareTransportPacer`)
+   */
+  pacer?: WritePacer;
 }
 
 export type SlackPorts = PlatformPorts & { readonly client: WebClient; close(): Promise<void> };
@@ -43,6 +50,7 @@ export function createSlackPorts(
   const streams = options.streamStates ?? new MemoryStreamStateStore();
   const slackLog = log.child({ platform: 'slack' });
   const limits = { ...DEFAULT_SLACK_LIMITS, streamMaxChars: config.SLACK_STREAM_MAX_CHARS, streamMaxAgeMs: config.SLACK_STREAM_MAX_AGE_MS };
+  const pacer = (): WritePacer | undefined => options.pacer ?? transportPacer();
 
   let botUserId: Promise<string | undefined> | undefined;
   const resolveBotUserId = (): Promise<string | undefined> => {
@@ -69,8 +77,8 @@ export function createSlackPorts(
       addressAllowlist: config.FETCH_URL_ALLOWLIST,
       botUserId: resolveBotUserId,
     }),
-    approvals: new SlackApprovals(client),
-    files: new SlackFileUploader(client),
+    approvals: new SlackApprovals(client, pacer),
+    files: new SlackFileUploader(client, pacer),
     async close() {
       await streams.clear();
     },

@@ -10,7 +10,8 @@ import { reasoningTaskChunks } from './reasoning.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
 import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, streamableMarkdown, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
-import { slackAppendBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
+import { slackAppendBudget, slackAssistantBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
+import { slackWriteIfRoom } from './paced-writes.ts';
 
 /**
  * The answer's messages in the thread (`thread_ts = job.threadId ?? job.messageId`).
@@ -180,7 +181,11 @@ export class SlackSurface implements Surface {
   async typing(): Promise<void> {
     if (!this.job.channelId.startsWith('D') || !this.job.threadId) return;
     try {
-      await this.deps.client.assistant.threads.setStatus({ channel_id: this.job.channelId, thread_ts: this.job.threadId, status: 'is thinking…' });
+      // An acknowledgment: only while the workspace's setStatus budget has room, as Discord's typing.
+      const { channelId, threadId } = this.job;
+      await slackWriteIfRoom([slackAssistantBudget(this.job.workspaceId, 'setStatus')], () =>
+        this.deps.client.assistant.threads.setStatus({ channel_id: channelId, thread_ts: threadId, status: 'is thinking…' }),
+      );
     } catch (error) {
       this.deps.log.debug({ err: error, channel: this.job.channelId }, 'slack: setStatus failed');
     }

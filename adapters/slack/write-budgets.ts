@@ -50,3 +50,45 @@ export function slackAppendBudget(workspaceId: string): WriteBudget {
 export function slackPlaceholderRequest(workspaceId: string, channelId: string): { budgets: WriteBudget[]; spare: number } {
   return { budgets: slackPostBudgets(workspaceId, channelId), spare: SLACK_BUDGET_DEFAULTS.placeholderSpare };
 }
+
+/** files.getUploadURLExternal and files.completeUploadExternal are Tier 4: 100+ a minute each, per workspace. */
+export const SLACK_FILE_BUDGET_DEFAULTS = {
+  /** @defaultValue 100 a minute, burst 100 */
+  callsPerMinute: 100,
+} as const;
+
+/**
+ * One `files.uploadV2` (one call to the web client, two metered calls to Slack): the channel's post
+ * budget first, since the completion shares the file as a message in the thread (Slack's one
+ * message a second per channel), then each Tier 4 method's workspace budget. The workspace's post
+ * pool is not drawn: it meters chat.postMessage and streams, which an upload does not call.
+ */
+export function slackFileUploadBudgets(workspaceId: string, channelId: string): WriteBudget[] {
+  const { callsPerMinute } = SLACK_FILE_BUDGET_DEFAULTS;
+  return [
+    slackPostBudgets(workspaceId, channelId)[0]!,
+    bucket(`slack:${workspaceId}:files.getUploadURLExternal`, callsPerMinute, 60_000),
+    bucket(`slack:${workspaceId}:files.completeUploadExternal`, callsPerMinute, 60_000),
+  ];
+}
+
+/** Calls a minute of Slack's published tiers, per method per app per workspace. */
+export const SLACK_TIER_PER_MINUTE = { tier3: 50, tier4: 100 } as const;
+
+/** chat.postEphemeral (a note only one person sees): Tier 4. */
+export function slackEphemeralBudget(workspaceId: string): WriteBudget {
+  return bucket(`slack:${workspaceId}:chat.postEphemeral`, SLACK_TIER_PER_MINUTE.tier4, 60_000);
+}
+
+/** chat.delete (a placeholder another attempt made redundant): Tier 3. */
+export function slackDeleteBudget(workspaceId: string): WriteBudget {
+  return bucket(`slack:${workspaceId}:chat.delete`, SLACK_TIER_PER_MINUTE.tier3, 60_000);
+}
+
+/**
+ * assistant.threads.setStatus ("Special": Slack publishes no figure), setTitle and
+ * setSuggestedPrompts (Tier 4): each its own budget, starting at Tier 4 and adaptive like the rest.
+ */
+export function slackAssistantBudget(workspaceId: string, method: 'setStatus' | 'setTitle' | 'setSuggestedPrompts'): WriteBudget {
+  return bucket(`slack:${workspaceId}:assistant.threads.${method}`, SLACK_TIER_PER_MINUTE.tier4, 60_000);
+}

@@ -26,3 +26,4 @@ export { toolStatusLine, footerLine, type AnswerOutcome, type FooterParts } from
 export { RenderWriteError } from './render-write-error.ts';
 export { NO_ANSWER_TEXT, SUPERSEDED_TEXT, WORKING_TEXT, answerTail, layoutAnswer, firstPendingWrite, type WantedMessage } from './answer-layout.ts';
 export { ProgressiveMessage, type FinishOptions, type ProgressiveMessageOptions } from './progressive-message.ts';
+export { pacedWrite, writeIfRoom, PacedWriteError, PACED_WRITE_MAX_WAIT_MS, PACED_WRITE_RATE_LIMIT_RETRIES, type PacedWriteRequest } from './paced-write.ts';

@@ -2,7 +2,7 @@ import { createMetricsRecorder, observeBudget, observePacer, observePlatform, ob
 import { bullmqTelemetry } from '../observability/tracing.ts';
 import { CancelListener } from '../queue/cancel-bus.ts';
 import { chatJobSchema, jobIdFor } from '../queue/chat-job.ts';
-import { RedisWritePacer, shareTransportPacer } from '../render/index.ts';
+import { budgetsFromLimits, pacedWrite, RedisWritePacer, shareTransportPacer } from '../render/index.ts';
 import { createAnswerTools } from '../worker/answer-tools.ts';
 import { createChatProcessor } from '../worker/processor.ts';
 import { RedisReasoningFileLedger } from '../worker/reasoning-file.ts';
@@ -73,7 +73,11 @@ export async function startWorkerRole(core: Core, platforms: PlatformPorts[], op
       if (parsed.success) await core.governance.answers.jobEnded(parsed.data, job.id ?? jobIdFor(parsed.data.platform, parsed.data.eventId)).catch((error: unknown) => log.warn({ err: error }, 'in-flight slot not released'));
       const ports = parsed.success ? byPlatform.get(parsed.data.platform) : undefined;
       if (!parsed.success || !ports || !parsed.data.placeholder) return;
-      await ports.surfaceFor(parsed.data).edit(parsed.data.placeholder, FAILED_FOR_GOOD_TEXT, { final: true, controls: { kind: 'none' } });
+      const surface = ports.surfaceFor(parsed.data);
+      const placeholder = parsed.data.placeholder;
+      // A final write of the answer's message, drawn from the budgets the renderer's edit of it would use.
+      const budgets = surface.budgetsFor ? surface.budgetsFor({ kind: 'edit', ref: placeholder, final: true }) : budgetsFromLimits(surface.channelKey, surface.limits);
+      await pacedWrite({ pacer, budgets, writeClass: 'final', what: 'the failure notice' }, () => surface.edit(placeholder, FAILED_FOR_GOOD_TEXT, { final: true, controls: { kind: 'none' } }));
     },
     connect: () => core.connect('worker'),
     prefix,

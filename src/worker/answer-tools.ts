@@ -78,7 +78,11 @@ const APPROVAL_DISPLAY: Record<ApprovalOutcome, string | undefined> = {
   cancelled: 'cancelled',
 };
 
-/** Platform writes outside the renderer's pacing: a 429 waits out its retry-after instead of refusing the tool. */
+/**
+ * Approval prompts and uploads: the adapters pace them (`pacedWrite`) and end a run of 429s with a
+ * readable PacedWriteError, so this only covers a port that lets a 429 through: it waits out the
+ * retry-after instead of refusing the tool.
+ */
 async function withRateLimitRetry<T>(write: () => Promise<T>, signal: AbortSignal, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {

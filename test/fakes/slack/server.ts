@@ -36,6 +36,9 @@ export const SLACK_PUBLISHED_LIMITS: ReadonlyArray<{ method: string; rule: RateL
   { method: 'chat.startStream', rule: { limit: 3, windowMs: 3_000, perChannel: true } },
   { method: 'chat.stopStream', rule: { limit: 3, windowMs: 3_000, perChannel: true } },
   { method: 'conversations.replies', rule: { limit: 50, windowMs: 60_000 } },
+  // files.uploadV2's two metered steps: Tier 4 each.
+  { method: 'files.getUploadURLExternal', rule: { limit: 100, windowMs: 60_000 } },
+  { method: 'files.completeUploadExternal', rule: { limit: 100, windowMs: 60_000 } },
 ];
 /** Posts and stream starts and stops also draw from one workspace-wide bucket. */
 export const SLACK_POST_POOL: { methods: ReadonlySet<string>; rule: RateLimitRule } = {
