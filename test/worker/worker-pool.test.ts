@@ -130,8 +130,9 @@ describe('the worker pool while Redis is away', () => {
       // Several failed reconnects of each connection, each one an 'error' event on its Worker.
       await until(() => errors - before >= 6, 30_000);
       await relay.restore();
-      // Back: the next outage is a new one.
-      await until(() => made.every((connection) => connection.status === 'ready'), 30_000);
+      // Back: the next outage is a new one. A connection BullMQ closed for good (and replaced
+      // through `connect`) never comes back, so only the live ones are waited for.
+      await until(() => made.every((connection) => connection.status === 'ready' || connection.status === 'end'), 30_000);
     }
     pool.workers[0]!.emit('error', new Error('a bug in a processor'));
 
