@@ -72,9 +72,17 @@ async function redisRelay() {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  // A client accepted just before a cut reaches the handler after it: it is dropped too, or
+  // `server.close` would wait for it forever.
+  let down = false;
   const open = () =>
     new Promise<void>((resolve) => {
+      down = false;
       server = createServer((client) => {
+        if (down) {
+          client.destroy();
+          return;
+        }
         const upstream = connectTcp(Number(target.port || 6379), target.hostname);
         for (const socket of [client, upstream]) {
           sockets.add(socket);
@@ -90,6 +98,7 @@ async function redisRelay() {
     });
   const cut = () =>
     new Promise<void>((resolve) => {
+      down = true;
       for (const socket of sockets) socket.destroy();
       server!.close(() => resolve());
     });
