@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.ts';
 import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -18,7 +18,8 @@ import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, pacedWindowMs, type Pe
  * tokens, or the hold in ms), the tokens an acquire must leave ({@link RESERVED_FOR_PRIORITY}),
  * then per budget: limit, window ms (stretched for `window` budgets), kind (w | b), adaptive (0 | 1),
  * and the tokens a `try` must leave in it.
- * Returns: acquire → 0 granted, else the ms to wait; try → 1 granted, 0 not; others → 0.
+ * Returns: acquire → the ms to wait, or { 0, Redis's time } when granted; try → { 1, Redis's time }
+ * when granted, 0 not; others → 0.
  */
 const PACE_SCRIPT = `
 local time = redis.call('TIME')
@@ -156,7 +157,7 @@ if mode == 'try' then
     take(b)
     save(b)
   end
-  return 1
+  return { 1, now }
 end
 
 -- acquire
@@ -182,7 +183,7 @@ if granted then
     save(b)
   end
   forget(ticket)
-  return 0
+  return { 0, now }
 end
 wait = math.min(MAXWAIT, math.max(1, math.ceil(wait)))
 redis.call('ZADD', leases, now + wait + LEASE, ticket)
@@ -209,9 +210,14 @@ export interface RedisWritePacerOptions {
   fallback?: WritePacer;
   /** @defaultValue systemClock */
   clock?: Clock;
+  /** Epoch milliseconds, compared with Redis's time to tell how late a grant arrived. @defaultValue Date.now */
+  wallClock?: () => number;
   /** @defaultValue silent */
   log?: RenderLog;
 }
+
+/** The wait handed back for a grant that came too late to use: ask again at once. */
+export const STALE_GRANT_RETRY_MS = 1;
 
 class PaceTimeoutError extends Error {
   override name = 'PaceTimeoutError';
@@ -232,6 +238,7 @@ export class RedisWritePacer implements WritePacer {
   private readonly retryRedisAfterMs: number;
   private readonly fallback: WritePacer;
   private readonly clock: Clock;
+  private readonly wallClock: () => number;
   private readonly log: RenderLog;
   private localUntil = -Infinity;
   private degraded = false;
@@ -242,6 +249,7 @@ export class RedisWritePacer implements WritePacer {
     this.timeoutMs = options.timeoutMs ?? 1_000;
     this.retryRedisAfterMs = options.retryRedisAfterMs ?? 5_000;
     this.clock = options.clock ?? systemClock;
+    this.wallClock = options.wallClock ?? Date.now;
     this.fallback = options.fallback ?? new LocalWritePacer({ clock: this.clock });
     this.log = options.log ?? silentLog;
   }
@@ -255,8 +263,11 @@ export class RedisWritePacer implements WritePacer {
     if (request.budgets.length === 0) return 0;
     if (this.local()) return this.fallback.acquire(request);
     try {
-      const wait = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
+      const askedAt = this.clock.now();
+      const [wait, grantedAt] = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
       this.recovered();
+      // A grant that reached us too late to land where the pacer counted it: ask again at once.
+      if (wait <= 0 && this.isStale(askedAt, grantedAt, request.budgets)) return STALE_GRANT_RETRY_MS;
       return Math.max(0, wait);
     } catch (error) {
       this.failed(error);
@@ -278,9 +289,11 @@ export class RedisWritePacer implements WritePacer {
     if (budgets.length === 0) return true;
     if (this.local()) return this.fallback.tryReserveNow(budgets, options);
     try {
-      const granted = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
+      const askedAt = this.clock.now();
+      const [granted, grantedAt] = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
       this.recovered();
-      return granted === 1;
+      // Too late to land where it was counted: the optional write is left out.
+      return granted === 1 && !this.isStale(askedAt, grantedAt, budgets);
     } catch (error) {
       this.failed(error);
       return this.fallback.tryReserveNow(budgets, options);
@@ -299,11 +312,24 @@ export class RedisWritePacer implements WritePacer {
     }
   }
 
+  /**
+   * The grant reached us later than its budgets' margin after Redis stamped it (`freshGrantMs`).
+   * Redis's stamp against our wall clock says how long the reply waited (in a busy event loop, say);
+   * the round trip bounds that from above, so a clock skewed ahead of Redis's cannot make every
+   * grant look stale (one behind it lets a late grant through, as without this check).
+   */
+  private isStale(askedAt: number, grantedAt: number | undefined, budgets: readonly WriteBudget[]): boolean {
+    const roundTrip = this.clock.now() - askedAt;
+    const sinceGrant = grantedAt === undefined ? roundTrip : this.wallClock() - grantedAt;
+    return Math.min(roundTrip, sinceGrant) > freshGrantMs(budgets);
+  }
+
   private local(): boolean {
     return this.clock.now() < this.localUntil;
   }
 
-  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<number> {
+  /** The script's answer, and Redis's time when it granted (acquire and try). */
+  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<[number, number | undefined]> {
     const line = this.keyFor(budgets[0]?.key ?? '');
     const keys = [`${line}:q`, `${line}:l`, `${line}:s`, ...budgets.map((budget) => this.keyFor(budget.key))];
     const args: (string | number)[] = [mode, ticket, number, reserve];
@@ -320,7 +346,8 @@ export class RedisWritePacer implements WritePacer {
         return await this.redis.eval(PACE_SCRIPT, keys.length, ...keys, ...args);
       }
     };
-    return Number(await this.withTimeout(call()));
+    const reply = await this.withTimeout(call());
+    return Array.isArray(reply) ? [Number(reply[0]), Number(reply[1])] : [Number(reply), undefined];
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {

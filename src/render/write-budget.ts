@@ -86,6 +86,17 @@ export function bucketMarginMs(windowMs: number): number {
   return Math.max(100, Math.round(windowMs * 0.05));
 }
 
+/**
+ * How late a grant may reach its writer and still be used: the smallest margin of the budgets it
+ * drew from. The pacer stamps a grant when it takes the token, the platform counts the request when
+ * it arrives; a reply that sat in a busy event loop for longer than the margin would reach the
+ * platform in a window the pacer already counted as free (a bot-wide 429 under load), so such a
+ * grant is not used and the write asks again. The unused token only makes the pacer stricter.
+ */
+export function freshGrantMs(budgets: readonly { windowMs: number; kind: 'window' | 'bucket' }[]): number {
+  return Math.min(...budgets.map((budget) => pacedWindowMs(budget) - budget.windowMs));
+}
+
 /** The window the pacer counts with: the platform's, stretched by the margin of its kind. */
 export function pacedWindowMs(budget: { windowMs: number; kind: 'window' | 'bucket' }): number {
   return budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : bucketMarginMs(budget.windowMs));
