@@ -226,6 +226,8 @@ export class ProgressiveMessage {
       return promise;
     }
     this.startBoundedWait();
+    // A pump asleep on an update's interval or permit wakes now: the final write waits for neither.
+    this.stopSleeping();
     this.changed();
     return promise;
   }
@@ -288,7 +290,7 @@ export class ProgressiveMessage {
           this.settle();
           return;
         }
-        const untilReady = this.readyAt(next.index) - this.clock.now();
+        const untilReady = this.readyAt(next.index, next.wanted) - this.clock.now();
         if (untilReady > 0) {
           await this.sleep(untilReady);
           continue;
@@ -351,9 +353,11 @@ export class ProgressiveMessage {
     });
   }
 
-  private readyAt(index: number): number {
+  private readyAt(index: number, wanted: WantedMessage): number {
     const last = this.slots[index]?.lastWriteAt;
-    const intervalReady = last === undefined ? -Infinity : last + this.baseIntervalMs * this.penalty;
+    // The interval only smooths a message's updates; a message's last write (its complete text)
+    // goes as soon as the platform's budgets allow, which alone protect the platform.
+    const intervalReady = last === undefined || wanted.options.final === true ? -Infinity : last + this.baseIntervalMs * this.penalty;
     return Math.max(intervalReady, this.backoffUntil);
   }
 

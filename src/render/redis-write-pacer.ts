@@ -18,8 +18,9 @@ import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWin
  * tokens, or the hold in ms), the tokens an acquire must leave ({@link RESERVED_FOR_PRIORITY}),
  * then per budget: limit, window ms (stretched for `window` budgets), kind (w | b), adaptive (0 | 1),
  * and the tokens a `try` must leave in it.
- * Returns: acquire → the ms to wait, or { 0, Redis's time } when granted; try → { 1, Redis's time }
- * when granted, 0 not; others → 0.
+ * Returns: acquire → the ms to wait, or { 0, Redis's time, the ticket's waiting start } when granted;
+ * try → { 1, Redis's time } when granted, 0 not; others → 0.
+ * ARGV of giveback: the grant's time and the ticket's waiting start in place of the handicap and reserve.
  */
 const PACE_SCRIPT = `
 local time = redis.call('TIME')
@@ -129,6 +130,30 @@ if mode == 'withdraw' then
   return 0
 end
 
+-- A grant its writer will not use (it came back too late): the token returns to every budget, and
+-- the ticket keeps the place in line it had waited for (ARGV[3] the grant's time, ARGV[4] its since).
+if mode == 'giveback' then
+  for _, b in ipairs(budgets) do
+    if b.kind == 'w' then
+      for position, at in ipairs(b.log) do
+        if at == number then
+          table.remove(b.log, position)
+          break
+        end
+      end
+    else
+      b.tokens = math.min(b.cap, b.tokens + 1)
+    end
+    save(b)
+  end
+  if ticket ~= '' then
+    redis.call('HSET', starts, ticket, reserve)
+    redis.call('ZADD', leases, now + LEASE, ticket)
+    for _, key in ipairs({ leases, starts }) do redis.call('PEXPIRE', key, LEASE * 2) end
+  end
+  return 0
+end
+
 if mode == 'hold' then
   for _, b in ipairs(budgets) do
     if now + number > b.hold then b.hold = now + number end
@@ -183,7 +208,7 @@ if granted then
     save(b)
   end
   forget(ticket)
-  return { 0, now }
+  return { 0, now, since }
 end
 wait = math.min(MAXWAIT, math.max(1, math.ceil(wait)))
 redis.call('ZADD', leases, now + wait + LEASE, ticket)
@@ -223,7 +248,7 @@ class PaceTimeoutError extends Error {
   override name = 'PaceTimeoutError';
 }
 
-type Mode = 'acquire' | 'try' | 'hold' | 'withdraw';
+type Mode = 'acquire' | 'try' | 'hold' | 'withdraw' | 'giveback';
 
 /**
  * Shares every platform budget, and the line of writes waiting for it, between all worker
@@ -264,11 +289,12 @@ export class RedisWritePacer implements WritePacer {
     if (this.local()) return this.fallback.acquire(request);
     try {
       const askedAt = this.clock.now();
-      const [wait, grantedAt] = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
+      const [wait, grantedAt, since] = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
       this.recovered();
-      // A grant that reached us too late to land where the pacer counted it: ask again at once.
-      if (wait <= 0 && this.isStale(askedAt, grantedAt, request.budgets)) return STALE_GRANT_RETRY_MS;
-      return Math.max(0, wait);
+      if (wait > 0 || !this.isStale(askedAt, grantedAt, request.budgets)) return Math.max(0, wait);
+      // Too late to land where the pacer counted it: the token goes back and the write asks again at once, keeping its place.
+      await this.run('giveback', request.budgets, request.ticket, grantedAt ?? 0, since ?? 0);
+      return STALE_GRANT_RETRY_MS;
     } catch (error) {
       this.failed(error);
       return this.fallback.acquire(request);
@@ -292,8 +318,11 @@ export class RedisWritePacer implements WritePacer {
       const askedAt = this.clock.now();
       const [granted, grantedAt] = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
       this.recovered();
-      // Too late to land where it was counted: the optional write is left out.
-      return granted === 1 && !this.isStale(askedAt, grantedAt, budgets);
+      if (granted !== 1) return false;
+      if (!this.isStale(askedAt, grantedAt, budgets)) return true;
+      // Too late to land where it was counted: the token goes back and the optional write is left out.
+      await this.run('giveback', budgets, '', grantedAt ?? 0, 0);
+      return false;
     } catch (error) {
       this.failed(error);
       return this.fallback.tryReserveNow(budgets, options);
@@ -328,8 +357,8 @@ export class RedisWritePacer implements WritePacer {
     return this.clock.now() < this.localUntil;
   }
 
-  /** The script's answer, and Redis's time when it granted (acquire and try). */
-  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<[number, number | undefined]> {
+  /** The script's answer, and Redis's time when it granted and the ticket's waiting start (acquire and try). */
+  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<[number, number | undefined, number | undefined]> {
     const line = this.keyFor(budgets[0]?.key ?? '');
     const keys = [`${line}:q`, `${line}:l`, `${line}:s`, ...budgets.map((budget) => this.keyFor(budget.key))];
     const args: (string | number)[] = [mode, ticket, number, reserve];
@@ -347,7 +376,7 @@ export class RedisWritePacer implements WritePacer {
       }
     };
     const reply = await this.withTimeout(call());
-    return Array.isArray(reply) ? [Number(reply[0]), Number(reply[1])] : [Number(reply), undefined];
+    return Array.isArray(reply) ? [Number(reply[0]), Number(reply[1]), reply[2] === undefined ? undefined : Number(reply[2])] : [Number(reply), undefined, undefined];
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {

@@ -91,7 +91,7 @@ export function bucketMarginMs(windowMs: number): number {
  * drew from. The pacer stamps a grant when it takes the token, the platform counts the request when
  * it arrives; a reply that sat in a busy event loop for longer than the margin would reach the
  * platform in a window the pacer already counted as free (a bot-wide 429 under load), so such a
- * grant is not used and the write asks again. The unused token only makes the pacer stricter.
+ * grant is not used: its token goes back (nothing reached the platform) and the write asks again.
  */
 export function freshGrantMs(budgets: readonly { windowMs: number; kind: 'window' | 'bucket' }[]): number {
   return Math.min(...budgets.map((budget) => pacedWindowMs(budget) - budget.windowMs));
