@@ -171,6 +171,17 @@ export class ProgressiveMessage {
     for (const ref of [...(options.placeholder ? [options.placeholder] : []), ...(options.continuations ?? [])]) {
       this.slots.push({ ref, shown: undefined, lastWriteAt: undefined });
     }
+    this.joinLine();
+  }
+
+  /** Takes the answer's place in the pacer's line for its first text now, before the model's first token (see `WritePacer.join`). */
+  private joinLine(): void {
+    if (!this.pacer.join) return;
+    const ref = this.slots[0]?.ref;
+    const budgets = this.budgetsFor(ref ? { kind: 'edit', ref, final: false } : { kind: 'create', final: false });
+    if (budgets.length === 0) return;
+    this.waitingOn = budgets;
+    void this.pacer.join({ budgets, ticket: this.ticket }).catch(() => {});
   }
 
   /** Every message of the answer that exists on the platform, in reading order. */

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.ts';
 import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -14,7 +14,7 @@ import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWin
  * the tickets' waiting starts (hash), then one state string per budget:
  * "holdUntil factor streak tokens updatedAt grant grant ...". Every key starts with the pacer's
  * prefix, so a hash-tagged prefix keeps them in one Redis Cluster slot.
- * ARGV: mode (acquire | try | hold | withdraw), ticket, a number (the class handicap, the spare
+ * ARGV: mode (acquire | try | hold | withdraw | giveback | join), ticket, a number (the class handicap, the spare
  * tokens, or the hold in ms), the tokens an acquire must leave ({@link RESERVED_FOR_PRIORITY}),
  * then per budget: limit, window ms (stretched for `window` budgets), kind (w | b), adaptive (0 | 1),
  * and the tokens a `try` must leave in it.
@@ -127,6 +127,18 @@ end
 
 if mode == 'withdraw' then
   forget(ticket)
+  return 0
+end
+
+-- An answer that has begun takes its place in line as a first text, without a token.
+if mode == 'join' then
+  purge()
+  if not redis.call('ZSCORE', queue, ticket) then
+    redis.call('HSET', starts, ticket, now)
+    redis.call('ZADD', queue, now + number, ticket)
+    redis.call('ZADD', leases, now + ${JOIN_LEASE_MS}, ticket)
+    for _, key in ipairs({ queue, leases, starts }) do redis.call('PEXPIRE', key, ${JOIN_LEASE_MS} + LEASE) end
+  end
   return 0
 end
 
@@ -248,7 +260,7 @@ class PaceTimeoutError extends Error {
   override name = 'PaceTimeoutError';
 }
 
-type Mode = 'acquire' | 'try' | 'hold' | 'withdraw' | 'giveback';
+type Mode = 'acquire' | 'try' | 'hold' | 'withdraw' | 'giveback' | 'join';
 
 /**
  * Shares every platform budget, and the line of writes waiting for it, between all worker
@@ -298,6 +310,17 @@ export class RedisWritePacer implements WritePacer {
     } catch (error) {
       this.failed(error);
       return this.fallback.acquire(request);
+    }
+  }
+
+  async join(request: Omit<PermitRequest, 'writeClass'>): Promise<void> {
+    await this.fallback.join?.(request);
+    if (request.budgets.length === 0 || this.local()) return;
+    try {
+      await this.run('join', request.budgets, request.ticket, CLASS_HANDICAP_MS['first-text']);
+      this.recovered();
+    } catch (error) {
+      this.failed(error);
     }
   }
 

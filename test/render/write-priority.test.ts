@@ -58,6 +58,28 @@ describe('priority between the writes of a channel', () => {
     await clock.run(second.message.finish({ outcome: 'complete' }));
   });
 
+  it("keeps a token for an answer that has begun but has no text yet: another answer's update does not take it", async () => {
+    const clock = new ManualClock();
+    const pacer = new LocalWritePacer({ clock });
+    const log: SurfaceCall[] = [];
+    // Three writes a second: the first text, then an update would leave one token spare.
+    const limits = { ...TIGHT, channelEditsPerWindow: 3 };
+    const reading = answer(clock, pacer, log, 'reading', limits);
+    reading.message.setBody('one');
+    await clock.advance(0);
+    // The second answer begins (its message exists, the model has not answered yet): it joins the line.
+    const waiting = answer(clock, pacer, log, 'waiting', limits);
+    await clock.advance(100);
+    reading.message.setBody('one two');
+    await clock.advance(100);
+    waiting.message.setBody('hello');
+    await clock.advance(0);
+    // The update waited: the two tokens left were one for the joined first text and one spare.
+    expect(log.map((call) => `${call.text}@${call.startedAt}`)).toEqual(['one@0', 'hello@200']);
+    await clock.advance(1_200);
+    expect(log.map((call) => `${call.text}@${call.startedAt}`)).toEqual(['one@0', 'hello@200', 'one two@1100']);
+  });
+
   it('starves nobody: a write that has waited longer than its handicap goes before a fresh first text', async () => {
     const clock = new ManualClock();
     const pacer = new LocalWritePacer({ clock });
