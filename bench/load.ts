@@ -22,12 +22,12 @@ import { InteractionTokenStore } from '../adapters/discord/interaction-tokens.ts
 import { DiscordMessages } from '../adapters/discord/messages.ts';
 import { RateLimitObserver } from '../adapters/discord/rate-limit-observer.ts';
 import { createDiscordRest } from '../adapters/discord/rest.ts';
-import { discordPlaceholderRequest, discordTypingRequest } from '../adapters/discord/write-budgets.ts';
+import { DISCORD_BUDGET_DEFAULTS, discordPlaceholderRequest, discordTypingRequest } from '../adapters/discord/write-budgets.ts';
 import { createSlackPorts } from '../adapters/slack/ports.ts';
 import { RedisStreamStateStore } from '../adapters/slack/stream-state.ts';
 import { STREAM_MARKER, StreamingSwitch, startStream } from '../adapters/slack/streaming.ts';
 import { createSlackWebClient } from '../adapters/slack/web-client.ts';
-import { slackPlaceholderRequest } from '../adapters/slack/write-budgets.ts';
+import { SLACK_BUDGET_DEFAULTS, slackPlaceholderRequest } from '../adapters/slack/write-budgets.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import type { ChatJobInput } from '../src/queue/chat-job.ts';
@@ -89,6 +89,8 @@ export interface LoadRow {
   'staleness p99 ms': number | string;
   'last token → final text p99 ms': number | string;
   'last answer complete after model end ms': number | string;
+  /** `limitFloorMs`: what the platform's limits alone need for every answer's writes. */
+  'limits floor ms': number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -384,14 +386,16 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
     );
     for (const [index, mention] of mentions.entries()) if (mention.status === 'rejected') harness.answers.get(seeds[index]!)!.failed = String(mention.reason);
     const streamMs = ((scenario.tokens - 1) * 1000) / scenario.tokensPerSecond;
-    const deadline = Date.now() + streamMs + 60_000;
+    // However fast the bot, the platform's published limits need this long for every answer's
+    // writes; the bench waits for that too, so a saturated row still ends with every answer.
+    const deadline = Date.now() + streamMs + limitFloorMs(platform, scenario.answers) + 60_000;
     const done = (answer: Answer) => answer.writes.some((write) => write.final && write.words === answer.expected.length);
     while (Date.now() < deadline && [...harness.answers.values()].some((answer) => !answer.failed && !done(answer))) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // Late writes (none expected) would show here as more writes than the finished state needed.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    return summarize(scenario, [...harness.answers.values()], await run.rateLimited(), await run.writes());
+    return summarize(scenario, [...harness.answers.values()], await run.rateLimited(), await run.writes(), limitFloorMs(platform, scenario.answers));
   } finally {
     await role?.stop(2_000).catch(() => {});
     await run?.stop();
@@ -404,7 +408,21 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
   }
 }
 
-function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number): LoadRow {
+/**
+ * The least time the published limits allow for `answers` answers' unavoidable writes, all asked at
+ * once. Discord: a first text and a final text each (2 requests) from the bot's 45 a second. Slack
+ * native streams: a stream start and stop each (2 post-class calls) from the workspace's 100 a
+ * minute (burst 100), and the final chat.update from its 50 a minute (burst 50).
+ */
+export function limitFloorMs(platform: 'discord' | 'slack', answers: number): number {
+  if (platform === 'discord') return Math.ceil(((answers * 2) / DISCORD_BUDGET_DEFAULTS.botRequestsPerSecond) * 1_000);
+  const { postsPerMinute, updatesPerMinute } = SLACK_BUDGET_DEFAULTS;
+  const posts = Math.max(0, answers * 2 - postsPerMinute) / postsPerMinute;
+  const updates = Math.max(0, answers - updatesPerMinute) / updatesPerMinute;
+  return Math.ceil(Math.max(posts, updates) * 60_000);
+}
+
+function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number, floorMs: number): LoadRow {
   const firstText: number[] = [];
   const finalLag: number[] = [];
   const staleness: number[] = [];
@@ -443,6 +461,7 @@ function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: numbe
     'staleness p99 ms': round(percentile(staleness, 99)),
     'last token → final text p99 ms': round(percentile(finalLag, 99)),
     'last answer complete after model end ms': round(lastComplete - lastModelEnd),
+    'limits floor ms': floorMs,
   };
 }
 

@@ -118,6 +118,8 @@ export class ProgressiveMessage {
   private readonly baseIntervalMs: number;
   /** Keeps this answer's place in the pacer's line while it waits. */
   private readonly ticket = randomUUID();
+  /** Settles once the pacer has the answer's place in line (`joinLine`). */
+  private joined: Promise<void> = Promise.resolve();
   /** The budgets of the write waiting for a permit, to withdraw from when it stops waiting. */
   private waitingOn: WriteBudget[] | undefined;
   private readonly finalAttempts: number;
@@ -181,7 +183,7 @@ export class ProgressiveMessage {
     const budgets = this.budgetsFor(ref ? { kind: 'edit', ref, final: false } : { kind: 'create', final: false });
     if (budgets.length === 0) return;
     this.waitingOn = budgets;
-    void this.pacer.join({ budgets, ticket: this.ticket }).catch(() => {});
+    this.joined = this.pacer.join({ budgets, ticket: this.ticket }).catch(() => {});
   }
 
   /** Every message of the answer that exists on the platform, in reading order. */
@@ -394,6 +396,9 @@ export class ProgressiveMessage {
     if (budgets.length === 0) return 0;
     this.waitingOn = budgets;
     try {
+      // The join must reach the pacer first: arriving after the first grant, it would leave a
+      // first text in line that never asks (holding a token from everyone for its lease).
+      await this.joined;
       const wait = await this.pacer.acquire({ budgets, writeClass: this.writeClass(wanted), ticket: this.ticket });
       if (wait <= 0) this.waitingOn = undefined;
       // Abandoned while asking: give the place in line back (the permit, if granted, goes unused).
@@ -412,7 +417,8 @@ export class ProgressiveMessage {
     const budgets = this.waitingOn;
     if (!budgets) return;
     this.waitingOn = undefined;
-    void this.pacer.withdraw(this.ticket, budgets).catch(() => {});
+    // After the join, or the join would put the ticket back in line.
+    void this.joined.then(() => this.pacer.withdraw(this.ticket, budgets)).catch(() => {});
   }
 
   private async write(index: number, wanted: WantedMessage): Promise<void> {

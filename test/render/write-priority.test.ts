@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalWritePacer, ProgressiveMessage, type SurfaceLimits, type WriteBudget } from '../../src/render/index.ts';
+import { LocalWritePacer, ProgressiveMessage, type SurfaceLimits, type WriteBudget, type WritePacer } from '../../src/render/index.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 import { RecordingSurface, type SurfaceCall } from './helpers/recording-surface.ts';
 
@@ -78,6 +78,36 @@ describe('priority between the writes of a channel', () => {
     expect(log.map((call) => `${call.text}@${call.startedAt}`)).toEqual(['one@0', 'hello@200']);
     await clock.advance(1_200);
     expect(log.map((call) => `${call.text}@${call.startedAt}`)).toEqual(['one@0', 'hello@200', 'one two@1100']);
+  });
+
+  it('asks for its first text only once its place in line is taken, so no place is left behind', async () => {
+    const clock = new ManualClock();
+    const local = new LocalWritePacer({ clock });
+    const calls: string[] = [];
+    const pacer: WritePacer = {
+      // A slow join (a round trip to Redis): the first text must not overtake it.
+      join: async (request) => {
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 5));
+        calls.push('join');
+        await local.join(request);
+      },
+      acquire: async (request) => {
+        calls.push(`acquire ${request.writeClass}`);
+        return local.acquire(request);
+      },
+      withdraw: (ticket, budgets) => local.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => local.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => local.holdOff(budgets, delayMs),
+    };
+    const limits = { ...TIGHT, channelEditsPerWindow: 3 };
+    const surface = new RecordingSurface({ clock, limits, idPrefix: 'first-' });
+    const message = new ProgressiveMessage({ surface, pacer, clock });
+    message.setBody('hello');
+    await clock.advance(10);
+    expect(calls).toEqual(['join', 'acquire first-text']);
+    expect(surface.texts()).toEqual(['hello']);
+    // Nobody is left waiting in line: an update elsewhere finds two tokens, one to spend, one to spare.
+    expect(await local.acquire({ budgets: [budget(surface.channelKey, 3, 1_000)], writeClass: 'update', ticket: 'other' })).toBe(0);
   });
 
   it('starves nobody: a write that has waited longer than its handicap goes before a fresh first text', async () => {
