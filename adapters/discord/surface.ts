@@ -104,14 +104,18 @@ export class DiscordSurface implements Surface {
     return discordChannelWriteBudgets(this.deps.rateLimits, this.channelId, write.kind, defaults);
   }
 
-  /** A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or webhook's). */
-  private async paced<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or
+   * the webhook's), never the bot's for one channel's limit.
+   */
+  private async paced<T>(route: 'create' | 'edit', call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (!(error instanceof SurfaceRateLimitedError) || error.budgetKeys) throw error;
       const global = (error.cause as { global?: unknown } | undefined)?.global === true;
-      throw new SurfaceRateLimitedError(error.retryAfterMs, error.message, global ? [DISCORD_GLOBAL_BUDGET_KEY] : undefined);
+      const keys = global ? [DISCORD_GLOBAL_BUDGET_KEY] : [this.deps.rateLimits.messageBudget(this.channelId, route).key];
+      throw new SurfaceRateLimitedError(error.retryAfterMs, error.message, keys);
     }
   }
 
@@ -125,7 +129,7 @@ export class DiscordSurface implements Surface {
   create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
     // A channel post drew the bot's token with the channel's (`budgetsFor`); a follow-up did not,
     // and draws it in the client if it falls back to the channel.
-    return this.paced(() => (this.interactionId ? this.post(text, options) : withBotBudgetDrawn(() => this.post(text, options))));
+    return this.paced('create', () => (this.interactionId ? this.post(text, options) : withBotBudgetDrawn(() => this.post(text, options))));
   }
 
   private async post(text: string, options: MessageOptions): Promise<MessageRef> {
@@ -150,7 +154,7 @@ export class DiscordSurface implements Surface {
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
     const edit = () => this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private });
-    await this.paced(() => (refKind(ref) === 'channel' ? withBotBudgetDrawn(edit) : edit()));
+    await this.paced('edit', () => (refKind(ref) === 'channel' ? withBotBudgetDrawn(edit) : edit()));
   }
 
   async typing(): Promise<void> {

@@ -176,6 +176,8 @@ describe('discord surface', () => {
     expect(fake.rateLimitedCount).toBe(1);
     const body = fake.requests.find((request) => request.status === 429);
     expect(body).toBeDefined();
+    // The channel's limit refused it: the renderer holds off the channel's budget, not the bot's.
+    expect((error as SurfaceRateLimitedError).budgetKeys).toEqual([`discord:${fake.channel.id}:messages`]);
 
     // The first worker read X-RateLimit-Remaining: 0 and refuses before asking Discord at all.
     const early = await first.edit(ref, 'four').catch((caught: unknown) => caught);
