@@ -26,8 +26,8 @@ export interface DiscordSurfaceLimits {
   /** @defaultValue 2_000 */
   maxChars: number;
   /**
-   * Between two writes of one message. The channel's bucket is what Discord limits; this only keeps
-   * one answer from taking every token, and bounds how long its end waits after its last update.
+   * Between two updates of one message. The channel's bucket is what Discord limits; this only
+   * keeps one answer from taking every token (a message's final write does not wait for it).
    * @defaultValue 500
    */
   minEditIntervalMs: number;

@@ -46,8 +46,8 @@ export interface ProgressiveMessageOptions {
   /** Buttons on the last message while the answer streams, e.g. `{ kind: 'stop', jobId }`. @defaultValue `{ kind: 'none' }` */
   controls?: MessageControls;
   /**
-   * Smallest gap between two writes of one message; the surface's `limits.minEditIntervalMs` wins
-   * when larger. @defaultValue `surface.limits.minEditIntervalMs`
+   * Smallest gap before an update of one message (its final write waits for the budgets only); the
+   * surface's `limits.minEditIntervalMs` wins when larger. @defaultValue `surface.limits.minEditIntervalMs`
    */
   minEditIntervalMs?: number;
   /** Consecutive failed writes `finish` and `flush` tolerate before they reject; 429s are counted apart. @defaultValue 4 */
