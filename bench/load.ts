@@ -89,7 +89,7 @@ export interface LoadRow {
   'staleness p99 ms': number | string;
   'last token → final text p99 ms': number | string;
   'last answer complete after model end ms': number | string;
-  /** `limitFloorMs`: what the platform's limits alone need for every answer's writes. */
+  /** `limitFloorMs`: what the platform's limits alone need for one write (or post) per answer. */
   'limits floor ms': number;
 }
 
@@ -388,7 +388,7 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
     const streamMs = ((scenario.tokens - 1) * 1000) / scenario.tokensPerSecond;
     // However fast the bot, the platform's published limits need this long for every answer's
     // writes; the bench waits for that too, so a saturated row still ends with every answer.
-    const deadline = Date.now() + streamMs + limitFloorMs(platform, scenario.answers) + 60_000;
+    const deadline = Date.now() + streamMs + limitFloorMs(platform, scenario.answers, 2) + 60_000;
     const done = (answer: Answer) => answer.writes.some((write) => write.final && write.words === answer.expected.length);
     while (Date.now() < deadline && [...harness.answers.values()].some((answer) => !answer.failed && !done(answer))) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -409,17 +409,15 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
 }
 
 /**
- * The least time the published limits allow for `answers` answers' unavoidable writes, all asked at
- * once. Discord: a first text and a final text each (2 requests) from the bot's 45 a second. Slack
- * native streams: a stream start and stop each (2 post-class calls) from the workspace's 100 a
- * minute (burst 100), and the final chat.update from its 50 a minute (burst 50).
+ * The least time the published limits allow for `answers` answers asked at once, if each costs
+ * `callsPerAnswer` calls of its scarcest kind. Discord: requests, from the bot's 45 a second.
+ * Slack: post-class calls (a post, a stream start or stop) from the workspace's 100 a minute, burst
+ * 100. One each is the floor (the final text posted once); a streamed answer costs two.
  */
-export function limitFloorMs(platform: 'discord' | 'slack', answers: number): number {
-  if (platform === 'discord') return Math.ceil(((answers * 2) / DISCORD_BUDGET_DEFAULTS.botRequestsPerSecond) * 1_000);
-  const { postsPerMinute, updatesPerMinute } = SLACK_BUDGET_DEFAULTS;
-  const posts = Math.max(0, answers * 2 - postsPerMinute) / postsPerMinute;
-  const updates = Math.max(0, answers - updatesPerMinute) / updatesPerMinute;
-  return Math.ceil(Math.max(posts, updates) * 60_000);
+export function limitFloorMs(platform: 'discord' | 'slack', answers: number, callsPerAnswer = 1): number {
+  if (platform === 'discord') return Math.ceil(((answers * callsPerAnswer) / DISCORD_BUDGET_DEFAULTS.botRequestsPerSecond) * 1_000);
+  const { postsPerMinute } = SLACK_BUDGET_DEFAULTS;
+  return Math.ceil((Math.max(0, answers * callsPerAnswer - postsPerMinute) / postsPerMinute) * 60_000);
 }
 
 function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number, floorMs: number): LoadRow {
