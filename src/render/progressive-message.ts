@@ -308,8 +308,11 @@ export class ProgressiveMessage {
           await this.sleep(untilReady);
           continue;
         }
+        const finishingBefore = this.finishing !== undefined;
         const untilPermit = await this.askPermit(next.index, next.wanted);
         if (this.closed) return;
+        // `finish` came while an update was asking: ask again at once as the final write.
+        if (untilPermit > 0 && !finishingBefore && this.finishing) continue;
         if (untilPermit > 0) {
           await this.sleep(untilPermit);
           continue;

@@ -110,6 +110,32 @@ describe('priority between the writes of a channel', () => {
     expect(await local.acquire({ budgets: [budget(surface.channelKey, 3, 1_000)], writeClass: 'update', ticket: 'other' })).toBe(0);
   });
 
+  it('asks again as the final write at once when the answer finishes while an update is asking', async () => {
+    const clock = new ManualClock();
+    const local = new LocalWritePacer({ clock });
+    const pacer: WritePacer = {
+      // An update's ask takes 10 ms (a round trip) and is told to wait 2 s.
+      acquire: async (request) => {
+        if (request.writeClass !== 'update') return local.acquire(request);
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10));
+        return 2_000;
+      },
+      withdraw: (ticket, budgets) => local.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => local.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => local.holdOff(budgets, delayMs),
+    };
+    const surface = new RecordingSurface({ clock, limits: TIGHT, idPrefix: 'a-' });
+    const message = new ProgressiveMessage({ surface, pacer, clock });
+    message.setBody('one');
+    await clock.advance(0);
+    message.setBody('one two');
+    // The update asks at 10 ms (the edit interval); the answer finishes while it waits for the reply.
+    await clock.advance(15);
+    const finished = message.finish({ outcome: 'complete' });
+    await clock.run(finished);
+    expect(surface.calls.map((call) => `${call.text}@${call.startedAt}${call.options?.final ? ' final' : ''}`)).toEqual(['one@0', 'one two@20 final']);
+  });
+
   it('starves nobody: a write that has waited longer than its handicap goes before a fresh first text', async () => {
     const clock = new ManualClock();
     const pacer = new LocalWritePacer({ clock });
