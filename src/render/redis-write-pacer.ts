@@ -318,9 +318,10 @@ export class RedisWritePacer implements WritePacer {
     if (request.budgets.length === 0 || this.local()) return;
     try {
       await this.run('join', request.budgets, request.ticket, CLASS_HANDICAP_MS['first-text']);
-      this.recovered();
-    } catch (error) {
-      this.failed(error);
+    } catch {
+      // A place in line is advice: losing it costs priority, not correctness, so a failed join does
+      // not switch this process to local pacing (grants mixed from Redis and from the local pacer
+      // would overrun a budget, say while Redis reconnects after an outage).
     }
   }
 
