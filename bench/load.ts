@@ -6,7 +6,8 @@
  *
  * Each mention enters the ingress sequence the core runs for every platform (claim → acknowledge →
  * placeholder only if the pacer has room to spare → enqueue); "mention → first text" is timed from
- * there. Times come from the fakes' own record of when each write took effect.
+ * there. Times come from the fakes' own record of when each write took effect. The fake Discord runs
+ * in a process of its own (`discord-process.ts`), as Discord counts requests on its own clock.
  *
  *   node --experimental-strip-types --no-warnings bench/load.ts
  */
@@ -21,12 +22,12 @@ import { InteractionTokenStore } from '../adapters/discord/interaction-tokens.ts
 import { DiscordMessages } from '../adapters/discord/messages.ts';
 import { RateLimitObserver } from '../adapters/discord/rate-limit-observer.ts';
 import { createDiscordRest } from '../adapters/discord/rest.ts';
-import { discordPlaceholderRequest, discordTypingRequest } from '../adapters/discord/write-budgets.ts';
+import { DISCORD_BUDGET_DEFAULTS, discordPlaceholderRequest, discordTypingRequest } from '../adapters/discord/write-budgets.ts';
 import { createSlackPorts } from '../adapters/slack/ports.ts';
 import { RedisStreamStateStore } from '../adapters/slack/stream-state.ts';
 import { STREAM_MARKER, StreamingSwitch, startStream } from '../adapters/slack/streaming.ts';
 import { createSlackWebClient } from '../adapters/slack/web-client.ts';
-import { slackPlaceholderRequest } from '../adapters/slack/write-budgets.ts';
+import { SLACK_BUDGET_DEFAULTS, slackPlaceholderRequest } from '../adapters/slack/write-budgets.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import type { ChatJobInput } from '../src/queue/chat-job.ts';
@@ -35,7 +36,7 @@ import { RedisWritePacer } from '../src/render/redis-write-pacer.ts';
 import { createCore, type Core } from '../src/runtime/core.ts';
 import { startWorkerRole, type WorkerRole } from '../src/runtime/worker-role.ts';
 import type { PlatformPorts } from '../src/worker/ports.ts';
-import { FakeDiscord } from '../test/fakes/discord/index.ts';
+import type { DiscordProcessCommand, DiscordProcessReady, DiscordProcessReply, DiscordProcessSummary, DiscordProcessWrite } from './discord-process.ts';
 import { FakeSlack, buttonsOf, visibleText } from '../test/fakes/slack/index.ts';
 import { loadAnswerFor, loadPromptFor, loadRequestOf } from './answer-text.ts';
 import type { UpstreamReady } from './fake-upstream.ts';
@@ -88,6 +89,8 @@ export interface LoadRow {
   'staleness p99 ms': number | string;
   'last token → final text p99 ms': number | string;
   'last answer complete after model end ms': number | string;
+  /** `limitFloorMs`: what the platform's limits alone need for one write (or post) per answer. */
+  'limits floor ms': number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -103,11 +106,11 @@ function matchingWords(shown: string, expected: string[]): number {
   return count;
 }
 
-function record(answer: Answer, messageId: string, text: string, final: boolean): void {
+function record(answer: Answer, messageId: string, text: string, final: boolean, at = Date.now()): void {
   if (!answer.parts.has(messageId)) answer.partOrder.push(messageId);
   answer.parts.set(messageId, text);
   const shown = answer.partOrder.map((id) => answer.parts.get(id) ?? '').join(' ');
-  answer.writes.push({ at: Date.now(), words: matchingWords(shown, answer.expected), final });
+  answer.writes.push({ at, words: matchingWords(shown, answer.expected), final });
 }
 
 interface Upstream {
@@ -152,8 +155,8 @@ interface PlatformRun {
   /** Sends mention `index` and runs the ingress sequence for it; resolves with the answer once enqueued. */
   mention(index: number, channel: string, seed: number, prompt: string): Promise<void>;
   channels: string[];
-  rateLimited(): number;
-  writes(): number;
+  rateLimited(): number | Promise<number>;
+  writes(): number | Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -163,64 +166,112 @@ interface Harness {
   answers: Map<number, Answer>;
 }
 
-async function discordRun(harness: Harness, config: Config, fake: FakeDiscord, channels: number): Promise<PlatformRun> {
-  const channelIds = [fake.channel.id, ...Array.from({ length: channels - 1 }, (_, index) => fake.addTextChannel(`load-${index}`).id)];
+/** The fake Discord in its own process (see `discord-process.ts`), driven over IPC. */
+interface DiscordProcess {
+  ready: DiscordProcessReady;
+  call<T>(command: DistributiveOmit<DiscordProcessCommand, 'call'>): Promise<T>;
+  onWrite: ((write: DiscordProcessWrite) => void) | undefined;
+  stop(): Promise<void>;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+async function startDiscordProcess(): Promise<DiscordProcess> {
+  const script = fileURLToPath(new URL('./discord-process.ts', import.meta.url));
+  const child = fork(script, [String(API_LATENCY_MS)], { execArgv: ['--experimental-strip-types', '--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map<number, (value: unknown) => void>();
+  let calls = 0;
+  let readyResolve: (ready: DiscordProcessReady) => void = () => {};
+  const ready = new Promise<DiscordProcessReady>((resolve, reject) => {
+    readyResolve = resolve;
+    child.once('exit', (code) => reject(new Error(`fake Discord exited early (${code})`)));
+  });
+  const process_: DiscordProcess = {
+    ready: undefined as unknown as DiscordProcessReady,
+    onWrite: undefined,
+    call<T>(command: DistributiveOmit<DiscordProcessCommand, 'call'>): Promise<T> {
+      calls += 1;
+      const call = calls;
+      return new Promise<T>((resolve) => {
+        pending.set(call, resolve as (value: unknown) => void);
+        child.send({ ...command, call });
+      });
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        if (child.connected) child.disconnect();
+        setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+      });
+    },
+  };
+  child.on('message', (raw: unknown) => {
+    const message = raw as DiscordProcessReady | DiscordProcessWrite | DiscordProcessReply;
+    if (message.kind === 'ready') readyResolve(message);
+    else if (message.kind === 'write') process_.onWrite?.(message);
+    else {
+      pending.get(message.call)?.(message.value);
+      pending.delete(message.call);
+    }
+  });
+  process_.ready = await ready;
+  return process_;
+}
+
+async function discordRun(harness: Harness, config: Config, fake: DiscordProcess, channels: number): Promise<PlatformRun> {
+  const { ready } = fake;
+  const channelIds = [ready.channelId, ...(await Promise.all(Array.from({ length: channels - 1 }, (_, index) => fake.call<string>({ op: 'addTextChannel', name: `load-${index}` }))))];
   const rest = createDiscordRest(config);
   const observer = new RateLimitObserver(rest);
-  const messages = new DiscordMessages({ rest, applicationId: fake.applicationId, tokens: new InteractionTokenStore({ redis: harness.core.redis, prefix: config.REDIS_KEY_PREFIX }) });
+  const messages = new DiscordMessages({ rest, applicationId: ready.applicationId, tokens: new InteractionTokenStore({ redis: harness.core.redis, prefix: config.REDIS_KEY_PREFIX }) });
   const byQuestion = new Map<string, Answer>();
   const byMessage = new Map<string, Answer>();
-  fake.state.botWriteObserver = (message, kind) => {
-    const reference = message.message_reference?.message_id;
-    let answer = byMessage.get(message.id);
-    if (!answer && kind === 'create' && reference) answer = byQuestion.get(reference) ?? byMessage.get(reference);
+  fake.onWrite = (write) => {
+    let answer = byMessage.get(write.id);
+    if (!answer && write.create && write.replyTo) answer = byQuestion.get(write.replyTo) ?? byMessage.get(write.replyTo);
     if (!answer) return;
-    byMessage.set(message.id, answer);
-    const streaming = JSON.stringify(message.components).includes('"stop');
-    record(answer, message.id, message.content, !streaming);
+    byMessage.set(write.id, answer);
+    record(answer, write.id, write.content, !write.streaming, write.at);
   };
+  let summary: DiscordProcessSummary | undefined;
+  const summarize = async () => (summary ??= await fake.call<DiscordProcessSummary>({ op: 'summary' }));
   return {
     channels: channelIds,
     async mention(_index, channel, seed, prompt) {
-      const question = fake.userSays({ channelId: channel, content: prompt, mentionBot: true });
       const answer = harness.answers.get(seed)!;
       answer.arrivedAt = Date.now();
-      byQuestion.set(question.id, answer);
-      if (!(await harness.core.ingress.claimEvent('discord', question.id))) return;
+      const questionId = await fake.call<string>({ op: 'userSays', channelId: channel, content: prompt });
+      byQuestion.set(questionId, answer);
+      if (!(await harness.core.ingress.claimEvent('discord', questionId))) return;
       // Acknowledge without spending the message budget: typing, when its own bucket has room.
       const typing = discordTypingRequest(channel);
       if (await harness.pacer.tryReserveNow(typing.budgets, { spare: typing.spare })) await messages.typing(channel).catch(() => {});
       const request = discordPlaceholderRequest(observer, channel);
       let placeholder: MessageRef | undefined;
-      if (await harness.pacer.tryReserveNow(request.budgets, { spare: request.spare })) placeholder = await messages.post(channel, { content: '_Thinking…_' }, question.id);
+      if (await harness.pacer.tryReserveNow(request.budgets, { spare: request.spare })) placeholder = await messages.post(channel, { content: '_Thinking…_' }, questionId);
       const job: ChatJobInput = {
         v: 1,
-        eventId: question.id,
+        eventId: questionId,
         platform: 'discord',
-        workspaceId: fake.guild.id,
+        workspaceId: ready.guildId,
         channelId: channel,
-        messageId: question.id,
+        messageId: questionId,
         // As the real gateway records it: a plain mention replies to nothing.
         replyTo: null,
-        userId: fake.alice.id,
+        userId: ready.aliceId,
         prompt,
         createdAt: Date.now(),
         ...(placeholder ? { placeholder } : {}),
       };
       await harness.core.ingress.enqueue(job);
     },
-    rateLimited: () => {
-      if (process.env.LOAD_DEBUG) {
-        const counts = new Map<string, number>();
-        for (const request of fake.requests) {
-          const key = `${request.status} ${request.method} ${request.path.replace(/\d{17,20}/g, ':id').replace(/\/webhooks\/.*/, '/webhooks/…')}`;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
-        console.log(counts);
-      }
-      return fake.rateLimitedCount;
+    async rateLimited() {
+      const { rateLimited, routes } = await summarize();
+      if (process.env.LOAD_DEBUG) console.log(routes);
+      return rateLimited;
     },
-    writes: () => fake.messageWrites().filter((request) => request.status < 300).length,
+    writes: async () => (await summarize()).writes,
     async stop() {
       rest.clearHashSweeper();
       rest.clearHandlerSweeper();
@@ -285,13 +336,11 @@ async function slackRun(harness: Harness, config: Config, slack: FakeSlack, chan
 
 async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario, upstream: Upstream, redisUrl: string): Promise<LoadRow> {
   const prefix = `ofox-load-${randomBytes(4).toString('hex')}`;
-  const discord = platform === 'discord' ? await FakeDiscord.start() : undefined;
+  const discord = platform === 'discord' ? await startDiscordProcess() : undefined;
   const slack = platform === 'slack' ? await new FakeSlack({ latencyMs: API_LATENCY_MS }).start() : undefined;
-  // The fake Discord takes effect at once and answers 50 ms later, like the fake Slack.
-  discord?.delayNextAnswers(Number.MAX_SAFE_INTEGER, API_LATENCY_MS);
   slack?.addUser('UALICE', 'alice');
   const env: Record<string, string> = discord
-    ? { DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_API_URL: discord.apiUrl }
+    ? { DISCORD_TOKEN: discord.ready.token, DISCORD_APPLICATION_ID: discord.ready.applicationId, DISCORD_API_URL: discord.ready.apiUrl }
     : { SLACK_BOT_TOKEN: slack!.botToken, SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack!.apiUrl, SLACK_STREAMING: 'native' };
   const config = benchConfig(upstream, prefix, redisUrl, env, scenario.answers);
   const core = await createCore({ config, log: silentLogger(), env: {}, startTools: true });
@@ -337,14 +386,16 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
     );
     for (const [index, mention] of mentions.entries()) if (mention.status === 'rejected') harness.answers.get(seeds[index]!)!.failed = String(mention.reason);
     const streamMs = ((scenario.tokens - 1) * 1000) / scenario.tokensPerSecond;
-    const deadline = Date.now() + streamMs + 60_000;
+    // However fast the bot, the platform's published limits need this long for every answer's
+    // writes; the bench waits for that too, so a saturated row still ends with every answer.
+    const deadline = Date.now() + streamMs + limitFloorMs(platform, scenario.answers, 2) + 60_000;
     const done = (answer: Answer) => answer.writes.some((write) => write.final && write.words === answer.expected.length);
     while (Date.now() < deadline && [...harness.answers.values()].some((answer) => !answer.failed && !done(answer))) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // Late writes (none expected) would show here as more writes than the finished state needed.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    return summarize(scenario, [...harness.answers.values()], run.rateLimited(), run.writes());
+    return summarize(scenario, [...harness.answers.values()], await run.rateLimited(), await run.writes(), limitFloorMs(platform, scenario.answers));
   } finally {
     await role?.stop(2_000).catch(() => {});
     await run?.stop();
@@ -357,7 +408,19 @@ async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario
   }
 }
 
-function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number): LoadRow {
+/**
+ * The least time the published limits allow for `answers` answers asked at once, if each costs
+ * `callsPerAnswer` calls of its scarcest kind. Discord: requests, from the bot's 45 a second.
+ * Slack: post-class calls (a post, a stream start or stop) from the workspace's 100 a minute, burst
+ * 100. One each is the floor (the final text posted once); a streamed answer costs two.
+ */
+export function limitFloorMs(platform: 'discord' | 'slack', answers: number, callsPerAnswer = 1): number {
+  if (platform === 'discord') return Math.ceil(((answers * callsPerAnswer) / DISCORD_BUDGET_DEFAULTS.botRequestsPerSecond) * 1_000);
+  const { postsPerMinute } = SLACK_BUDGET_DEFAULTS;
+  return Math.ceil((Math.max(0, answers * callsPerAnswer - postsPerMinute) / postsPerMinute) * 60_000);
+}
+
+function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: number, writes: number, floorMs: number): LoadRow {
   const firstText: number[] = [];
   const finalLag: number[] = [];
   const staleness: number[] = [];
@@ -396,6 +459,7 @@ function summarize(scenario: LoadScenario, answers: Answer[], rateLimited: numbe
     'staleness p99 ms': round(percentile(staleness, 99)),
     'last token → final text p99 ms': round(percentile(finalLag, 99)),
     'last answer complete after model end ms': round(lastComplete - lastModelEnd),
+    'limits floor ms': floorMs,
   };
 }
 

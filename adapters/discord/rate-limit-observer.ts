@@ -48,8 +48,13 @@ export class RateLimitObserver {
       const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
       this.record(channelId, route, { bucket: response.headers.get('x-ratelimit-bucket') ?? undefined, limit, remaining, resetAfterSeconds });
       // Discord says the bucket is empty (writes the pacer did not see, say another client's):
-      // every worker holds off until it resets, instead of drawing a 429.
-      if (remaining === 0 && resetAfterSeconds > 0) void transportPacer()?.holdOff([this.messageBudget(channelId, route)], Math.ceil(resetAfterSeconds * 1000));
+      // every worker holds off until it resets, instead of drawing a 429. discord.js itself refuses
+      // (rejectOnRateLimit) until the reset plus its offset, so the hold covers the offset too: a
+      // grant before then would be refused unsent and its token lost for a window.
+      if (remaining === 0 && resetAfterSeconds > 0) {
+        const offset = typeof rest.options.offset === 'function' ? rest.options.offset(request.route) : rest.options.offset;
+        void transportPacer()?.holdOff([this.messageBudget(channelId, route)], Math.ceil(resetAfterSeconds * 1000) + Math.max(0, offset));
+      }
     });
   }
 

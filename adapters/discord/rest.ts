@@ -1,6 +1,7 @@
 import { DiscordAPIError, RateLimitError, REST, type RESTOptions } from 'discord.js';
 import type { Config } from '../../src/config.ts';
 import { SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/surface.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { transportPacer } from '../../src/render/transport-pacer.ts';
 import { DiscordRejectedError } from './errors.ts';
@@ -42,6 +43,20 @@ export function createDiscordRest(config: Pick<Config, 'DISCORD_TOKEN' | 'DISCOR
 }
 
 /**
+ * Marks the requests made inside `call` as having drawn their bot-wide token already, together with
+ * the channel's in one grant of the pacer (the renderer's message writes): the client sends them at
+ * once. Drawing the two apart would let the bot-wide wait, seconds under load, pass between the
+ * channel's grant and the request's arrival, which Discord then counts in a later channel window
+ * than the pacer did (a channel 429). A context rather than a flag on the request, because
+ * discord.js builds the request; it follows the call through the client's queue.
+ */
+const botBudgetDrawn = new AsyncLocalStorage<true>();
+
+export function withBotBudgetDrawn<T>(call: () => Promise<T>): Promise<T> {
+  return botBudgetDrawn.run(true, call);
+}
+
+/**
  * Every request the client sends (reads, typing and writes) first takes a token of the bot-wide
  * budget from the process's shared pacer (`shareTransportPacer`), so all of the bot's processes
  * together stay under Discord's 50 requests a second. Interaction webhooks are exempt, as on Discord.
@@ -51,7 +66,7 @@ export function paceEveryRequest(rest: REST, budget = discordGlobalBudget()): vo
   rest.options.makeRequest = async (url, init) => {
     const pacer = transportPacer();
     // Typing asked the pacer already (`discordTypingRequest`), and interaction webhooks are exempt.
-    if (pacer && !/\/(webhooks|interactions)\/|\/typing$/.test(url)) {
+    if (pacer && botBudgetDrawn.getStore() !== true && !/\/(webhooks|interactions)\/|\/typing$/.test(url)) {
       const ticket = randomUUID();
       for (let wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket }); wait > 0; ) {
         await new Promise((resolve) => setTimeout(resolve, wait));

@@ -9,7 +9,8 @@ import { toDiscordSubtext, toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
 import { transportPacer } from '../../src/render/transport-pacer.ts';
-import { DISCORD_GLOBAL_BUDGET_KEY, discordMessageBudgets, discordTypingRequest, discordWebhookBudgets } from './write-budgets.ts';
+import { withBotBudgetDrawn } from './rest.ts';
+import { DISCORD_GLOBAL_BUDGET_KEY, discordChannelWriteBudgets, discordTypingRequest, discordWebhookBudgets } from './write-budgets.ts';
 
 /**
  * One answer's messages on Discord. The first is the placeholder ingress posted (a reply, or the
@@ -25,8 +26,8 @@ export interface DiscordSurfaceLimits {
   /** @defaultValue 2_000 */
   maxChars: number;
   /**
-   * Between two writes of one message. The channel's bucket is what Discord limits; this only keeps
-   * one answer from taking every token, and bounds how long its end waits after its last update.
+   * Between two updates of one message. The channel's bucket is what Discord limits; this only
+   * keeps one answer from taking every token (a message's final write does not wait for it).
    * @defaultValue 500
    */
   minEditIntervalMs: number;
@@ -92,25 +93,29 @@ export class DiscordSurface implements Surface {
   }
 
   /**
-   * A channel message's create or edit: the channel's bucket (learned from the headers); an
-   * interaction's reply or follow-up: its webhook's bucket. The bot-wide limit is drawn by the REST
-   * client for every request (`paceEveryRequest`).
+   * A channel message's create or edit: the channel's bucket (learned from the headers) and the
+   * bot's, in one grant; an interaction's reply or follow-up: its webhook's bucket (the REST client
+   * draws the bot's for anything else it sends, `paceEveryRequest`).
    */
   budgetsFor(write: PlannedWrite): WriteBudget[] {
     const interactionId = write.kind === 'create' ? this.interactionId : write.ref && refKind(write.ref) !== 'channel' ? write.ref.extra?.interactionId : undefined;
     if (interactionId) return discordWebhookBudgets(interactionId);
     const defaults = { limit: this.deps.limits.channelEditsPerWindow, windowMs: this.deps.limits.channelWindowMs };
-    return discordMessageBudgets(this.deps.rateLimits, this.channelId, write.kind, defaults);
+    return discordChannelWriteBudgets(this.deps.rateLimits, this.channelId, write.kind, defaults);
   }
 
-  /** A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or webhook's). */
-  private async paced<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * A 429 holds off the budget it came from: the bot's for a global limit, else the channel's (or
+   * the webhook's), never the bot's for one channel's limit.
+   */
+  private async paced<T>(route: 'create' | 'edit', call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (!(error instanceof SurfaceRateLimitedError) || error.budgetKeys) throw error;
       const global = (error.cause as { global?: unknown } | undefined)?.global === true;
-      throw new SurfaceRateLimitedError(error.retryAfterMs, error.message, global ? [DISCORD_GLOBAL_BUDGET_KEY] : undefined);
+      const keys = global ? [DISCORD_GLOBAL_BUDGET_KEY] : [this.deps.rateLimits.messageBudget(this.channelId, route).key];
+      throw new SurfaceRateLimitedError(error.retryAfterMs, error.message, keys);
     }
   }
 
@@ -125,7 +130,9 @@ export class DiscordSurface implements Surface {
   }
 
   create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
-    return this.paced(() => this.post(text, options));
+    // A channel post drew the bot's token with the channel's (`budgetsFor`); a follow-up did not,
+    // and draws it in the client if it falls back to the channel.
+    return this.paced('create', () => (this.interactionId ? this.post(text, options) : withBotBudgetDrawn(() => this.post(text, options))));
   }
 
   private async post(text: string, options: MessageOptions): Promise<MessageRef> {
@@ -149,7 +156,8 @@ export class DiscordSurface implements Surface {
   }
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
-    await this.paced(() => this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private }));
+    const edit = () => this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private });
+    await this.paced('edit', () => (refKind(ref) === 'channel' ? withBotBudgetDrawn(edit) : edit()));
   }
 
   async typing(): Promise<void> {

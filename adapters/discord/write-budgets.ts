@@ -44,6 +44,15 @@ export function discordMessageBudgets(observer: RateLimitObserver, channelId: st
   return [observer.messageBudget(channelId, route, defaults)];
 }
 
+/**
+ * A create or an edit of a channel message as the renderer draws it: the channel's bucket and the
+ * bot's, in one grant, so the request goes out the moment both have room (the REST client does not
+ * draw the bot's again inside `withBotBudgetDrawn`).
+ */
+export function discordChannelWriteBudgets(observer: RateLimitObserver, channelId: string, route: 'create' | 'edit', defaults?: MessageBudgetDefaults): WriteBudget[] {
+  return [observer.messageBudget(channelId, route, defaults), discordGlobalBudget()];
+}
+
 /** A follow-up or an edit through an interaction's webhook (exempt from the bot-wide limit). */
 export function discordWebhookBudgets(interactionId: string): WriteBudget[] {
   return [{ key: `discord:webhook:${interactionId}`, limit: DISCORD_BUDGET_DEFAULTS.webhookLimit, windowMs: DISCORD_BUDGET_DEFAULTS.webhookWindowMs, kind: 'window' }];

@@ -98,6 +98,7 @@ export function observePacer(pacer: WritePacer, hooks: Pick<RenderHooks, 'onPace
       }
       return waitMs;
     },
+    join: (request) => pacer.join?.(request) ?? Promise.resolve(),
     withdraw(ticket, budgets) {
       firstAsked.delete(ticket);
       return pacer.withdraw(ticket, budgets);

@@ -1,6 +1,6 @@
 import { available, hold, isIdle, newBudgetState, refresh, take, timeUntil, type BudgetState } from './budget-state.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 export interface LocalWritePacerOptions {
   /** @defaultValue systemClock */
@@ -66,6 +66,14 @@ export class LocalWritePacer implements WritePacer {
     const bounded = Math.min(MAX_PERMIT_WAIT_MS, Math.max(1, Math.ceil(wait)));
     entry.leaseUntil = now + bounded + TICKET_LEASE_MS;
     return bounded;
+  }
+
+  async join(request: Omit<PermitRequest, 'writeClass'>): Promise<void> {
+    const primary = request.budgets[0];
+    if (!primary) return;
+    const now = this.clock.now();
+    const queue = this.queueFor(primary.key, now);
+    if (!queue.has(request.ticket)) queue.set(request.ticket, { rank: now + CLASS_HANDICAP_MS['first-text'], since: now, leaseUntil: now + JOIN_LEASE_MS });
   }
 
   async withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void> {

@@ -46,8 +46,8 @@ export interface ProgressiveMessageOptions {
   /** Buttons on the last message while the answer streams, e.g. `{ kind: 'stop', jobId }`. @defaultValue `{ kind: 'none' }` */
   controls?: MessageControls;
   /**
-   * Smallest gap between two writes of one message; the surface's `limits.minEditIntervalMs` wins
-   * when larger. @defaultValue `surface.limits.minEditIntervalMs`
+   * Smallest gap before an update of one message (its final write waits for the budgets only); the
+   * surface's `limits.minEditIntervalMs` wins when larger. @defaultValue `surface.limits.minEditIntervalMs`
    */
   minEditIntervalMs?: number;
   /** Consecutive failed writes `finish` and `flush` tolerate before they reject; 429s are counted apart. @defaultValue 4 */
@@ -126,6 +126,8 @@ export class ProgressiveMessage {
   private readonly baseIntervalMs: number;
   /** Keeps this answer's place in the pacer's line while it waits. */
   private readonly ticket = randomUUID();
+  /** Settles once the pacer has the answer's place in line (`joinLine`). */
+  private joined: Promise<void> = Promise.resolve();
   /** The budgets of the write waiting for a permit, to withdraw from when it stops waiting. */
   private waitingOn: WriteBudget[] | undefined;
   private readonly finalAttempts: number;
@@ -182,6 +184,17 @@ export class ProgressiveMessage {
     for (const ref of [...(options.placeholder ? [options.placeholder] : []), ...(options.continuations ?? [])]) {
       this.slots.push({ ref, shown: undefined, lastWriteAt: undefined, closeAt: this.closeAt(this.surface.messageAgeMs?.(ref) ?? 0) });
     }
+    this.joinLine();
+  }
+
+  /** Takes the answer's place in the pacer's line for its first text now, before the model's first token (see `WritePacer.join`). */
+  private joinLine(): void {
+    if (!this.pacer.join) return;
+    const ref = this.slots[0]?.ref;
+    const budgets = this.budgetsFor(ref ? { kind: 'edit', ref, final: false } : { kind: 'create', final: false });
+    if (budgets.length === 0) return;
+    this.waitingOn = budgets;
+    this.joined = this.pacer.join({ budgets, ticket: this.ticket }).catch(() => {});
   }
 
   /** Every message of the answer that exists on the platform, in reading order. */
@@ -248,6 +261,8 @@ export class ProgressiveMessage {
       return promise;
     }
     this.startBoundedWait();
+    // A pump asleep on an update's interval or permit wakes now: the final write waits for neither.
+    this.stopSleeping();
     this.changed();
     return promise;
   }
@@ -311,13 +326,16 @@ export class ProgressiveMessage {
           this.settle();
           return;
         }
-        const untilReady = this.readyAt(next.index) - this.clock.now();
+        const untilReady = this.readyAt(next.index, next.wanted) - this.clock.now();
         if (untilReady > 0) {
           await this.sleep(untilReady);
           continue;
         }
+        const finishingBefore = this.finishing !== undefined;
         const untilPermit = await this.askPermit(next.index, next.wanted);
         if (this.closed) return;
+        // `finish` came while an update was asking: ask again at once as the final write.
+        if (untilPermit > 0 && !finishingBefore && this.finishing) continue;
         if (untilPermit > 0) {
           await this.sleep(untilPermit);
           continue;
@@ -436,9 +454,11 @@ export class ProgressiveMessage {
     this.ageTimer = undefined;
   }
 
-  private readyAt(index: number): number {
+  private readyAt(index: number, wanted: WantedMessage): number {
     const last = this.slots[index]?.lastWriteAt;
-    const intervalReady = last === undefined ? -Infinity : last + this.baseIntervalMs * this.penalty;
+    // The interval only smooths a message's updates; a message's last write (its complete text)
+    // goes as soon as the platform's budgets allow, which alone protect the platform.
+    const intervalReady = last === undefined || wanted.options.final === true ? -Infinity : last + this.baseIntervalMs * this.penalty;
     return Math.max(intervalReady, this.backoffUntil);
   }
 
@@ -464,6 +484,9 @@ export class ProgressiveMessage {
     if (budgets.length === 0) return 0;
     this.waitingOn = budgets;
     try {
+      // The join must reach the pacer first: arriving after the first grant, it would leave a
+      // first text in line that never asks (holding a token from everyone for its lease).
+      await this.joined;
       const wait = await this.pacer.acquire({ budgets, writeClass: this.writeClass(wanted), ticket: this.ticket });
       if (wait <= 0) this.waitingOn = undefined;
       // Abandoned while asking: give the place in line back (the permit, if granted, goes unused).
@@ -482,7 +505,8 @@ export class ProgressiveMessage {
     const budgets = this.waitingOn;
     if (!budgets) return;
     this.waitingOn = undefined;
-    void this.pacer.withdraw(this.ticket, budgets).catch(() => {});
+    // After the join, or the join would put the ticket back in line.
+    void this.joined.then(() => this.pacer.withdraw(this.ticket, budgets)).catch(() => {});
   }
 
   private async write(index: number, wanted: WantedMessage): Promise<void> {

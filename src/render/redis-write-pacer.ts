@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.ts';
 import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -14,11 +14,13 @@ import { ADAPT, CLASS_HANDICAP_MS, RESERVED_FOR_PRIORITY, pacedWindowMs, type Pe
  * the tickets' waiting starts (hash), then one state string per budget:
  * "holdUntil factor streak tokens updatedAt grant grant ...". Every key starts with the pacer's
  * prefix, so a hash-tagged prefix keeps them in one Redis Cluster slot.
- * ARGV: mode (acquire | try | hold | withdraw), ticket, a number (the class handicap, the spare
+ * ARGV: mode (acquire | try | hold | withdraw | giveback | join), ticket, a number (the class handicap, the spare
  * tokens, or the hold in ms), the tokens an acquire must leave ({@link RESERVED_FOR_PRIORITY}),
  * then per budget: limit, window ms (stretched for `window` budgets), kind (w | b), adaptive (0 | 1),
  * and the tokens a `try` must leave in it.
- * Returns: acquire → 0 granted, else the ms to wait; try → 1 granted, 0 not; others → 0.
+ * Returns: acquire → the ms to wait, or { 0, Redis's time, the ticket's waiting start } when granted;
+ * try → { 1, Redis's time } when granted, 0 not; others → 0.
+ * ARGV of giveback: the grant's time and the ticket's waiting start in place of the handicap and reserve.
  */
 const PACE_SCRIPT = `
 local time = redis.call('TIME')
@@ -128,6 +130,42 @@ if mode == 'withdraw' then
   return 0
 end
 
+-- An answer that has begun takes its place in line as a first text, without a token.
+if mode == 'join' then
+  purge()
+  if not redis.call('ZSCORE', queue, ticket) then
+    redis.call('HSET', starts, ticket, now)
+    redis.call('ZADD', queue, now + number, ticket)
+    redis.call('ZADD', leases, now + ${JOIN_LEASE_MS}, ticket)
+    for _, key in ipairs({ queue, leases, starts }) do redis.call('PEXPIRE', key, ${JOIN_LEASE_MS} + LEASE) end
+  end
+  return 0
+end
+
+-- A grant its writer will not use (it came back too late): the token returns to every budget, and
+-- the ticket keeps the place in line it had waited for (ARGV[3] the grant's time, ARGV[4] its since).
+if mode == 'giveback' then
+  for _, b in ipairs(budgets) do
+    if b.kind == 'w' then
+      for position, at in ipairs(b.log) do
+        if at == number then
+          table.remove(b.log, position)
+          break
+        end
+      end
+    else
+      b.tokens = math.min(b.cap, b.tokens + 1)
+    end
+    save(b)
+  end
+  if ticket ~= '' then
+    redis.call('HSET', starts, ticket, reserve)
+    redis.call('ZADD', leases, now + LEASE, ticket)
+    for _, key in ipairs({ leases, starts }) do redis.call('PEXPIRE', key, LEASE * 2) end
+  end
+  return 0
+end
+
 if mode == 'hold' then
   for _, b in ipairs(budgets) do
     if now + number > b.hold then b.hold = now + number end
@@ -156,7 +194,7 @@ if mode == 'try' then
     take(b)
     save(b)
   end
-  return 1
+  return { 1, now }
 end
 
 -- acquire
@@ -182,7 +220,7 @@ if granted then
     save(b)
   end
   forget(ticket)
-  return 0
+  return { 0, now, since }
 end
 wait = math.min(MAXWAIT, math.max(1, math.ceil(wait)))
 redis.call('ZADD', leases, now + wait + LEASE, ticket)
@@ -209,15 +247,20 @@ export interface RedisWritePacerOptions {
   fallback?: WritePacer;
   /** @defaultValue systemClock */
   clock?: Clock;
+  /** Epoch milliseconds, compared with Redis's time to tell how late a grant arrived. @defaultValue Date.now */
+  wallClock?: () => number;
   /** @defaultValue silent */
   log?: RenderLog;
 }
+
+/** The wait handed back for a grant that came too late to use: ask again at once. */
+export const STALE_GRANT_RETRY_MS = 1;
 
 class PaceTimeoutError extends Error {
   override name = 'PaceTimeoutError';
 }
 
-type Mode = 'acquire' | 'try' | 'hold' | 'withdraw';
+type Mode = 'acquire' | 'try' | 'hold' | 'withdraw' | 'giveback' | 'join';
 
 /**
  * Shares every platform budget, and the line of writes waiting for it, between all worker
@@ -232,6 +275,7 @@ export class RedisWritePacer implements WritePacer {
   private readonly retryRedisAfterMs: number;
   private readonly fallback: WritePacer;
   private readonly clock: Clock;
+  private readonly wallClock: () => number;
   private readonly log: RenderLog;
   private localUntil = -Infinity;
   private degraded = false;
@@ -242,6 +286,7 @@ export class RedisWritePacer implements WritePacer {
     this.timeoutMs = options.timeoutMs ?? 1_000;
     this.retryRedisAfterMs = options.retryRedisAfterMs ?? 5_000;
     this.clock = options.clock ?? systemClock;
+    this.wallClock = options.wallClock ?? Date.now;
     this.fallback = options.fallback ?? new LocalWritePacer({ clock: this.clock });
     this.log = options.log ?? silentLog;
   }
@@ -255,12 +300,28 @@ export class RedisWritePacer implements WritePacer {
     if (request.budgets.length === 0) return 0;
     if (this.local()) return this.fallback.acquire(request);
     try {
-      const wait = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
+      const askedAt = this.clock.now();
+      const [wait, grantedAt, since] = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
       this.recovered();
-      return Math.max(0, wait);
+      if (wait > 0 || !this.isStale(askedAt, grantedAt, request.budgets)) return Math.max(0, wait);
+      // Too late to land where the pacer counted it: the token goes back and the write asks again at once, keeping its place.
+      await this.run('giveback', request.budgets, request.ticket, grantedAt ?? 0, since ?? 0);
+      return STALE_GRANT_RETRY_MS;
     } catch (error) {
       this.failed(error);
       return this.fallback.acquire(request);
+    }
+  }
+
+  async join(request: Omit<PermitRequest, 'writeClass'>): Promise<void> {
+    await this.fallback.join?.(request);
+    if (request.budgets.length === 0 || this.local()) return;
+    try {
+      await this.run('join', request.budgets, request.ticket, CLASS_HANDICAP_MS['first-text']);
+    } catch {
+      // A place in line is advice: losing it costs priority, not correctness, so a failed join does
+      // not switch this process to local pacing (grants mixed from Redis and from the local pacer
+      // would overrun a budget, say while Redis reconnects after an outage).
     }
   }
 
@@ -278,9 +339,14 @@ export class RedisWritePacer implements WritePacer {
     if (budgets.length === 0) return true;
     if (this.local()) return this.fallback.tryReserveNow(budgets, options);
     try {
-      const granted = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
+      const askedAt = this.clock.now();
+      const [granted, grantedAt] = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
       this.recovered();
-      return granted === 1;
+      if (granted !== 1) return false;
+      if (!this.isStale(askedAt, grantedAt, budgets)) return true;
+      // Too late to land where it was counted: the token goes back and the optional write is left out.
+      await this.run('giveback', budgets, '', grantedAt ?? 0, 0);
+      return false;
     } catch (error) {
       this.failed(error);
       return this.fallback.tryReserveNow(budgets, options);
@@ -299,11 +365,24 @@ export class RedisWritePacer implements WritePacer {
     }
   }
 
+  /**
+   * The grant reached us later than its budgets' margin after Redis stamped it (`freshGrantMs`).
+   * Redis's stamp against our wall clock says how long the reply waited (in a busy event loop, say);
+   * the round trip bounds that from above, so a clock skewed ahead of Redis's cannot make every
+   * grant look stale (one behind it lets a late grant through, as without this check).
+   */
+  private isStale(askedAt: number, grantedAt: number | undefined, budgets: readonly WriteBudget[]): boolean {
+    const roundTrip = this.clock.now() - askedAt;
+    const sinceGrant = grantedAt === undefined ? roundTrip : this.wallClock() - grantedAt;
+    return Math.min(roundTrip, sinceGrant) > freshGrantMs(budgets);
+  }
+
   private local(): boolean {
     return this.clock.now() < this.localUntil;
   }
 
-  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<number> {
+  /** The script's answer, and Redis's time when it granted and the ticket's waiting start (acquire and try). */
+  private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<[number, number | undefined, number | undefined]> {
     const line = this.keyFor(budgets[0]?.key ?? '');
     const keys = [`${line}:q`, `${line}:l`, `${line}:s`, ...budgets.map((budget) => this.keyFor(budget.key))];
     const args: (string | number)[] = [mode, ticket, number, reserve];
@@ -320,7 +399,8 @@ export class RedisWritePacer implements WritePacer {
         return await this.redis.eval(PACE_SCRIPT, keys.length, ...keys, ...args);
       }
     };
-    return Number(await this.withTimeout(call()));
+    const reply = await this.withTimeout(call());
+    return Array.isArray(reply) ? [Number(reply[0]), Number(reply[1]), reply[2] === undefined ? undefined : Number(reply[2])] : [Number(reply), undefined, undefined];
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {

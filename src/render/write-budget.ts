@@ -34,6 +34,12 @@ export const RESERVED_FOR_PRIORITY: Readonly<Record<WriteClass, number>> = {
   update: 1,
 };
 
+/**
+ * How long a joined answer keeps its place before its first text asks (the model's first token):
+ * long enough for a slow start, short enough that an answer that died unseen holds no token long.
+ */
+export const JOIN_LEASE_MS = 10_000;
+
 /** One of the platform's rate limits. */
 export interface WriteBudget {
   /** Names the budget; every worker that uses the same key shares it. Kept under the pacer's key prefix. */
@@ -86,6 +92,17 @@ export function bucketMarginMs(windowMs: number): number {
   return Math.max(100, Math.round(windowMs * 0.05));
 }
 
+/**
+ * How late a grant may reach its writer and still be used: the smallest margin of the budgets it
+ * drew from. The pacer stamps a grant when it takes the token, the platform counts the request when
+ * it arrives; a reply that sat in a busy event loop for longer than the margin would reach the
+ * platform in a window the pacer already counted as free (a bot-wide 429 under load), so such a
+ * grant is not used: its token goes back (nothing reached the platform) and the write asks again.
+ */
+export function freshGrantMs(budgets: readonly { windowMs: number; kind: 'window' | 'bucket' }[]): number {
+  return Math.min(...budgets.map((budget) => pacedWindowMs(budget) - budget.windowMs));
+}
+
 /** The window the pacer counts with: the platform's, stretched by the margin of its kind. */
 export function pacedWindowMs(budget: { windowMs: number; kind: 'window' | 'bucket' }): number {
   return budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : bucketMarginMs(budget.windowMs));
@@ -107,6 +124,14 @@ export interface WritePacer {
    * locally instead.
    */
   acquire(request: PermitRequest): Promise<number>;
+  /**
+   * The ticket's answer has begun and will want its first text written: it takes its place in the
+   * first budget's line now, as a first text waiting since now, without asking for a token. Updates
+   * and finals of answers already showing text then leave the tokens it will need (on Discord, five
+   * answers at once in one channel all show text within the first window). The place lasts
+   * {@link JOIN_LEASE_MS} unless the ticket asks or withdraws first. Never rejects.
+   */
+  join?(request: Omit<PermitRequest, 'writeClass'>): Promise<void>;
   /** The ticket no longer waits (its answer has nothing to send, or was abandoned). Never rejects. */
   withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void>;
   /**

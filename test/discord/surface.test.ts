@@ -1,3 +1,4 @@
+import { Routes } from 'discord.js';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordPorts, DEFAULT_DISCORD_LIMITS, DiscordRejectedError, DiscordSurface, InteractionTokenStore, type DiscordPorts } from '../../adapters/discord/index.ts';
@@ -6,11 +7,13 @@ import { RateLimitObserver } from '../../adapters/discord/rate-limit-observer.ts
 import { createDiscordRest } from '../../adapters/discord/rest.ts';
 import { silentLogger } from '../../src/observability/index.ts';
 import { jobIdFor, type ChatJob } from '../../src/queue/chat-job.ts';
-import { splitForLimit, SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/index.ts';
+import { LocalWritePacer, shareTransportPacer, splitForLimit, SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/index.ts';
 import { FakeDiscord, type FakeDiscordOptions, type RecordedRequest } from '../fakes/discord/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { discordConfig } from './support/discord-config.ts';
 import { deferInteraction, discordJob } from './support/jobs.ts';
+
+const BOT_BUDGET = { key: 'discord:global', limit: 45, windowMs: 1_000, kind: 'window' };
 
 let fake: FakeDiscord;
 let redis: Redis;
@@ -173,6 +176,8 @@ describe('discord surface', () => {
     expect(fake.rateLimitedCount).toBe(1);
     const body = fake.requests.find((request) => request.status === 429);
     expect(body).toBeDefined();
+    // The channel's limit refused it: the renderer holds off the channel's budget, not the bot's.
+    expect((error as SurfaceRateLimitedError).budgetKeys).toEqual([`discord:${fake.channel.id}:messages`]);
 
     // The first worker read X-RateLimit-Remaining: 0 and refuses before asking Discord at all.
     const early = await first.edit(ref, 'four').catch((caught: unknown) => caught);
@@ -185,14 +190,42 @@ describe('discord surface', () => {
     const ports = await setup({ rateLimits: { messageEdit: { limit: 3, windowMs: 2000 } } });
     const surface = ports.surfaceFor(discordJob(fake));
     const channel = fake.channel.id;
-    // Before any header: creates and edits share the documented 5 per 5 s.
-    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:messages`, limit: 5, windowMs: 5_000, kind: 'window' }]);
+    // Before any header: creates and edits share the documented 5 per 5 s; the bot's budget comes with it.
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:messages`, limit: 5, windowMs: 5_000, kind: 'window' }, BOT_BUDGET]);
     const ref = await surface.create('a');
     await surface.edit(ref, 'b');
     // This fake answers creates and edits from different buckets, each with its own size and window.
-    expect(surface.budgetsFor?.({ kind: 'edit', ref, final: false })).toEqual([{ key: `discord:${channel}:edit`, limit: 3, windowMs: 2_000, kind: 'window' }]);
-    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:create`, limit: 5, windowMs: 5_000, kind: 'window' }]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref, final: false })).toEqual([{ key: `discord:${channel}:edit`, limit: 3, windowMs: 2_000, kind: 'window' }, BOT_BUDGET]);
+    expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual([{ key: `discord:${channel}:create`, limit: 5, windowMs: 5_000, kind: 'window' }, BOT_BUDGET]);
     expect(surface.limits).toEqual({ maxChars: 2_000, minEditIntervalMs: 500 });
+  });
+
+  it("sends a channel write on the renderer's grant (channel and bot in one), drawing the bot's token for other requests only", async () => {
+    const ports = await setup();
+    const drawn: string[][] = [];
+    const pacer = new LocalWritePacer();
+    shareTransportPacer({
+      acquire: (request) => {
+        drawn.push(request.budgets.map((budget) => budget.key));
+        return pacer.acquire(request);
+      },
+      withdraw: (ticket, budgets) => pacer.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => pacer.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => pacer.holdOff(budgets, delayMs),
+    });
+    cleanups.push(() => shareTransportPacer(undefined));
+    const surface = ports.surfaceFor(discordJob(fake));
+    const ref = await surface.create('a');
+    await surface.edit(ref, 'b');
+    expect(drawn).toEqual([]);
+    // A read (context) has no grant of the renderer's: the client draws the bot's token for it.
+    const rest = createDiscordRest(discordConfig(fake, testRedisUrl(), prefix));
+    cleanups.push(() => {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+    });
+    await rest.get(Routes.channelMessage(fake.channel.id, ref.id));
+    expect(drawn).toEqual([['discord:global']]);
   });
 
   it('counts creates and edits of a channel in one budget when Discord names one bucket for both', async () => {

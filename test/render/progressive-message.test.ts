@@ -80,9 +80,25 @@ describe('ProgressiveMessage', () => {
       await clock.advance(97);
     }
     await clock.run(message.finish({ outcome: 'complete' }));
-    const starts = writes(surface.calls, placeholder!.id).map((call) => call.startedAt);
+    // Every update keeps the interval; the final write is the next test's.
+    const starts = writes(surface.calls, placeholder!.id).slice(0, -1).map((call) => call.startedAt);
     expect(starts.length).toBeGreaterThan(5);
     for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('writes the final text at once, without waiting for the edit interval an update would keep', async () => {
+    const { clock, surface, message, placeholder } = setup({ limits: { channelEditsPerWindow: undefined } });
+    message.setBody('first words');
+    await clock.advance(0);
+    message.setBody('first words and more');
+    // The update waits for the interval (1,000 ms) after the first write; the finish cuts in.
+    await clock.advance(300);
+    await clock.run(message.finish({ outcome: 'complete' }));
+    const calls = writes(surface.calls, placeholder!.id);
+    expect(calls.map((call) => [call.startedAt, call.text, call.options?.final])).toEqual([
+      [0, 'first words', false],
+      [300, 'first words and more', true],
+    ]);
   });
 
   it('ends with the full text, the footer and the buttons the finish asks for', async () => {

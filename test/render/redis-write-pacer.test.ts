@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProgressiveMessage, RedisWritePacer, systemClock, type RenderLog, type SurfaceLimits, type WriteBudget } from '../../src/render/index.ts';
+import { STALE_GRANT_RETRY_MS } from '../../src/render/redis-write-pacer.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { busiestWindow, RecordingSurface, type SurfaceCall } from './helpers/recording-surface.ts';
 
@@ -111,6 +112,31 @@ describe('RedisWritePacer', () => {
     const ttl = await clients[0]!.pttl(keys[0]!);
     expect(ttl).toBeGreaterThan(3_000);
     expect(ttl).toBeLessThanOrEqual(2 * 3_100 + 1);
+  });
+
+  it('does not use a grant that reached it later than the margin (a busy event loop): the token goes back and the write asks again', async () => {
+    prefix = newTestPrefix('pace-stale');
+    let lateBy = 0;
+    // Time stands still but for the late replies; timers (the Redis timeout) are real.
+    const clock = { ...systemClock, now: () => lateBy };
+    // The reply sat 250 ms in the event loop before this worker read it: both its monotonic clock
+    // and its wall clock moved on meanwhile (virtually, so the test does not depend on real timing).
+    const late = (call: (...args: never[]) => Promise<unknown>) => async (...args: never[]) => {
+      const reply = await call(...args);
+      lateBy += 250;
+      return reply;
+    };
+    const redis = clients[0]!;
+    const slowRedis = { evalsha: late(redis.evalsha.bind(redis) as never), eval: late(redis.eval.bind(redis) as never) } as unknown as Redis;
+    const slow = new RedisWritePacer({ redis: slowRedis, prefix, clock, wallClock: () => Date.now() + lateBy, timeoutMs: 5_000 });
+    // A worker whose wall clock runs 10 s ahead of Redis's, with prompt replies: its grants are used.
+    const skewed = new RedisWritePacer({ redis: clients[1]!, prefix, clock: { ...systemClock, now: () => 0 }, wallClock: () => Date.now() + 10_000, timeoutMs: 5_000 });
+    const budgets = [windowBudget('discord:stale', 3, 10_000), windowBudget('discord:global', 45, 1_000)];
+    expect(await slow.acquire({ budgets, writeClass: 'first-text', ticket: 'late' })).toBe(STALE_GRANT_RETRY_MS);
+    expect(await slow.tryReserveNow(budgets)).toBe(false);
+    // Neither late grant was sent, so neither keeps a token: all three are there.
+    for (const ticket of ['a', 'b', 'c']) expect(await skewed.acquire({ budgets, writeClass: 'final', ticket })).toBe(0);
+    expect(await skewed.acquire({ budgets, writeClass: 'final', ticket: 'd' })).toBeGreaterThan(0);
   });
 
   it('holds a budget off after a 429 seen by any process', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalWritePacer, ProgressiveMessage, type SurfaceLimits, type WriteBudget } from '../../src/render/index.ts';
+import { LocalWritePacer, ProgressiveMessage, type SurfaceLimits, type WriteBudget, type WritePacer } from '../../src/render/index.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 import { RecordingSurface, type SurfaceCall } from './helpers/recording-surface.ts';
 
@@ -56,6 +56,84 @@ describe('priority between the writes of a channel', () => {
     expect(after[0]).toBe('a');
     expect(log.find((call) => call.text === 'a' && call.options?.final)?.startedAt).toBeLessThan(log.find((call) => call.text === 'b more')?.startedAt ?? Infinity);
     await clock.run(second.message.finish({ outcome: 'complete' }));
+  });
+
+  it("keeps a token for an answer that has begun but has no text yet: another answer's update does not take it", async () => {
+    const clock = new ManualClock();
+    const pacer = new LocalWritePacer({ clock });
+    const log: SurfaceCall[] = [];
+    // Three writes a second: the first text, then an update would leave one token spare.
+    const limits = { ...TIGHT, channelEditsPerWindow: 3 };
+    const reading = answer(clock, pacer, log, 'reading', limits);
+    reading.message.setBody('one');
+    await clock.advance(0);
+    // The second answer begins (its message exists, the model has not answered yet): it joins the line.
+    const waiting = answer(clock, pacer, log, 'waiting', limits);
+    await clock.advance(100);
+    reading.message.setBody('one two');
+    await clock.advance(100);
+    waiting.message.setBody('hello');
+    await clock.advance(0);
+    // The update waited: the two tokens left were one for the joined first text and one spare.
+    expect(log.map((call) => `${call.text}@${call.startedAt}`)).toEqual(['one@0', 'hello@200']);
+    await clock.advance(1_200);
+    expect(log.map((call) => `${call.text}@${call.startedAt}`)).toEqual(['one@0', 'hello@200', 'one two@1100']);
+  });
+
+  it('asks for its first text only once its place in line is taken, so no place is left behind', async () => {
+    const clock = new ManualClock();
+    const local = new LocalWritePacer({ clock });
+    const calls: string[] = [];
+    const pacer: WritePacer = {
+      // A slow join (a round trip to Redis): the first text must not overtake it.
+      join: async (request) => {
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 5));
+        calls.push('join');
+        await local.join(request);
+      },
+      acquire: async (request) => {
+        calls.push(`acquire ${request.writeClass}`);
+        return local.acquire(request);
+      },
+      withdraw: (ticket, budgets) => local.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => local.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => local.holdOff(budgets, delayMs),
+    };
+    const limits = { ...TIGHT, channelEditsPerWindow: 3 };
+    const surface = new RecordingSurface({ clock, limits, idPrefix: 'first-' });
+    const message = new ProgressiveMessage({ surface, pacer, clock });
+    message.setBody('hello');
+    await clock.advance(10);
+    expect(calls).toEqual(['join', 'acquire first-text']);
+    expect(surface.texts()).toEqual(['hello']);
+    // Nobody is left waiting in line: an update elsewhere finds two tokens, one to spend, one to spare.
+    expect(await local.acquire({ budgets: [budget(surface.channelKey, 3, 1_000)], writeClass: 'update', ticket: 'other' })).toBe(0);
+  });
+
+  it('asks again as the final write at once when the answer finishes while an update is asking', async () => {
+    const clock = new ManualClock();
+    const local = new LocalWritePacer({ clock });
+    const pacer: WritePacer = {
+      // An update's ask takes 10 ms (a round trip) and is told to wait 2 s.
+      acquire: async (request) => {
+        if (request.writeClass !== 'update') return local.acquire(request);
+        await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10));
+        return 2_000;
+      },
+      withdraw: (ticket, budgets) => local.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => local.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => local.holdOff(budgets, delayMs),
+    };
+    const surface = new RecordingSurface({ clock, limits: TIGHT, idPrefix: 'a-' });
+    const message = new ProgressiveMessage({ surface, pacer, clock });
+    message.setBody('one');
+    await clock.advance(0);
+    message.setBody('one two');
+    // The update asks at 10 ms (the edit interval); the answer finishes while it waits for the reply.
+    await clock.advance(15);
+    const finished = message.finish({ outcome: 'complete' });
+    await clock.run(finished);
+    expect(surface.calls.map((call) => `${call.text}@${call.startedAt}${call.options?.final ? ' final' : ''}`)).toEqual(['one@0', 'one two@20 final']);
   });
 
   it('starves nobody: a write that has waited longer than its handicap goes before a fresh first text', async () => {
