@@ -60,7 +60,9 @@ export function discordWebhookBudgets(interactionId: string): WriteBudget[] {
 
 /**
  * "Typing…": its own bucket, and the bot's (the REST client lets typing through without drawing
- * again). Ask with `tryReserveNow(budgets, { spare })` and skip it when the bot is busy.
+ * again). Ask with `tryReserveNow(budgets, { spare })` and skip it when the bot is busy. One token
+ * of the typing bucket stays free for the gateway's "still waiting" typing while Redis is away,
+ * which cannot ask the shared pacer (one every 8 s, so at most one in any 5 s window).
  */
 export function discordTypingRequest(channelId: string): { budgets: WriteBudget[]; spare: number[] } {
   return {
@@ -68,7 +70,7 @@ export function discordTypingRequest(channelId: string): { budgets: WriteBudget[
       { key: `discord:${channelId}:typing`, limit: DISCORD_BUDGET_DEFAULTS.typingLimit, windowMs: DISCORD_BUDGET_DEFAULTS.typingWindowMs, kind: 'window' },
       discordGlobalBudget(),
     ],
-    spare: [0, DISCORD_BUDGET_DEFAULTS.typingGlobalSpare],
+    spare: [1, DISCORD_BUDGET_DEFAULTS.typingGlobalSpare],
   };
 }
 

@@ -278,6 +278,8 @@ export class RedisWritePacer implements WritePacer {
   private readonly wallClock: () => number;
   private readonly log: RenderLog;
   private localUntil = -Infinity;
+  /** The last failure came while the connection was down (not a slow reply on a live one). */
+  private failedDisconnected = false;
   private degraded = false;
 
   constructor(options: RedisWritePacerOptions) {
@@ -337,7 +339,10 @@ export class RedisWritePacer implements WritePacer {
 
   async tryReserveNow(budgets: readonly WriteBudget[], options: { spare?: number | readonly number[] } = {}): Promise<boolean> {
     if (budgets.length === 0) return true;
-    if (this.local()) return this.fallback.tryReserveNow(budgets, options);
+    // A write that may be left out is left out while the shared budgets are unknown: granted
+    // locally, it would be a write no other process (nor Redis, once back) counts, and after an
+    // outage the placeholders granted so would push a channel past its limit.
+    if (this.local()) return false;
     try {
       const askedAt = this.clock.now();
       const [granted, grantedAt] = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
@@ -349,7 +354,7 @@ export class RedisWritePacer implements WritePacer {
       return false;
     } catch (error) {
       this.failed(error);
-      return this.fallback.tryReserveNow(budgets, options);
+      return false;
     }
   }
 
@@ -377,8 +382,19 @@ export class RedisWritePacer implements WritePacer {
     return Math.min(roundTrip, sinceGrant) > freshGrantMs(budgets);
   }
 
+  /**
+   * Pacing locally: for `retryRedisAfterMs` after a failure, but no longer than the connection is
+   * down when a lost connection was the failure. As soon as it is back every grant comes from Redis
+   * again, so grants from the local pacer and from Redis (which knows nothing of the local ones)
+   * overlap for as short a time as possible.
+   */
   private local(): boolean {
-    return this.clock.now() < this.localUntil;
+    if (this.clock.now() >= this.localUntil) return false;
+    if (this.failedDisconnected && this.redis.status === 'ready') {
+      this.localUntil = -Infinity;
+      return false;
+    }
+    return true;
   }
 
   /** The script's answer, and Redis's time when it granted and the ticket's waiting start (acquire and try). */
@@ -421,6 +437,7 @@ export class RedisWritePacer implements WritePacer {
 
   private failed(error: unknown): void {
     this.localUntil = this.clock.now() + this.retryRedisAfterMs;
+    this.failedDisconnected = this.redis.status !== 'ready';
     if (this.degraded) return;
     this.degraded = true;
     this.log.warn({ error: describeError(error) }, 'write pacing falls back to this process: Redis is unavailable');

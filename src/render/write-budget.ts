@@ -138,7 +138,7 @@ export interface WritePacer {
    * Non-blocking: true (and a token of every budget spent) only if nobody waits on the first budget
    * and every budget keeps at least `spare` tokens after this one (one number for all, or one per
    * budget). For writes that can be left out when the platform is busy (an ingress placeholder, a
-   * typing indicator). Never rejects.
+   * typing indicator). False while the shared budgets cannot be read (Redis away). Never rejects.
    */
   tryReserveNow(budgets: readonly WriteBudget[], options?: { spare?: number | readonly number[] }): Promise<boolean>;
   /**

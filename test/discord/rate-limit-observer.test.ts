@@ -33,6 +33,6 @@ describe("the channel budgets Discord's headers teach", () => {
     expect(discordPlaceholderRequest(observer, '1')).toEqual({ budgets: [observer.messageBudget('1', 'create')], spare: 5 });
     const typing = discordTypingRequest('1');
     expect(typing.budgets.map((budget) => budget.key)).toEqual(['discord:1:typing', 'discord:global']);
-    expect(typing.spare).toEqual([0, 25]);
+    expect(typing.spare).toEqual([1, 25]);
   });
 });

@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import type { IngressServices } from '../../src/ingress/index.ts';
 import { silentLogger, type Logger } from '../../src/observability/logger.ts';
 import { chatJobSchema, type ChatJob } from '../../src/queue/chat-job.ts';
-import { createCore, type Core } from '../../src/runtime/core.ts';
+import { createCore, type Core, type CoreOptions } from '../../src/runtime/core.ts';
 import { startWorkerRole, type WorkerRole, type WorkerRoleOptions } from '../../src/runtime/worker-role.ts';
 import type { ChatAnswerResult } from '../../src/worker/processor.ts';
 import type { PlatformPorts } from '../../src/worker/ports.ts';
@@ -25,6 +25,11 @@ export interface PipelineOptions {
   /** `false` starts no workers (ingress-only tests). */
   workers?: WorkerRoleOptions | false;
   log?: Logger;
+  /**
+   * The budgets a placeholder would spend, as the CLI's roles pass them from the registry: the
+   * ingress then posts a placeholder only when the pacer has room. @defaultValue placeholders are not paced
+   */
+  placeholderRequest?: CoreOptions['placeholderRequest'];
 }
 
 export interface Pipeline {
@@ -72,7 +77,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     '/nonexistent/.env',
   );
   const log = options.log ?? silentLogger();
-  const core = await createCore({ config, log, env: {}, startTools: true });
+  const core = await createCore({ config, log, env: {}, startTools: true, ...(options.placeholderRequest ? { placeholderRequest: options.placeholderRequest } : {}) });
 
   const pipeline: Pipeline = {
     core,

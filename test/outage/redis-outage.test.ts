@@ -45,7 +45,9 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 }
 
 async function discordStack(env: Record<string, string> = {}): Promise<DiscordStack> {
-  stack = await startDiscordStack({ env: { REDIS_URL: redis.url, ...env } });
+  // Placeholders paced as the CLI paces them: after the outage, the answers' first writes and the
+  // placeholders share the channel's 5 writes per 5 s (unpaced placeholders would overrun it).
+  stack = await startDiscordStack({ env: { REDIS_URL: redis.url, ...env }, pacedPlaceholders: true });
   // The model is sent `name: text`, so each answer names whose question it answers.
   stack.pipeline.fakeOfox.respond((request) => reply(`Answer to: ${request.lastUserText ?? ''}`));
   return stack;

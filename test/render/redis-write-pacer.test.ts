@@ -177,6 +177,8 @@ describe('RedisWritePacer', () => {
     expect(waits.slice(0, 2)).toEqual([0, 0]);
     // The third waits (asking again within the longest wait handed back).
     expect(waits[2]).toBe(2_000);
+    // A write that may be left out (a placeholder, typing) is left out: no other process would count it.
+    expect(await pacer.tryReserveNow([{ key: 'discord:2', limit: 5, windowMs: 5_000, kind: 'window' }])).toBe(false);
     expect(warnings).toEqual(['write pacing falls back to this process: Redis is unavailable']);
     redis.disconnect();
   });

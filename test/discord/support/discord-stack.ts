@@ -5,6 +5,7 @@ import { createDiscordPorts, startDiscordIngress, type DiscordIngress, type Disc
 import { silentLogger } from '../../../src/observability/index.ts';
 import { FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord/index.ts';
 import { startPipeline, type Pipeline } from '../../helpers/pipeline.ts';
+import { discordPlatform } from '../../../adapters/discord/platform.ts';
 
 /**
  * Everything real but the two outside services: the fake Discord (REST + gateway) and the fake
@@ -25,6 +26,8 @@ export interface DiscordStackOptions {
   env?: Record<string, string>;
   /** Tools config file contents (JSON), written to a temp file and named in OFOX_BOT_CONFIG. */
   toolsConfig?: Record<string, unknown>;
+  /** Placeholders paced as in production (the registry's `placeholderRequest`); @defaultValue unpaced, always posted */
+  pacedPlaceholders?: boolean;
 }
 
 export async function startDiscordStack(options: DiscordStackOptions = {}): Promise<DiscordStack> {
@@ -43,6 +46,7 @@ export async function startDiscordStack(options: DiscordStackOptions = {}): Prom
   let ports: DiscordPorts | undefined;
   const pipeline = await startPipeline({
     env,
+    ...(options.pacedPlaceholders ? { placeholderRequest: discordPlatform.placeholderRequest } : {}),
     ports: (core) => {
       ports = createDiscordPorts(core.config, silentLogger(), { redis: core.redis, ...(options.limits ? { limits: options.limits } : {}) });
       return [ports];
