@@ -331,8 +331,8 @@ async function slackRun(harness: Harness, config: Config, slack: SlackProcess, c
       });
     },
     async rateLimited() {
-      const { rateLimited, methods } = await summarize();
-      if (process.env.LOAD_DEBUG) console.log(methods);
+      const { rateLimited, methods, firstChannelPosts } = await summarize();
+      if (process.env.LOAD_DEBUG) console.log(methods, firstChannelPosts);
       return rateLimited;
     },
     writes: async () => (await summarize()).writes,

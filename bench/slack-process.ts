@@ -39,7 +39,11 @@ export interface SlackProcessSummary {
   writes: number;
   /** Calls by outcome and method, for LOAD_DEBUG. */
   methods: Record<string, number>;
+  /** The first channel's post-class calls (method, outcome, ms after the first), for LOAD_DEBUG: what its post budget was spent on, when. */
+  firstChannelPosts: string[];
 }
+
+const POST_CLASS = new Set(['chat.postMessage', 'chat.startStream', 'chat.stopStream']);
 
 export interface SlackProcessReply {
   kind: 'reply';
@@ -66,7 +70,10 @@ slack.writeObserver = (_method, message) => {
 function summary(): SlackProcessSummary {
   const methods: Record<string, number> = {};
   for (const call of slack.calls) methods[`${call.outcome} ${call.method}`] = (methods[`${call.outcome} ${call.method}`] ?? 0) + 1;
-  return { rateLimited: slack.rateLimitedCount, writes: slack.calls.filter((call) => WRITES.has(call.method) && call.outcome === 'ok').length, methods };
+  const posts = slack.calls.filter((call) => POST_CLASS.has(call.method));
+  const channel = posts[0]?.args.channel;
+  const firstChannelPosts = posts.filter((call) => call.args.channel === channel).map((call) => `${call.method} ${call.outcome} +${call.at - posts[0]!.at}`);
+  return { rateLimited: slack.rateLimitedCount, writes: slack.calls.filter((call) => WRITES.has(call.method) && call.outcome === 'ok').length, methods, firstChannelPosts };
 }
 
 process.on('message', (raw: unknown) => {

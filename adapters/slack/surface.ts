@@ -12,7 +12,7 @@ import { reasoningTaskChunks } from './reasoning.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
 import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, streamableMarkdown, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
-import { slackAppendBudget, slackAssistantBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
+import { slackAppendBudget, slackAssistantBudget, slackPostBudgets, slackStopBudgets, slackUpdateBudget } from './write-budgets.ts';
 import { slackWriteIfRoom } from './paced-writes.ts';
 
 /**
@@ -113,12 +113,12 @@ export class SlackSurface implements Surface {
    */
   budgetsFor(write: PlannedWrite): WriteBudget[] {
     const workspace = this.job.workspaceId;
-    const posts = slackPostBudgets(workspace, this.job.channelId);
-    if (write.kind === 'create') return posts;
+    if (write.kind === 'create') return slackPostBudgets(workspace, this.job.channelId);
     const ref = write.ref;
     if (ref?.extra?.stream !== STREAM_MARKER || this.stopped.has(ref.id)) return [slackUpdateBudget(workspace)];
-    if (this.tooOldToAppend(ref)) return [...posts, slackUpdateBudget(workspace)];
-    return write.final ? posts : [slackAppendBudget(workspace)];
+    const stops = slackStopBudgets(workspace, this.job.channelId);
+    if (this.tooOldToAppend(ref)) return [...stops, slackUpdateBudget(workspace)];
+    return write.final ? stops : [slackAppendBudget(workspace)];
   }
 
   /**
@@ -147,10 +147,11 @@ export class SlackSurface implements Surface {
    * does not say which of a post's limits refused it; the channel's (3 at once, then 1 a second)
    * is by far the tighter, so it is blamed, and the workspace's pool keeps flowing.
    */
-  private budgetKeysOf(method: 'post' | 'append' | 'update'): string[] {
+  private budgetKeysOf(method: 'post' | 'stop' | 'append' | 'update'): string[] {
     const workspace = this.job.workspaceId;
     if (method === 'append') return [slackAppendBudget(workspace).key];
     if (method === 'update') return [slackUpdateBudget(workspace).key];
+    if (method === 'stop') return [slackStopBudgets(workspace, this.job.channelId)[0]!.key];
     return [slackPostBudgets(workspace, this.job.channelId)[0]!.key];
   }
 
@@ -283,7 +284,7 @@ export class SlackSurface implements Surface {
     const tasks = [...changedTaskChunks(options.tools, seen), ...reasoningTaskChunks(options.reasoning, seen)];
     // The final write rewrites the message whole, so a delta too long for one call can stay out.
     const chunks = [...(delta && delta.length <= MARKDOWN_TEXT_LIMIT ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
-    const method = options.final ? 'post' : 'append';
+    const method = options.final ? 'stop' : 'append';
     try {
       if (options.final) {
         // The stream then shows the exact final text: its buttons end it, and no update is needed.
@@ -319,7 +320,7 @@ export class SlackSurface implements Surface {
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id });
       } catch (error) {
         const delay = rateLimitDelayMs(error);
-        if (delay !== undefined) throw new SurfaceRateLimitedError(delay, undefined, this.budgetKeysOf('post'));
+        if (delay !== undefined) throw new SurfaceRateLimitedError(delay, undefined, this.budgetKeysOf('stop'));
         const code = slackErrorCode(error);
         if (!code || !(STREAM_ENDED_ERRORS.has(code) || STREAMING_UNAVAILABLE_ERRORS.has(code))) throw toSurfaceError(error);
       }

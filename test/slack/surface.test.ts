@@ -59,14 +59,16 @@ describe('native streaming', () => {
     const team = slack.teamId;
     const bucket = (key: string, limit: number, windowMs: number) => ({ key, limit, windowMs, kind: 'bucket', adaptive: true });
     const posts = [bucket(`slack:${team}:C1:posts`, 3, 3_000), bucket(`slack:${team}:posts`, 100, 60_000)];
+    // A stop has the channel's budget of its own, beside its posts, and shares the workspace's pool.
+    const stops = [bucket(`slack:${team}:C1:stops`, 3, 3_000), bucket(`slack:${team}:posts`, 100, 60_000)];
     const update = bucket(`slack:${team}:chat.update`, 50, 60_000);
     const stream = { id: '1.2', channelId: 'C1', extra: { stream: '1' } };
     expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual(posts);
     expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: false })).toEqual([bucket(`slack:${team}:chat.appendStream`, 100, 60_000)]);
-    expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: true })).toEqual(posts);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: true })).toEqual(stops);
     const old = { id: '1.4', channelId: 'C1', extra: { stream: '1', startedAt: String(Date.now() - 240_000) } };
-    expect(surface.budgetsFor?.({ kind: 'edit', ref: old, final: false })).toEqual([...posts, update]);
-    expect(surface.budgetsFor?.({ kind: 'edit', ref: old, final: true })).toEqual([...posts, update]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: old, final: false })).toEqual([...stops, update]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: old, final: true })).toEqual([...stops, update]);
     expect(surface.budgetsFor?.({ kind: 'edit', ref: { id: '1.3', channelId: 'C1' }, final: false })).toEqual([update]);
   });
 
