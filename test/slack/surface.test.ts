@@ -58,9 +58,9 @@ describe('native streaming', () => {
   it("draws each write from its method's budget: posts per channel and workspace, appends, a stream's stop, and stop plus update for a stream too old to append to", () => {
     const team = slack.teamId;
     const bucket = (key: string, limit: number, windowMs: number) => ({ key, limit, windowMs, kind: 'bucket', adaptive: true });
-    const posts = [bucket(`slack:${team}:C1:posts`, 3, 3_000), bucket(`slack:${team}:posts`, 100, 60_000)];
+    const posts = [bucket(`slack:${team}:C1:posts`, 3, 3_300), bucket(`slack:${team}:posts`, 100, 60_000)];
     // A stop has the channel's budget of its own, beside its posts, and shares the workspace's pool.
-    const stops = [bucket(`slack:${team}:C1:stops`, 3, 3_000), bucket(`slack:${team}:posts`, 100, 60_000)];
+    const stops = [bucket(`slack:${team}:C1:stops`, 3, 3_300), bucket(`slack:${team}:posts`, 100, 60_000)];
     const update = bucket(`slack:${team}:chat.update`, 50, 60_000);
     const stream = { id: '1.2', channelId: 'C1', extra: { stream: '1' } };
     expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual(posts);
