@@ -314,8 +314,9 @@ async function slackRun(harness: Harness, config: Config, slack: SlackProcess, c
       if (await harness.pacer.tryReserveNow(request.budgets, { spare: request.spare })) {
         // As the real ingress stamps it: before the call, so the stream's age is never understated.
         const startedAt = String(Date.now());
-        const ts = await startStream(client, { channel, threadTs: questionTs, userId: 'UALICE', teamId: ready.teamId, controls: { kind: 'stop', jobId: `slack-${questionTs}` } }, streaming);
-        placeholder = { id: ts, channelId: channel, extra: { threadTs: questionTs, stream: STREAM_MARKER, startedAt } };
+        // As the real ingress does, a placeholder that failed (a 429, say) leaves the first text to the worker.
+        const ts = await startStream(client, { channel, threadTs: questionTs, userId: 'UALICE', teamId: ready.teamId, controls: { kind: 'stop', jobId: `slack-${questionTs}` } }, streaming).catch(() => undefined);
+        if (ts) placeholder = { id: ts, channelId: channel, extra: { threadTs: questionTs, stream: STREAM_MARKER, startedAt } };
       }
       await harness.core.ingress.enqueue({
         v: 1,
