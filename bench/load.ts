@@ -7,7 +7,8 @@
  * Each mention enters the ingress sequence the core runs for every platform (claim → acknowledge →
  * placeholder only if the pacer has room to spare → enqueue); "mention → first text" is timed from
  * there. Times come from the fakes' own record of when each write took effect. The fake Discord runs
- * in a process of its own (`discord-process.ts`), as Discord counts requests on its own clock.
+ * in a process of its own (`discord-process.ts`), as Discord counts requests on its own clock; so
+ * does the fake Slack (`slack-process.ts`).
  *
  *   node --experimental-strip-types --no-warnings bench/load.ts
  */
@@ -36,8 +37,8 @@ import { RedisWritePacer } from '../src/render/redis-write-pacer.ts';
 import { createCore, type Core } from '../src/runtime/core.ts';
 import { startWorkerRole, type WorkerRole } from '../src/runtime/worker-role.ts';
 import type { PlatformPorts } from '../src/worker/ports.ts';
-import type { DiscordProcessCommand, DiscordProcessReady, DiscordProcessReply, DiscordProcessSummary, DiscordProcessWrite } from './discord-process.ts';
-import { FakeSlack, buttonsOf, visibleText } from '../test/fakes/slack/index.ts';
+import type { DiscordProcessCommand, DiscordProcessReady, DiscordProcessSummary, DiscordProcessWrite } from './discord-process.ts';
+import type { SlackProcessCommand, SlackProcessReady, SlackProcessSummary, SlackProcessWrite } from './slack-process.ts';
 import { loadAnswerFor, loadPromptFor, loadRequestOf } from './answer-text.ts';
 import type { UpstreamReady } from './fake-upstream.ts';
 import { benchEnv } from './bench-env.ts';
@@ -166,30 +167,36 @@ interface Harness {
   answers: Map<number, Answer>;
 }
 
-/** The fake Discord in its own process (see `discord-process.ts`), driven over IPC. */
-interface DiscordProcess {
-  ready: DiscordProcessReady;
-  call<T>(command: DistributiveOmit<DiscordProcessCommand, 'call'>): Promise<T>;
-  onWrite: ((write: DiscordProcessWrite) => void) | undefined;
+/** A fake platform in its own process (`discord-process.ts`, `slack-process.ts`), driven over IPC. */
+interface FakeProcess<Ready, Command extends { call: number }, Write> {
+  ready: Ready;
+  call<T>(command: DistributiveOmit<Command, 'call'>): Promise<T>;
+  onWrite: ((write: Write) => void) | undefined;
   stop(): Promise<void>;
 }
 
+type DiscordProcess = FakeProcess<DiscordProcessReady, DiscordProcessCommand, DiscordProcessWrite>;
+type SlackProcess = FakeProcess<SlackProcessReady, SlackProcessCommand, SlackProcessWrite>;
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-async function startDiscordProcess(): Promise<DiscordProcess> {
-  const script = fileURLToPath(new URL('./discord-process.ts', import.meta.url));
+async function startFakeProcess<Ready extends { kind: 'ready' }, Command extends { call: number }, Write extends { kind: 'write' }>(
+  file: string,
+  name: string,
+): Promise<FakeProcess<Ready, Command, Write>> {
+  const script = fileURLToPath(new URL(file, import.meta.url));
   const child = fork(script, [String(API_LATENCY_MS)], { execArgv: ['--experimental-strip-types', '--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, (value: unknown) => void>();
   let calls = 0;
-  let readyResolve: (ready: DiscordProcessReady) => void = () => {};
-  const ready = new Promise<DiscordProcessReady>((resolve, reject) => {
+  let readyResolve: (ready: Ready) => void = () => {};
+  const ready = new Promise<Ready>((resolve, reject) => {
     readyResolve = resolve;
-    child.once('exit', (code) => reject(new Error(`fake Discord exited early (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited early (${code})`)));
   });
-  const process_: DiscordProcess = {
-    ready: undefined as unknown as DiscordProcessReady,
+  const process_: FakeProcess<Ready, Command, Write> = {
+    ready: undefined as unknown as Ready,
     onWrite: undefined,
-    call<T>(command: DistributiveOmit<DiscordProcessCommand, 'call'>): Promise<T> {
+    call<T>(command: DistributiveOmit<Command, 'call'>): Promise<T> {
       calls += 1;
       const call = calls;
       return new Promise<T>((resolve) => {
@@ -207,12 +214,13 @@ async function startDiscordProcess(): Promise<DiscordProcess> {
     },
   };
   child.on('message', (raw: unknown) => {
-    const message = raw as DiscordProcessReady | DiscordProcessWrite | DiscordProcessReply;
-    if (message.kind === 'ready') readyResolve(message);
-    else if (message.kind === 'write') process_.onWrite?.(message);
+    const message = raw as Ready | Write | { kind: 'reply'; call: number; value: unknown };
+    if (message.kind === 'ready') readyResolve(message as Ready);
+    else if (message.kind === 'write') process_.onWrite?.(message as Write);
     else {
-      pending.get(message.call)?.(message.value);
-      pending.delete(message.call);
+      const reply = message as { call: number; value: unknown };
+      pending.get(reply.call)?.(reply.value);
+      pending.delete(reply.call);
     }
   });
   process_.ready = await ready;
@@ -279,69 +287,68 @@ async function discordRun(harness: Harness, config: Config, fake: DiscordProcess
   };
 }
 
-const SLACK_WRITES = new Set(['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream']);
-
-async function slackRun(harness: Harness, config: Config, slack: FakeSlack, channels: number): Promise<PlatformRun> {
+async function slackRun(harness: Harness, config: Config, slack: SlackProcess, channels: number): Promise<PlatformRun> {
+  const { ready } = slack;
   const channelIds = Array.from({ length: channels }, (_, index) => `C${String(index + 1).padStart(4, '0')}`);
   const client = createSlackWebClient(config, { retryConfig: { retries: 0 } });
   const streaming = new StreamingSwitch('native');
   const byThread = new Map<string, Answer>();
-  slack.writeObserver = (_method, message) => {
-    const answer = message.thread_ts ? byThread.get(`${message.channel}:${message.thread_ts}`) : undefined;
-    if (!answer) return;
-    const final = message.streaming_state !== 'in_progress' && !buttonsOf(message).includes('ofox_stop');
-    record(answer, message.ts, visibleText(message), final);
+  slack.onWrite = (write) => {
+    const answer = write.threadTs ? byThread.get(`${write.channel}:${write.threadTs}`) : undefined;
+    if (answer) record(answer, write.ts, write.text, write.final, write.at);
   };
+  let summary: SlackProcessSummary | undefined;
+  const summarize = async () => (summary ??= await slack.call<SlackProcessSummary>({ op: 'summary' }));
   return {
     channels: channelIds,
     async mention(_index, channel, seed, prompt) {
-      const question = slack.addUserMessage(channel, 'UALICE', `<@${slack.botUserId}> ${prompt}`);
       const answer = harness.answers.get(seed)!;
       answer.arrivedAt = Date.now();
-      byThread.set(`${channel}:${question.ts}`, answer);
-      if (!(await harness.core.ingress.claimEvent('slack', question.ts))) return;
+      const questionTs = await slack.call<string>({ op: 'userSays', channel, user: 'UALICE', text: `<@${ready.botUserId}> ${prompt}` });
+      byThread.set(`${channel}:${questionTs}`, answer);
+      if (!(await harness.core.ingress.claimEvent('slack', questionTs))) return;
       // The placeholder is the answer's stream, started now when the channel's post budget has a
       // token: the first text then goes out as an append, from a larger budget.
-      const request = slackPlaceholderRequest(slack.teamId, channel);
+      const request = slackPlaceholderRequest(ready.teamId, channel);
       let placeholder: MessageRef | undefined;
       if (await harness.pacer.tryReserveNow(request.budgets, { spare: request.spare })) {
-        const ts = await startStream(client, { channel, threadTs: question.ts, userId: 'UALICE', teamId: slack.teamId, controls: { kind: 'stop', jobId: `slack-${question.ts}` } }, streaming);
-        placeholder = { id: ts, channelId: channel, extra: { threadTs: question.ts, stream: STREAM_MARKER } };
+        // As the real ingress stamps it: before the call, so the stream's age is never understated.
+        const startedAt = String(Date.now());
+        // As the real ingress does, a placeholder that failed (a 429, say) leaves the first text to the worker.
+        const ts = await startStream(client, { channel, threadTs: questionTs, userId: 'UALICE', teamId: ready.teamId, controls: { kind: 'stop', jobId: `slack-${questionTs}` } }, streaming).catch(() => undefined);
+        if (ts) placeholder = { id: ts, channelId: channel, extra: { threadTs: questionTs, stream: STREAM_MARKER, startedAt } };
       }
       await harness.core.ingress.enqueue({
         v: 1,
-        eventId: question.ts,
+        eventId: questionTs,
         platform: 'slack',
-        workspaceId: slack.teamId,
+        workspaceId: ready.teamId,
         channelId: channel,
-        messageId: question.ts,
+        messageId: questionTs,
         userId: 'UALICE',
         prompt,
         createdAt: Date.now(),
         ...(placeholder ? { placeholder } : {}),
       });
     },
-    rateLimited: () => {
-      if (process.env.LOAD_DEBUG) {
-        const counts = new Map<string, number>();
-        for (const call of slack.calls) counts.set(`${call.outcome} ${call.method}`, (counts.get(`${call.outcome} ${call.method}`) ?? 0) + 1);
-        console.log(counts);
-      }
-      return slack.rateLimitedCount;
+    async rateLimited() {
+      const { rateLimited, methods, firstChannelPosts } = await summarize();
+      if (process.env.LOAD_DEBUG) console.log(methods, firstChannelPosts);
+      return rateLimited;
     },
-    writes: () => slack.calls.filter((call) => SLACK_WRITES.has(call.method) && call.outcome === 'ok').length,
+    writes: async () => (await summarize()).writes,
     async stop() {},
   };
 }
 
 async function runScenario(platform: 'discord' | 'slack', scenario: LoadScenario, upstream: Upstream, redisUrl: string): Promise<LoadRow> {
   const prefix = `ofox-load-${randomBytes(4).toString('hex')}`;
-  const discord = platform === 'discord' ? await startDiscordProcess() : undefined;
-  const slack = platform === 'slack' ? await new FakeSlack({ latencyMs: API_LATENCY_MS }).start() : undefined;
-  slack?.addUser('UALICE', 'alice');
+  const discord = platform === 'discord' ? await startFakeProcess<DiscordProcessReady, DiscordProcessCommand, DiscordProcessWrite>('./discord-process.ts', 'fake Discord') : undefined;
+  const slack = platform === 'slack' ? await startFakeProcess<SlackProcessReady, SlackProcessCommand, SlackProcessWrite>('./slack-process.ts', 'fake Slack') : undefined;
+  await slack?.call({ op: 'addUser', id: 'UALICE', name: 'alice' });
   const env: Record<string, string> = discord
     ? { DISCORD_TOKEN: discord.ready.token, DISCORD_APPLICATION_ID: discord.ready.applicationId, DISCORD_API_URL: discord.ready.apiUrl }
-    : { SLACK_BOT_TOKEN: slack!.botToken, SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack!.apiUrl, SLACK_STREAMING: 'native' };
+    : { SLACK_BOT_TOKEN: slack!.ready.botToken, SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack!.ready.apiUrl, SLACK_STREAMING: 'native' };
   const config = benchConfig(upstream, prefix, redisUrl, env, scenario.answers);
   const core = await createCore({ config, log: silentLogger(), env: {}, startTools: true });
   const pacerRedis = core.connect('client');

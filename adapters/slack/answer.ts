@@ -8,7 +8,7 @@ import { markdownToMrkdwn, mrkdwnToPlain } from './formatting.ts';
 import { STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, startStream, type StreamingSwitch } from './streaming.ts';
 import { slackPacedWrite, slackWriteIfRoom } from './paced-writes.ts';
 import { slackErrorCode } from './web-client.ts';
-import { slackAssistantBudget, slackDeleteBudget, slackEphemeralBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
+import { slackAssistantBudget, slackDeleteBudget, slackEphemeralBudget, slackPostBudgets, slackStopBudgets, slackUpdateBudget } from './write-budgets.ts';
 
 /**
  * What every trigger (mention, DM, follow-up, assistant message, `/ofox ask`) becomes: an `Inbound`
@@ -128,10 +128,10 @@ async function postPlaceholder(context: IngressContext, client: WebClient, trigg
   return response.ts ? { id: response.ts, channelId: trigger.channel, extra: { threadTs } } : undefined;
 }
 
-/** Stops a placeholder's stream: a post-like call, from the channel's and the workspace's post budgets. */
+/** Stops a placeholder's stream: from the channel's stop budget and the workspace's post pool. */
 async function stopPlaceholderStream(client: WebClient, placeholder: MessageRef, teamId: string): Promise<void> {
   if (placeholder.extra?.stream !== STREAM_MARKER) return;
-  const budgets = slackPostBudgets(teamId, placeholder.channelId);
+  const budgets = slackStopBudgets(teamId, placeholder.channelId);
   await slackPacedWrite({ budgets, writeClass: 'final', what: 'stopping the placeholder', blame: [budgets[0]!.key] }, () =>
     client.chat.stopStream({ channel: placeholder.channelId, ts: placeholder.id }),
   ).catch(() => undefined);

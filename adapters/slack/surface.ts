@@ -3,14 +3,16 @@ import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatJob } from '../../src/queue/chat-job.ts';
 import { WORKING_TEXT } from '../../src/render/answer-layout.ts';
 import { SurfaceRateLimitedError, type MessageOptions, type MessageRef, type PlannedWrite, type Surface, type SurfaceLimits } from '../../src/render/surface.ts';
+import { pacedWrite } from '../../src/render/paced-write.ts';
+import { transportPacer } from '../../src/render/transport-pacer.ts';
 import type { WriteBudget } from '../../src/render/write-budget.ts';
-import { markdownMessage, mrkdwnMessage } from './blocks.ts';
+import { controlBlocks, markdownMessage, mrkdwnMessage } from './blocks.ts';
 import { neutralizeMarkdown } from './formatting.ts';
 import { reasoningTaskChunks } from './reasoning.ts';
 import type { StreamState, StreamStateStore } from './stream-state.ts';
 import { MARKDOWN_TEXT_LIMIT, STREAM_ENDED_ERRORS, STREAM_MARKER, STREAMING_UNAVAILABLE_ERRORS, changedTaskChunks, startStream, streamableMarkdown, type StreamingSwitch } from './streaming.ts';
 import { rateLimitDelayMs, slackErrorCode, surfaceCall, toSurfaceError } from './web-client.ts';
-import { slackAppendBudget, slackAssistantBudget, slackPostBudgets, slackUpdateBudget } from './write-budgets.ts';
+import { slackAppendBudget, slackAssistantBudget, slackPostBudgets, slackStopBudgets, slackUpdateBudget } from './write-budgets.ts';
 import { slackWriteIfRoom } from './paced-writes.ts';
 
 /**
@@ -20,9 +22,13 @@ import { slackWriteIfRoom } from './paced-writes.ts';
  * snapshots; when a snapshot extends what was sent, only the difference is appended. When it does
  * not (a retried round replaced the text), or Slack ends / refuses the stream, the message ROLLS
  * OVER: the stream is stopped and the message is rewritten whole with `chat.update`; from then on
- * it is edited like any message. The final write always stops the stream and rewrites the message
- * with the exact final text and its feedback buttons, so nothing is ever lost or repeated, even if
- * a worker crashed mid-stream and another one picked the job up.
+ * it is edited like any message. The final write of a stream that holds the final text so far (the
+ * usual case) is ONE `chat.stopStream` carrying the last delta and the buttons as its `blocks`
+ * (Slack renders them at the bottom of the finished message, and they replace the streamed Stop
+ * button): one post-class call instead of a stop plus a Tier 3 update. Where the text was replaced,
+ * there are no buttons to end with, or the stream was already stopped (a retried job finding phase
+ * 'updated'), the message is still rewritten whole with `chat.update`, so nothing is ever lost or
+ * repeated, even if a worker crashed mid-stream and another one picked the job up.
  *
  * Long and slow answers: a message holds at most `streamMaxChars` (under Slack's 12,000 per
  * `markdown_text` and per `markdown` block), and the renderer is told `maxMessageAgeMs`, so a
@@ -99,17 +105,37 @@ export class SlackSurface implements Surface {
   /**
    * Slack limits each method per app per workspace: a post or stream start draws from the
    * channel's and the workspace's post budgets; an append from the workspace's appendStream budget;
-   * an update from its chat.update budget; a stream's final write, or any write to a stream too
-   * old to append to, stops the stream (a post-like call) and rewrites the message (an update); a
-   * stream this surface stopped is edited with updates only.
+   * an update from its chat.update budget; a stream's final write stops the stream (a post-like
+   * call); any write to a stream too old to append to also rewrites the message (an update); a
+   * stream this surface stopped is edited with updates only. Whether a final write must rewrite
+   * the message too (its text was replaced) shows only when it is made, with the text: the rare
+   * write that does draws the update's token then (`updateCovered`).
    */
   budgetsFor(write: PlannedWrite): WriteBudget[] {
     const workspace = this.job.workspaceId;
-    const posts = slackPostBudgets(workspace, this.job.channelId);
-    if (write.kind === 'create') return posts;
+    if (write.kind === 'create') return slackPostBudgets(workspace, this.job.channelId);
     const ref = write.ref;
     if (ref?.extra?.stream !== STREAM_MARKER || this.stopped.has(ref.id)) return [slackUpdateBudget(workspace)];
-    return write.final || this.tooOldToAppend(ref) ? [...posts, slackUpdateBudget(workspace)] : [slackAppendBudget(workspace)];
+    const stops = slackStopBudgets(workspace, this.job.channelId);
+    if (this.tooOldToAppend(ref)) return [...stops, slackUpdateBudget(workspace)];
+    return write.final ? stops : [slackAppendBudget(workspace)];
+  }
+
+  /**
+   * Rewrites a stream's message with chat.update. `covered`: the write's budgets (see `budgetsFor`)
+   * included the update; when they did not (a final write whose text turned out replaced, or a live
+   * write that rolled over), the update first waits for its own token from the process's shared
+   * pacer, so a rollover never spends Slack's Tier 3 budget behind the pacer's back.
+   */
+  private async rewriteStream(ref: MessageRef, text: string, options: MessageOptions, covered: boolean): Promise<void> {
+    if (covered) return this.update(ref, text, options);
+    // The raw call inside: a 429 leaves pacedWrite at once and reaches the renderer as for any
+    // write (which holds the update budget off and retries), rather than being retried here.
+    const update = () => this.deps.client.chat.update({ channel: ref.channelId, ts: ref.id, ...this.render(text, options) });
+    await surfaceCall(
+      () => pacedWrite({ pacer: transportPacer(), budgets: [slackUpdateBudget(this.job.workspaceId)], writeClass: options.final ? 'final' : 'update', what: 'the answer' }, update),
+      this.budgetKeysOf('update'),
+    );
   }
 
   private tooOldToAppend(ref: MessageRef): boolean {
@@ -121,10 +147,11 @@ export class SlackSurface implements Surface {
    * does not say which of a post's limits refused it; the channel's (3 at once, then 1 a second)
    * is by far the tighter, so it is blamed, and the workspace's pool keeps flowing.
    */
-  private budgetKeysOf(method: 'post' | 'append' | 'update'): string[] {
+  private budgetKeysOf(method: 'post' | 'stop' | 'append' | 'update'): string[] {
     const workspace = this.job.workspaceId;
     if (method === 'append') return [slackAppendBudget(workspace).key];
     if (method === 'update') return [slackUpdateBudget(workspace).key];
+    if (method === 'stop') return [slackStopBudgets(workspace, this.job.channelId)[0]!.key];
     return [slackPostBudgets(workspace, this.job.channelId)[0]!.key];
   }
 
@@ -257,14 +284,19 @@ export class SlackSurface implements Surface {
     const tasks = [...changedTaskChunks(options.tools, seen), ...reasoningTaskChunks(options.reasoning, seen)];
     // The final write rewrites the message whole, so a delta too long for one call can stay out.
     const chunks = [...(delta && delta.length <= MARKDOWN_TEXT_LIMIT ? [{ type: 'markdown_text' as const, text: delta }] : []), ...tasks];
-    const method = options.final ? 'post' : 'append';
+    const method = options.final ? 'stop' : 'append';
     try {
       if (options.final) {
-        await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}) });
-        // Kept (as 'updated'): a retry that replaces the body may edit a finished message again.
+        // The stream then shows the exact final text: its buttons end it, and no update is needed.
+        // Without buttons to end with, the update still goes, as it is what removes a streamed Stop button.
+        const buttons = controlBlocks(options.controls);
+        const whole = markdown !== '' && delta.length <= MARKDOWN_TEXT_LIMIT && buttons.length > 0;
+        await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}), ...(whole ? { blocks: buttons } : {}) });
+        // Kept (as 'updated'): a retry that replaces the body, or finds the stream already stopped,
+        // rewrites the finished message with chat.update.
         await this.deps.streams.set(key, { phase: 'updated', sent: markdown, tools: seen });
         this.stopped.add(ref.id);
-        await this.update(ref, text, options);
+        if (!whole) await this.rewriteStream(ref, text, options, false);
         return;
       }
       if (chunks.length === 0) return;
@@ -288,14 +320,15 @@ export class SlackSurface implements Surface {
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id });
       } catch (error) {
         const delay = rateLimitDelayMs(error);
-        if (delay !== undefined) throw new SurfaceRateLimitedError(delay, undefined, this.budgetKeysOf('post'));
+        if (delay !== undefined) throw new SurfaceRateLimitedError(delay, undefined, this.budgetKeysOf('stop'));
         const code = slackErrorCode(error);
         if (!code || !(STREAM_ENDED_ERRORS.has(code) || STREAMING_UNAVAILABLE_ERRORS.has(code))) throw toSurfaceError(error);
       }
       await this.deps.streams.set(key, { ...state, phase: 'updated' });
     }
     this.stopped.add(ref.id);
-    await this.update(ref, text, options);
+    // Only a write to a stream too old to append to planned the update (see `budgetsFor`).
+    await this.rewriteStream(ref, text, options, this.tooOldToAppend(ref));
   }
 
   /** True (and streaming switched off for a while) when Slack says this app cannot stream. */

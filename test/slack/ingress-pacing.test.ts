@@ -51,7 +51,7 @@ describe("the Slack gateway's writes", () => {
     expect(pacer.asks).toEqual([`slack:${slack.teamId}:chat.postEphemeral final`]);
   });
 
-  it("stop the placeholder's stream and show the failure from the post and chat.update budgets", async () => {
+  it("stop the placeholder's stream and show the failure from the stop and chat.update budgets", async () => {
     services.enqueue = async () => {
       throw new Error('redis is down');
     };
@@ -59,7 +59,7 @@ describe("the Slack gateway's writes", () => {
     const message = await eventually(() => slack.botReplies('C1', sent.ts).find((reply) => reply.edits > 0));
     expect(visibleText(message)).toContain('could not start');
     const team = slack.teamId;
-    expect(pacer.asks).toEqual([`slack:${team}:C1:posts+slack:${team}:posts final`, `slack:${team}:chat.update final`]);
+    expect(pacer.asks).toEqual([`slack:${team}:C1:stops+slack:${team}:posts final`, `slack:${team}:chat.update final`]);
   });
 
   it("offer suggestions, set an assistant thread's title and its status only with room in their budgets, never waiting", async () => {

@@ -66,13 +66,13 @@ describe('Slack stream limits', () => {
     expect(visibleText(message)).toBe('Written by a worker that died, and continued by another to the end');
   });
 
-  it('draws a write to a stream too old to append to from the post and update budgets, and later ones from updates only', async () => {
+  it('draws a write to a stream too old to append to from the stop and update budgets, and later ones from updates only', async () => {
     const keys = (write: Parameters<NonNullable<Surface['budgetsFor']>>[0]) => surface.budgetsFor!(write).map((budget) => budget.key);
     const team = slack.teamId;
     const ref = await surface.create('Hello');
     expect(keys({ kind: 'edit', ref, final: false })).toEqual([`slack:${team}:chat.appendStream`]);
     const old = agedBy(ref, 60_000);
-    expect(keys({ kind: 'edit', ref: old, final: false })).toEqual([`slack:${team}:C1:posts`, `slack:${team}:posts`, `slack:${team}:chat.update`]);
+    expect(keys({ kind: 'edit', ref: old, final: false })).toEqual([`slack:${team}:C1:stops`, `slack:${team}:posts`, `slack:${team}:chat.update`]);
     await surface.edit(old, 'Hello again');
     expect(keys({ kind: 'edit', ref: old, final: false })).toEqual([`slack:${team}:chat.update`]);
     expect(keys({ kind: 'edit', ref: old, final: true })).toEqual([`slack:${team}:chat.update`]);

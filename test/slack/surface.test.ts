@@ -55,16 +55,74 @@ describe('native streaming', () => {
     expect(surface.channelKey).toBe(`slack:${slack.teamId}:C1`);
   });
 
-  it("draws each write from its method's budget: posts per channel and workspace, appends, and a stream's stop plus update", () => {
+  it("draws each write from its method's budget: posts per channel and workspace, appends, a stream's stop, and stop plus update for a stream too old to append to", () => {
     const team = slack.teamId;
     const bucket = (key: string, limit: number, windowMs: number) => ({ key, limit, windowMs, kind: 'bucket', adaptive: true });
-    const posts = [bucket(`slack:${team}:C1:posts`, 3, 3_000), bucket(`slack:${team}:posts`, 100, 60_000)];
+    const posts = [bucket(`slack:${team}:C1:posts`, 3, 3_300), bucket(`slack:${team}:posts`, 100, 60_000)];
+    // A stop has the channel's budget of its own, beside its posts, and shares the workspace's pool.
+    const stops = [bucket(`slack:${team}:C1:stops`, 3, 3_300), bucket(`slack:${team}:posts`, 100, 60_000)];
     const update = bucket(`slack:${team}:chat.update`, 50, 60_000);
     const stream = { id: '1.2', channelId: 'C1', extra: { stream: '1' } };
     expect(surface.budgetsFor?.({ kind: 'create', final: false })).toEqual(posts);
     expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: false })).toEqual([bucket(`slack:${team}:chat.appendStream`, 100, 60_000)]);
-    expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: true })).toEqual([...posts, update]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: stream, final: true })).toEqual(stops);
+    const old = { id: '1.4', channelId: 'C1', extra: { stream: '1', startedAt: String(Date.now() - 240_000) } };
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: old, final: false })).toEqual([...stops, update]);
+    expect(surface.budgetsFor?.({ kind: 'edit', ref: old, final: true })).toEqual([...stops, update]);
     expect(surface.budgetsFor?.({ kind: 'edit', ref: { id: '1.3', channelId: 'C1' }, final: false })).toEqual([update]);
+  });
+
+  /** The message writes Slack received after the stream started, each as method and arguments. */
+  function writesAfterStart(): Array<{ method: string; args: Record<string, unknown> }> {
+    const writes = new Set(['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream']);
+    return slack.calls.filter((call) => writes.has(call.method) && call.method !== 'chat.startStream').map(({ method, args }) => ({ method, args }));
+  }
+
+  const FEEDBACK_BLOCKS = [
+    {
+      type: 'actions',
+      block_id: 'ofox_feedback',
+      elements: [
+        { type: 'button', action_id: 'ofox_feedback_up', value: 'slack-Ev1', text: { type: 'plain_text', text: '👍', emoji: true } },
+        { type: 'button', action_id: 'ofox_feedback_down', value: 'slack-Ev1', text: { type: 'plain_text', text: '👎', emoji: true } },
+      ],
+    },
+  ];
+
+  it('ends a stream that holds the final text so far with one stopStream carrying the last words and the buttons', async () => {
+    const ref = await surface.create('Part one', { controls: { kind: 'stop', jobId: 'slack-Ev1' } });
+    await surface.edit(ref, 'Part one and two', { final: true, controls: { kind: 'feedback', jobId: 'slack-Ev1' } });
+    expect(writesAfterStart()).toEqual([
+      { method: 'chat.stopStream', args: { channel: 'C1', ts: ref.id, chunks: [{ type: 'markdown_text', text: ' and two' }], blocks: FEEDBACK_BLOCKS } },
+    ]);
+    const message = slack.message('C1', ref.id)!;
+    expect(message.streaming_state).toBe('completed');
+    expect(message.edits).toBe(0);
+    expect(visibleText(message)).toBe('Part one and two');
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
+  });
+
+  it('ends a stream whose text was replaced with stopStream and then chat.update with the whole final text', async () => {
+    const ref = await surface.create('The answer is 4', { controls: { kind: 'stop', jobId: 'slack-Ev1' } });
+    await surface.edit(ref, 'Let me start over: 42.', { final: true, controls: { kind: 'feedback', jobId: 'slack-Ev1' } });
+    expect(writesAfterStart()).toEqual([
+      { method: 'chat.stopStream', args: { channel: 'C1', ts: ref.id } },
+      { method: 'chat.update', args: { channel: 'C1', ts: ref.id, text: 'Let me start over: 42.', blocks: [{ type: 'markdown', text: 'Let me start over: 42.' }, ...FEEDBACK_BLOCKS] } },
+    ]);
+    const message = slack.message('C1', ref.id)!;
+    expect(visibleText(message)).toBe('Let me start over: 42.');
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
+  });
+
+  it('rewrites with chat.update when a retried final write finds the stream already stopped', async () => {
+    const ref = await surface.create('Done', { controls: { kind: 'stop', jobId: 'slack-Ev1' } });
+    await surface.edit(ref, 'Done here.', { final: true, controls: { kind: 'feedback', jobId: 'slack-Ev1' } });
+    // A retried job (a new surface, as on another worker) writes the final text again.
+    await ports.surfaceFor(jobIn('C1', threadTs)).edit(ref, 'Done here.', { final: true, controls: { kind: 'feedback', jobId: 'slack-Ev1' } });
+    expect(writesAfterStart().map((write) => write.method)).toEqual(['chat.stopStream', 'chat.update']);
+    const message = slack.message('C1', ref.id)!;
+    expect(visibleText(message)).toBe('Done here.');
+    expect(buttonsOf(message)).toEqual(['ofox_feedback_up', 'ofox_feedback_down']);
   });
 
   it("says which method's budget a 429 came from", async () => {
