@@ -26,9 +26,10 @@ import { slackWriteIfRoom } from './paced-writes.ts';
  * usual case) is ONE `chat.stopStream` carrying the last delta and the buttons as its `blocks`
  * (Slack renders them at the bottom of the finished message, and they replace the streamed Stop
  * button): one post-class call instead of a stop plus a Tier 3 update. Where the text was replaced,
- * there are no buttons to end with, or the stream was already stopped (a retried job finding phase
- * 'updated'), the message is still rewritten whole with `chat.update`, so nothing is ever lost or
- * repeated, even if a worker crashed mid-stream and another one picked the job up.
+ * there are no buttons to end with, tools ran (their task cards give way to tool lines), or the
+ * stream was already stopped (a retried job finding phase 'updated'), the message is still
+ * rewritten whole with `chat.update`, so nothing is ever lost or repeated, even if a worker crashed
+ * mid-stream and another one picked the job up.
  *
  * Long and slow answers: a message holds at most `streamMaxChars` (under Slack's 12,000 per
  * `markdown_text` and per `markdown` block), and the renderer is told `maxMessageAgeMs`, so a
@@ -288,9 +289,10 @@ export class SlackSurface implements Surface {
     try {
       if (options.final) {
         // The stream then shows the exact final text: its buttons end it, and no update is needed.
-        // Without buttons to end with, the update still goes, as it is what removes a streamed Stop button.
+        // Without buttons to end with, the update still goes, as it is what removes a streamed Stop button;
+        // and after tool calls, as it swaps the live task cards for the finished message's tool lines.
         const buttons = controlBlocks(options.controls);
-        const whole = markdown !== '' && delta.length <= MARKDOWN_TEXT_LIMIT && buttons.length > 0;
+        const whole = markdown !== '' && delta.length <= MARKDOWN_TEXT_LIMIT && buttons.length > 0 && (options.tools ?? []).length === 0;
         await this.deps.client.chat.stopStream({ channel: ref.channelId, ts: ref.id, ...(chunks.length > 0 ? { chunks } : {}), ...(whole ? { blocks: buttons } : {}) });
         // Kept (as 'updated'): a retry that replaces the body, or finds the stream already stopped,
         // rewrites the finished message with chat.update.
