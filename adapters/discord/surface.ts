@@ -8,9 +8,9 @@ import { DiscordRejectedError } from './errors.ts';
 import { toDiscordSubtext, toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
-import { transportPacer } from '../../src/render/transport-pacer.ts';
 import { withBotBudgetDrawn } from './rest.ts';
-import { DISCORD_GLOBAL_BUDGET_KEY, discordChannelWriteBudgets, discordTypingRequest, discordWebhookBudgets } from './write-budgets.ts';
+import { DISCORD_GLOBAL_BUDGET_KEY, discordChannelWriteBudgets, discordWebhookBudgets } from './write-budgets.ts';
+import { typingIfRoom } from './paced-writes.ts';
 
 /**
  * One answer's messages on Discord. The first is the placeholder ingress posted (a reply, or the
@@ -164,11 +164,8 @@ export class DiscordSurface implements Surface {
     // A deferred slash-command reply already shows "thinking…".
     if (this.interactionId) return;
     // Typing has a bucket of its own; when it is spent (the ingress typed already), skip it.
-    const pacer = transportPacer();
-    const request = discordTypingRequest(this.channelId);
-    if (pacer && !(await pacer.tryReserveNow(request.budgets, { spare: request.spare }))) return;
     try {
-      await this.deps.messages.typing(this.channelId);
+      await typingIfRoom(this.channelId, () => this.deps.messages.typing(this.channelId));
     } catch (error) {
       this.deps.log.debug({ error: String(error), channelId: this.channelId }, 'typing indicator failed');
     }

@@ -77,10 +77,7 @@ export async function pacedWrite<T>(request: PacedWriteRequest, call: () => Prom
 
 function refusedBudgets(request: PacedWriteRequest, error: SurfaceRateLimitedError): readonly WriteBudget[] {
   const named = request.refusedBudgets?.(error);
-  if (named && named.length > 0) return named;
-  const keys = error.budgetKeys;
-  const refused = keys ? request.budgets.filter((budget) => keys.includes(budget.key)) : [];
-  return refused.length > 0 ? refused : request.budgets;
+  return named && named.length > 0 ? named : error.refusedOf(request.budgets);
 }
 
 async function waitForPermit(request: PacedWriteRequest, ticket: string, deadline: number, maxWaitMs: number, clock: Clock): Promise<void> {

@@ -552,9 +552,7 @@ export class ProgressiveMessage {
       this.penalty = Math.min(MAX_PACE_PENALTY, this.penalty * PENALTY_GROWTH);
       this.backoffUntil = Math.max(this.backoffUntil, this.clock.now() + retryAfterMs);
       this.log.warn({ ...details, retryAfterMs }, 'rate limited; slowing this answer and its channel');
-      const budgets = this.budgetsFor(this.planned(index, wanted));
-      const refused = error.budgetKeys ? budgets.filter((budget) => error.budgetKeys?.includes(budget.key)) : budgets;
-      await this.pacer.holdOff(refused.length > 0 ? refused : budgets, retryAfterMs).catch(() => {});
+      await this.pacer.holdOff(error.refusedOf(this.budgetsFor(this.planned(index, wanted))), retryAfterMs).catch(() => {});
       if (this.isBounded() && ++this.boundedRateLimits > this.finalRateLimitRetries) {
         this.giveUp(new RenderWriteError(`still rate limited after ${this.finalRateLimitRetries} retries`, { cause: error, refs: this.refs }));
       }

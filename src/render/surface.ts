@@ -127,6 +127,13 @@ export class SurfaceRateLimitedError extends Error {
     this.retryAfterMs = retryAfterMs;
     this.budgetKeys = budgetKeys;
   }
+
+  /** The budgets of a write this refusal says are empty: those `budgetKeys` names, else all of them. */
+  refusedOf<B extends { key: string }>(budgets: readonly B[]): readonly B[] {
+    const keys = this.budgetKeys;
+    const named = keys ? budgets.filter((budget) => keys.includes(budget.key)) : [];
+    return named.length > 0 ? named : budgets;
+  }
 }
 
 /** Thrown by a surface when the message can no longer be edited (deleted, token expired, stream closed). */
