@@ -8,23 +8,13 @@ import { createCore } from '../../src/runtime/core.ts';
 import { startWorkerRole } from '../../src/runtime/worker-role.ts';
 import { onShutdownSignal } from '../../src/cli/shutdown.ts';
 import { RecordingPlatform, RedisRecordingStore } from '../fakes/recording-platform.ts';
+import { workerProcessEnv } from './worker-process-env.ts';
 
 const env = process.env;
 const config = loadConfig(
   {
-    NODE_ENV: 'test',
-    LOG_LEVEL: env.TEST_LOG_LEVEL ?? 'silent',
-    OFOX_API_KEY: env.TEST_OFOX_KEY,
-    OFOX_BASE_URL: env.TEST_OFOX_URL,
-    OFOX_RETRY_BASE_MS: '10',
-    OFOX_REQUESTS_PER_MINUTE: '100000',
-    REDIS_URL: env.TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: env.TEST_PREFIX,
-    WORKER_INSTANCES: '1',
-    JOB_LOCK_MS: env.TEST_LOCK_MS ?? '2000',
+    ...workerProcessEnv(env),
     SHUTDOWN_GRACE_MS: env.TEST_GRACE_MS ?? '500',
-    HEALTH_PORT: '0',
-    OFOX_BOT_CONFIG: '',
   },
   '/nonexistent/.env',
 );
