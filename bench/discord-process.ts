@@ -66,7 +66,7 @@ fake.state.botWriteObserver = (message, kind) => {
 function summary(): DiscordProcessSummary {
   const routes: Record<string, number> = {};
   for (const request of fake.requests) {
-    const key = `${request.status} ${request.method} ${request.path.replace(/\d{17,20}/g, ':id').replace(/\/webhooks\/.*/, '/webhooks/…')}`;
+    const key = `${request.status}${request.rateLimitScope ? ` (${request.rateLimitScope})` : ''} ${request.method} ${request.path.replace(/\d{17,20}/g, ':id').replace(/\/webhooks\/.*/, '/webhooks/…')}`;
     routes[key] = (routes[key] ?? 0) + 1;
   }
   return { rateLimited: fake.rateLimitedCount, writes: fake.messageWrites().filter((request) => request.status < 300).length, routes };

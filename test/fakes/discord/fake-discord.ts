@@ -46,6 +46,8 @@ export interface RecordedRequest {
   /** `allowed_mentions` of the body (or of `data` for interaction callbacks), when present. */
   allowedMentions: unknown;
   status: number;
+  /** On a 429, the limit that refused it: `user` (the route's bucket) or `global` (the bot-wide 50/s). */
+  rateLimitScope?: string;
   at: number;
 }
 
@@ -538,6 +540,7 @@ export class FakeDiscord {
       body,
       allowedMentions: mentionsSource.allowed_mentions ?? mentionsSource.data?.allowed_mentions,
       status: result.status,
+      ...(result.status === 429 ? { rateLimitScope: result.headers?.['x-ratelimit-scope'] ?? 'user' } : {}),
       at: Date.now(),
     });
     if (path !== undefined && this.#slowAnswers.remaining > 0) {
