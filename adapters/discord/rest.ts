@@ -1,8 +1,8 @@
 import { DiscordAPIError, RateLimitError, REST, type RESTOptions } from 'discord.js';
 import type { Config } from '../../src/config.ts';
 import { SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/surface.ts';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { grantedBudgets, sendingGranted } from '../../src/render/grant-scope.ts';
 import { transportPacer } from '../../src/render/transport-pacer.ts';
 import { DiscordRejectedError } from './errors.ts';
 import { discordGlobalBudget } from './write-budgets.ts';
@@ -43,36 +43,31 @@ export function createDiscordRest(config: Pick<Config, 'DISCORD_TOKEN' | 'DISCOR
 }
 
 /**
- * Marks the requests made inside `call` as having drawn their bot-wide token already, together with
- * the channel's in one grant of the pacer (the renderer's message writes): the client sends them at
- * once. Drawing the two apart would let the bot-wide wait, seconds under load, pass between the
- * channel's grant and the request's arrival, which Discord then counts in a later channel window
- * than the pacer did (a channel 429). A context rather than a flag on the request, because
- * discord.js builds the request; it follows the call through the client's queue.
- */
-const botBudgetDrawn = new AsyncLocalStorage<true>();
-
-export function withBotBudgetDrawn<T>(call: () => Promise<T>): Promise<T> {
-  return botBudgetDrawn.run(true, call);
-}
-
-/**
- * Every request the client sends (reads, typing and writes) first takes a token of the bot-wide
- * budget from the process's shared pacer (`shareTransportPacer`), so all of the bot's processes
- * together stay under Discord's 50 requests a second. Interaction webhooks are exempt, as on Discord.
+ * Every request the client sends (reads, typing and writes) holds a token of the bot-wide budget
+ * from the process's shared pacer (`shareTransportPacer`), so all of the bot's processes together
+ * stay under Discord's 50 requests a second. The renderer's message writes drew it with the
+ * channel's in one grant (`discordChannelWriteBudgets`), so the request can leave the moment both
+ * have room; any other request draws it here. Interaction webhooks are exempt, as on Discord, and
+ * typing asked the pacer already (`discordTypingRequest`).
+ *
+ * A granted write may leave long after its grant: discord.js sends one request of a route at a
+ * time, so the fifth of five creates granted at once in a channel waits four round trips in its
+ * queue. Here, past that queue, is the last moment before the request leaves, so this is where the
+ * grant is confirmed (`sendingGranted`), after the bot-wide token when that is drawn here.
  */
 export function paceEveryRequest(rest: REST, budget = discordGlobalBudget()): void {
   const send = rest.options.makeRequest;
   rest.options.makeRequest = async (url, init) => {
     const pacer = transportPacer();
-    // Typing asked the pacer already (`discordTypingRequest`), and interaction webhooks are exempt.
-    if (pacer && botBudgetDrawn.getStore() !== true && !/\/(webhooks|interactions)\/|\/typing$/.test(url)) {
+    const drawnWithGrant = grantedBudgets()?.some((granted) => granted.key === budget.key) === true;
+    if (pacer && !drawnWithGrant && !/\/(webhooks|interactions)\/|\/typing$/.test(url)) {
       const ticket = randomUUID();
       for (let wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket }); wait > 0; ) {
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket });
       }
     }
+    await sendingGranted();
     return send(url, init);
   };
 }

@@ -8,7 +8,6 @@ import { DiscordRejectedError } from './errors.ts';
 import { toDiscordSubtext, toDiscordText } from './formatting.ts';
 import { EPHEMERAL_FLAG, refKind, type DiscordMessages, type MessageBody } from './messages.ts';
 import type { RateLimitObserver } from './rate-limit-observer.ts';
-import { withBotBudgetDrawn } from './rest.ts';
 import { DISCORD_GLOBAL_BUDGET_KEY, discordChannelWriteBudgets, discordWebhookBudgets } from './write-budgets.ts';
 import { typingIfRoom } from './paced-writes.ts';
 
@@ -131,8 +130,8 @@ export class DiscordSurface implements Surface {
 
   create(text: string, options: MessageOptions = {}): Promise<MessageRef> {
     // A channel post drew the bot's token with the channel's (`budgetsFor`); a follow-up did not,
-    // and draws it in the client if it falls back to the channel.
-    return this.paced('create', () => (this.interactionId ? this.post(text, options) : withBotBudgetDrawn(() => this.post(text, options))));
+    // and draws it in the client if it falls back to the channel (`paceEveryRequest`).
+    return this.paced('create', () => this.post(text, options));
   }
 
   private async post(text: string, options: MessageOptions): Promise<MessageRef> {
@@ -157,7 +156,7 @@ export class DiscordSurface implements Surface {
 
   async edit(ref: MessageRef, text: string, options: MessageOptions = {}): Promise<void> {
     const edit = () => this.deps.messages.edit(ref, this.body(text, options), { publicReply: !this.job.private });
-    await this.paced('edit', () => (refKind(ref) === 'channel' ? withBotBudgetDrawn(edit) : edit()));
+    await this.paced('edit', edit);
   }
 
   async typing(): Promise<void> {

@@ -47,7 +47,7 @@ export function discordMessageBudgets(observer: RateLimitObserver, channelId: st
 /**
  * A create or an edit of a channel message as the renderer draws it: the channel's bucket and the
  * bot's, in one grant, so the request goes out the moment both have room (the REST client does not
- * draw the bot's again inside `withBotBudgetDrawn`).
+ * draw the bot's again for a request that holds it, `paceEveryRequest`).
  */
 export function discordChannelWriteBudgets(observer: RateLimitObserver, channelId: string, route: 'create' | 'edit', defaults?: MessageBudgetDefaults): WriteBudget[] {
   return [observer.messageBudget(channelId, route, defaults), discordGlobalBudget()];

@@ -1,5 +1,6 @@
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Config } from '../../src/config.ts';
+import { sendingGranted } from '../../src/render/grant-scope.ts';
 import { SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/surface.ts';
 
 /**
@@ -18,6 +19,7 @@ export function slackApiUrl(config: Pick<Config, 'SLACK_API_URL'>): string | und
 
 export function createSlackWebClient(config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>, options: WebClientOptions = {}): WebClient {
   const apiUrl = slackApiUrl(config);
+  const fetchFn = options.fetch ?? globalThis.fetch;
   return new WebClient(config.SLACK_BOT_TOKEN, {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     rejectRateLimitedCalls: true,
@@ -26,6 +28,11 @@ export function createSlackWebClient(config: Pick<Config, 'SLACK_BOT_TOKEN' | 'S
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000, randomize: true },
     timeout: 15_000,
     ...options,
+    // A paced write confirms its grant as the request leaves, not when it was granted (`grant-scope.ts`).
+    fetch: async (input, init) => {
+      await sendingGranted();
+      return fetchFn(input, init);
+    },
   });
 }
 

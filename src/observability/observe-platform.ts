@@ -99,6 +99,7 @@ export function observePacer(pacer: WritePacer, hooks: Pick<RenderHooks, 'onPace
       return waitMs;
     },
     join: (request) => pacer.join?.(request) ?? Promise.resolve(),
+    sendingNow: (request, heldMs) => pacer.sendingNow?.(request, heldMs) ?? Promise.resolve(0),
     withdraw(ticket, budgets) {
       firstAsked.delete(ticket);
       return pacer.withdraw(ticket, budgets);

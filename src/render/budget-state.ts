@@ -77,6 +77,35 @@ export function take(state: BudgetState, budget: WriteBudget, now: number): void
   }
 }
 
+/** A granted token its write will not use goes back (`at`: when it was granted). */
+export function giveBack(state: BudgetState, budget: WriteBudget, at: number): void {
+  if (budget.kind === 'bucket') {
+    state.tokens = Math.min(capacity(budget, state), state.tokens + 1);
+    return;
+  }
+  const position = state.log.indexOf(at);
+  if (position >= 0) state.log.splice(position, 1);
+}
+
+/** Whether the budget still counts the token granted at `at` (after `refresh`; a bucket's always is). */
+export function stillCounts(state: BudgetState, budget: WriteBudget, at: number): boolean {
+  return budget.kind === 'bucket' || state.log.includes(at);
+}
+
+/**
+ * Moves the token granted at `at` to `now`, for a request that leaves only now; it stays inside
+ * every window it was in, so no window that counted it can mind. One that left its window is
+ * taken afresh (check `available` first). A bucket's token stays spent: taken early, it only
+ * leaves the bucket fuller later.
+ */
+export function moveGrant(state: BudgetState, budget: WriteBudget, at: number, now: number): void {
+  if (budget.kind === 'bucket') return;
+  const position = state.log.indexOf(at);
+  if (position >= 0) state.log.splice(position, 1);
+  // `now` is the latest time yet: the log stays ascending.
+  state.log.push(now);
+}
+
 /**
  * The platform refused (429) or said the budget is empty: nothing for `delayMs`; an adaptive budget
  * shrinks. A bucket keeps its tokens: the hold covers the platform's Retry-After, and emptying a

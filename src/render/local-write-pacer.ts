@@ -1,6 +1,7 @@
-import { available, hold, isIdle, newBudgetState, refresh, take, timeUntil, type BudgetState } from './budget-state.ts';
+import { available, giveBack, hold, isIdle, moveGrant, newBudgetState, refresh, stillCounts, take, timeUntil, type BudgetState } from './budget-state.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { RecentGrants } from './recent-grants.ts';
+import { CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, sendableGrantMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 export interface LocalWritePacerOptions {
   /** @defaultValue systemClock */
@@ -37,6 +38,8 @@ export class LocalWritePacer implements WritePacer {
   private readonly states = new Map<string, { state: BudgetState; budget: WriteBudget }>();
   private readonly queues = new Map<string, Map<string, Waiting>>();
   private sweepAtSize = FIRST_SWEEP_AT_SIZE;
+  /** Each ticket's last grant, for `sendingNow`. */
+  private readonly grants = new RecentGrants<{ at: number; since: number }>();
 
   constructor(options: LocalWritePacerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -60,12 +63,31 @@ export class LocalWritePacer implements WritePacer {
     if (granted) {
       states.forEach((state, index) => take(state, request.budgets[index]!, now));
       queue.delete(request.ticket);
+      this.grants.remember(request.ticket, { at: now, since }, now);
       return 0;
     }
     const wait = Math.max(...states.map((state, index) => timeUntil(state, request.budgets[index]!, now, needs[index]!)));
     const bounded = Math.min(MAX_PERMIT_WAIT_MS, Math.max(1, Math.ceil(wait)));
     entry.leaseUntil = now + bounded + TICKET_LEASE_MS;
     return bounded;
+  }
+
+  async sendingNow(request: PermitRequest, heldMs: number): Promise<number> {
+    const grant = this.grants.take(request.ticket);
+    const primary = request.budgets[0];
+    if (!grant || !primary || heldMs <= sendableGrantMs(request.budgets)) return 0;
+    const now = this.clock.now();
+    const states = request.budgets.map((budget) => this.stateFor(budget, now));
+    // A token that left its window is taken afresh if there is room (a window that never counted it may be full now).
+    const movable = (state: BudgetState, budget: WriteBudget): boolean => stillCounts(state, budget, grant.at) || available(state, budget, now) >= 1;
+    if (states.every((state, index) => movable(state, request.budgets[index]!))) {
+      states.forEach((state, index) => moveGrant(state, request.budgets[index]!, grant.at, now));
+      return 0;
+    }
+    // No room: the rest go back, and the write asks again, keeping its place.
+    states.forEach((state, index) => giveBack(state, request.budgets[index]!, grant.at));
+    this.queueFor(primary.key, now).set(request.ticket, { rank: grant.since + CLASS_HANDICAP_MS[request.writeClass], since: grant.since, leaseUntil: now + TICKET_LEASE_MS });
+    return 1;
   }
 
   async join(request: Omit<PermitRequest, 'writeClass'>): Promise<void> {
@@ -77,6 +99,7 @@ export class LocalWritePacer implements WritePacer {
   }
 
   async withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void> {
+    this.grants.forget(ticket);
     const primary = budgets[0];
     if (primary) this.queues.get(primary.key)?.delete(ticket);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.ts';
+import { sendWithGrant, type GrantedWrite } from './grant-scope.ts';
 import { SurfaceRateLimitedError } from './surface.ts';
 import type { WriteBudget, WriteClass, WritePacer } from './write-budget.ts';
 
@@ -57,9 +58,10 @@ export async function pacedWrite<T>(request: PacedWriteRequest, call: () => Prom
   // One ticket for every ask: after a 429 the write keeps its place in the channel's line.
   const ticket = randomUUID();
   for (let refusals = 0; ; ) {
-    await waitForPermit(request, ticket, deadline, maxWaitMs, clock);
+    const grant = await waitForPermit(request, ticket, deadline, maxWaitMs, clock);
     try {
-      return await call();
+      // The platform client tells the pacer when the request really leaves (`grant-scope.ts`).
+      return await sendWithGrant(grant, call);
     } catch (error) {
       if (!(error instanceof SurfaceRateLimitedError)) throw error;
       refusals += 1;
@@ -80,14 +82,16 @@ function refusedBudgets(request: PacedWriteRequest, error: SurfaceRateLimitedErr
   return named && named.length > 0 ? named : error.refusedOf(request.budgets);
 }
 
-async function waitForPermit(request: PacedWriteRequest, ticket: string, deadline: number, maxWaitMs: number, clock: Clock): Promise<void> {
+/** The grant, once the pacer gives one; undefined when nothing paces the write. */
+async function waitForPermit(request: PacedWriteRequest, ticket: string, deadline: number, maxWaitMs: number, clock: Clock): Promise<GrantedWrite | undefined> {
   const { pacer, budgets, writeClass } = request;
-  if (!pacer || budgets.length === 0) return;
+  if (!pacer || budgets.length === 0) return undefined;
+  const permit = { budgets, writeClass, ticket };
   for (;;) {
     request.signal?.throwIfAborted();
     // Pacers promise never to reject; if one does, the write goes unpaced rather than never.
-    const wait = await pacer.acquire({ budgets, writeClass, ticket }).catch(() => 0);
-    if (wait <= 0) return;
+    const wait = await pacer.acquire(permit).catch(() => 0);
+    if (wait <= 0) return { pacer, request: permit, grantedAt: clock.now(), clock };
     const left = deadline - clock.now();
     if (left <= 0) {
       await pacer.withdraw(ticket, budgets).catch(() => {});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.ts';
+import { sendWithGrant, type GrantedWrite } from './grant-scope.ts';
 import { RenderWriteError } from './render-write-error.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
 import { StableSplit } from './stable-split.ts';
@@ -130,6 +131,8 @@ export class ProgressiveMessage {
   private joined: Promise<void> = Promise.resolve();
   /** The budgets of the write waiting for a permit, to withdraw from when it stops waiting. */
   private waitingOn: WriteBudget[] | undefined;
+  /** The pacer's grant for the write about to be made. */
+  private grant: GrantedWrite | undefined;
   private readonly finalAttempts: number;
   private readonly finalRateLimitRetries: number;
   private readonly retryBackoffMs: number;
@@ -487,8 +490,12 @@ export class ProgressiveMessage {
       // The join must reach the pacer first: arriving after the first grant, it would leave a
       // first text in line that never asks (holding a token from everyone for its lease).
       await this.joined;
-      const wait = await this.pacer.acquire({ budgets, writeClass: this.writeClass(wanted), ticket: this.ticket });
-      if (wait <= 0) this.waitingOn = undefined;
+      const request = { budgets, writeClass: this.writeClass(wanted), ticket: this.ticket };
+      const wait = await this.pacer.acquire(request);
+      if (wait <= 0) {
+        this.waitingOn = undefined;
+        this.grant = { pacer: this.pacer, request, grantedAt: this.clock.now(), clock: this.clock };
+      }
       // Abandoned while asking: give the place in line back (the permit, if granted, goes unused).
       if (this.closed) this.stopWaiting();
       return wait;
@@ -517,11 +524,15 @@ export class ProgressiveMessage {
     }
     const startedAt = this.clock.now();
     slot.lastWriteAt = startedAt;
+    // The platform client tells the pacer when the request really leaves (`grant-scope.ts`).
+    const grant = this.grant;
+    this.grant = undefined;
     try {
-      const created = !slot.ref;
-      if (slot.ref) await this.surface.edit(slot.ref, wanted.text, wanted.options);
+      const ref = slot.ref;
+      const created = !ref;
+      if (ref) await sendWithGrant(grant, () => this.surface.edit(ref, wanted.text, wanted.options));
       else {
-        slot.ref = await this.surface.create(wanted.text, wanted.options);
+        slot.ref = await sendWithGrant(grant, () => this.surface.create(wanted.text, wanted.options));
         // Counted from the start of the call: the platform created it no earlier.
         slot.closeAt = this.closeAt(this.clock.now() - startedAt);
       }
@@ -530,7 +541,7 @@ export class ProgressiveMessage {
       this.watchAge();
       this.consecutiveFailures = 0;
       this.penalty = Math.max(1, this.penalty * PENALTY_RECOVERY);
-      if (created) await this.announce(slot.ref, index);
+      if (created && slot.ref) await this.announce(slot.ref, index);
     } catch (error) {
       await this.writeFailed(error, slot, index, wanted);
     }

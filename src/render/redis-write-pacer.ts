@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.ts';
 import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
+import { RecentGrants } from './recent-grants.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, sendableGrantMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -14,13 +15,15 @@ import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, freshGr
  * the tickets' waiting starts (hash), then one state string per budget:
  * "holdUntil factor streak tokens updatedAt grant grant ...". Every key starts with the pacer's
  * prefix, so a hash-tagged prefix keeps them in one Redis Cluster slot.
- * ARGV: mode (acquire | try | hold | withdraw | giveback | join), ticket, a number (the class handicap, the spare
+ * ARGV: mode (acquire | try | hold | withdraw | giveback | restamp | join), ticket, a number (the class handicap, the spare
  * tokens, or the hold in ms), the tokens an acquire must leave ({@link RESERVED_FOR_PRIORITY}),
  * then per budget: limit, window ms (stretched for `window` budgets), kind (w | b), adaptive (0 | 1),
  * and the tokens a `try` must leave in it.
  * Returns: acquire → the ms to wait, or { 0, Redis's time, the ticket's waiting start } when granted;
- * try → { 1, Redis's time } when granted, 0 not; others → 0.
- * ARGV of giveback: the grant's time and the ticket's waiting start in place of the handicap and reserve.
+ * try → { 1, Redis's time } when granted, 0 not; restamp → { 1, Redis's time } when moved, 0 when
+ * given back; others → 0.
+ * ARGV of giveback and restamp: the grant's time and the ticket's waiting start in place of the
+ * handicap and reserve.
  */
 const PACE_SCRIPT = `
 local time = redis.call('TIME')
@@ -142,27 +145,61 @@ if mode == 'join' then
   return 0
 end
 
--- A grant its writer will not use (it came back too late): the token returns to every budget, and
--- the ticket keeps the place in line it had waited for (ARGV[3] the grant's time, ARGV[4] its since).
+-- The ticket asks again after its grant went back: it keeps the place in line it had waited for.
+local function keepPlace(since)
+  if ticket == '' then return end
+  redis.call('HSET', starts, ticket, since)
+  redis.call('ZADD', leases, now + LEASE, ticket)
+  for _, key in ipairs({ leases, starts }) do redis.call('PEXPIRE', key, LEASE * 2) end
+end
+local function findGrant(b, at)
+  for position, logged in ipairs(b.log) do
+    if logged == at then return position end
+  end
+  return nil
+end
+
+-- A grant its writer will not use (it came back too late): the token returns to every budget
+-- (ARGV[3] the grant's time, ARGV[4] the ticket's waiting start).
 if mode == 'giveback' then
   for _, b in ipairs(budgets) do
     if b.kind == 'w' then
-      for position, at in ipairs(b.log) do
-        if at == number then
-          table.remove(b.log, position)
-          break
-        end
-      end
+      local position = findGrant(b, number)
+      if position then table.remove(b.log, position) end
     else
       b.tokens = math.min(b.cap, b.tokens + 1)
     end
     save(b)
   end
-  if ticket ~= '' then
-    redis.call('HSET', starts, ticket, reserve)
-    redis.call('ZADD', leases, now + LEASE, ticket)
-    for _, key in ipairs({ leases, starts }) do redis.call('PEXPIRE', key, LEASE * 2) end
+  keepPlace(reserve)
+  return 0
+end
+
+-- A grant whose request leaves only now (same ARGV as giveback): each window budget's token moves
+-- from the grant's time to now, which no window that counted it can mind, since it stays inside
+-- every window it was in. A token already out of its window cannot move (a window that never
+-- counted it may be full now): a fresh one is taken if there is room, else every token goes back
+-- and the ticket asks again. A bucket's token stays spent: taken early, it only leaves the bucket
+-- fuller later.
+if mode == 'restamp' then
+  local movable = true
+  for _, b in ipairs(budgets) do
+    if b.kind == 'w' then
+      b.position = findGrant(b, number)
+      if not b.position and available(b) < 1 then movable = false end
+    end
   end
+  for _, b in ipairs(budgets) do
+    if b.position then table.remove(b.log, b.position) end
+    if movable then
+      if b.kind == 'w' then table.insert(b.log, now) end
+    elseif b.kind == 'b' then
+      b.tokens = math.min(b.cap, b.tokens + 1)
+    end
+    save(b)
+  end
+  if movable then return { 1, now } end
+  keepPlace(reserve)
   return 0
 end
 
@@ -255,12 +292,14 @@ export interface RedisWritePacerOptions {
 
 /** The wait handed back for a grant that came too late to use: ask again at once. */
 export const STALE_GRANT_RETRY_MS = 1;
+/** Moves of a grant whose replies keep arriving late before its tokens go back (`sendingNow`). */
+const MAX_GRANT_MOVES = 3;
 
 class PaceTimeoutError extends Error {
   override name = 'PaceTimeoutError';
 }
 
-type Mode = 'acquire' | 'try' | 'hold' | 'withdraw' | 'giveback' | 'join';
+type Mode = 'acquire' | 'try' | 'hold' | 'withdraw' | 'giveback' | 'restamp' | 'join';
 
 /**
  * Shares every platform budget, and the line of writes waiting for it, between all worker
@@ -281,6 +320,8 @@ export class RedisWritePacer implements WritePacer {
   /** The last failure came while the connection was down (not a slow reply on a live one). */
   private failedDisconnected = false;
   private degraded = false;
+  /** Each ticket's last grant: Redis's stamp, the ticket's waiting start, and its age on arrival. */
+  private readonly grants = new RecentGrants<{ at: number; since: number; ageMs: number }>();
 
   constructor(options: RedisWritePacerOptions) {
     this.redis = options.redis;
@@ -305,13 +346,45 @@ export class RedisWritePacer implements WritePacer {
       const askedAt = this.clock.now();
       const [wait, grantedAt, since] = await this.run('acquire', request.budgets, request.ticket, CLASS_HANDICAP_MS[request.writeClass], RESERVED_FOR_PRIORITY[request.writeClass]);
       this.recovered();
-      if (wait > 0 || !this.isStale(askedAt, grantedAt, request.budgets)) return Math.max(0, wait);
+      if (wait > 0) return wait;
+      const ageMs = this.ageOf(askedAt, grantedAt);
+      if (grantedAt !== undefined && ageMs <= freshGrantMs(request.budgets)) {
+        this.grants.remember(request.ticket, { at: grantedAt, since: since ?? grantedAt, ageMs }, grantedAt);
+        return 0;
+      }
       // Too late to land where the pacer counted it: the token goes back and the write asks again at once, keeping its place.
       await this.run('giveback', request.budgets, request.ticket, grantedAt ?? 0, since ?? 0);
       return STALE_GRANT_RETRY_MS;
     } catch (error) {
       this.failed(error);
       return this.fallback.acquire(request);
+    }
+  }
+
+  async sendingNow(request: PermitRequest, heldMs: number): Promise<number> {
+    const grant = this.grants.take(request.ticket);
+    // Not granted here: the local pacer's, while Redis was away.
+    if (!grant) return (await this.fallback.sendingNow?.(request, heldMs)) ?? 0;
+    // Redis went away since: the tokens were taken, and sending on the old stamp risks less than not sending.
+    if (grant.ageMs + heldMs <= sendableGrantMs(request.budgets) || this.local()) return 0;
+    try {
+      let at = grant.at;
+      for (let moves = 0; moves < MAX_GRANT_MOVES; moves += 1) {
+        const askedAt = this.clock.now();
+        const [moved, movedAt] = await this.run('restamp', request.budgets, request.ticket, at, grant.since);
+        this.recovered();
+        // A token had left its window: all went back, and the write asks again at once, keeping its place.
+        if (moved !== 1 || movedAt === undefined) return STALE_GRANT_RETRY_MS;
+        // As for a grant: a move that reached us late (a busy event loop) is moved again, never
+        // waited for (moving needs no free token), so the write is not held up behind the line.
+        if (this.ageOf(askedAt, movedAt) <= sendableGrantMs(request.budgets)) return 0;
+        at = movedAt;
+      }
+      await this.run('giveback', request.budgets, request.ticket, at, grant.since);
+      return STALE_GRANT_RETRY_MS;
+    } catch (error) {
+      this.failed(error);
+      return 0;
     }
   }
 
@@ -328,6 +401,7 @@ export class RedisWritePacer implements WritePacer {
   }
 
   async withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void> {
+    this.grants.forget(ticket);
     await this.fallback.withdraw(ticket, budgets);
     if (budgets.length === 0 || this.local()) return;
     try {
@@ -348,7 +422,7 @@ export class RedisWritePacer implements WritePacer {
       const [granted, grantedAt] = await this.run('try', budgets, '', 0, 0, spares(budgets, options.spare));
       this.recovered();
       if (granted !== 1) return false;
-      if (!this.isStale(askedAt, grantedAt, budgets)) return true;
+      if (this.ageOf(askedAt, grantedAt) <= freshGrantMs(budgets)) return true;
       // Too late to land where it was counted: the token goes back and the optional write is left out.
       await this.run('giveback', budgets, '', grantedAt ?? 0, 0);
       return false;
@@ -371,15 +445,16 @@ export class RedisWritePacer implements WritePacer {
   }
 
   /**
-   * The grant reached us later than its budgets' margin after Redis stamped it (`freshGrantMs`).
-   * Redis's stamp against our wall clock says how long the reply waited (in a busy event loop, say);
-   * the round trip bounds that from above, so a clock skewed ahead of Redis's cannot make every
-   * grant look stale (one behind it lets a late grant through, as without this check).
+   * How long ago Redis stamped a grant that reaches us now; a grant older than its budgets' margin
+   * (`freshGrantMs`) is not used. Redis's stamp against our wall clock says how long the reply
+   * waited (in a busy event loop, say); the round trip bounds that from above, so a clock skewed
+   * ahead of Redis's cannot make every grant look stale (one behind it lets a late grant through,
+   * as without this check).
    */
-  private isStale(askedAt: number, grantedAt: number | undefined, budgets: readonly WriteBudget[]): boolean {
+  private ageOf(askedAt: number, grantedAt: number | undefined): number {
     const roundTrip = this.clock.now() - askedAt;
     const sinceGrant = grantedAt === undefined ? roundTrip : this.wallClock() - grantedAt;
-    return Math.min(roundTrip, sinceGrant) > freshGrantMs(budgets);
+    return Math.max(0, Math.min(roundTrip, sinceGrant));
   }
 
   /**

@@ -103,6 +103,15 @@ export function freshGrantMs(budgets: readonly { windowMs: number; kind: 'window
   return Math.min(...budgets.map((budget) => pacedWindowMs(budget) - budget.windowMs));
 }
 
+/**
+ * How old a grant may be as its request leaves (`WritePacer.sendingNow`): half the margin, since
+ * the other half is the request's own way to the platform (the client's send, the network, the
+ * platform's reading), which nothing can check any more.
+ */
+export function sendableGrantMs(budgets: readonly { windowMs: number; kind: 'window' | 'bucket' }[]): number {
+  return freshGrantMs(budgets) / 2;
+}
+
 /** The window the pacer counts with: the platform's, stretched by the margin of its kind. */
 export function pacedWindowMs(budget: { windowMs: number; kind: 'window' | 'bucket' }): number {
   return budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : bucketMarginMs(budget.windowMs));
@@ -134,6 +143,15 @@ export interface WritePacer {
   join?(request: Omit<PermitRequest, 'writeClass'>): Promise<void>;
   /** The ticket no longer waits (its answer has nothing to send, or was abandoned). Never rejects. */
   withdraw(ticket: string, budgets: readonly WriteBudget[]): Promise<void>;
+  /**
+   * The write last granted to `request.ticket` leaves for the platform only now, `heldMs` after
+   * the grant reached its writer (it queued in the platform client behind another request of its
+   * route, say). A grant older than half its budgets' margin (`sendableGrantMs`) could land in a window
+   * the pacer already counted as free, so its tokens move to now; a token that has already left
+   * its window goes back with the others instead. Resolves 0: send now; else the ms to wait
+   * before `acquire` again (the ticket keeps its place in line). See `grant-scope.ts`. Never rejects.
+   */
+  sendingNow?(request: PermitRequest, heldMs: number): Promise<number>;
   /**
    * Non-blocking: true (and a token of every budget spent) only if nobody waits on the first budget
    * and every budget keeps at least `spare` tokens after this one (one number for all, or one per

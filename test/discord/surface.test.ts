@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Routes } from 'discord.js';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { RateLimitObserver } from '../../adapters/discord/rate-limit-observer.ts
 import { createDiscordRest } from '../../adapters/discord/rest.ts';
 import { silentLogger } from '../../src/observability/index.ts';
 import { jobIdFor, type ChatJob } from '../../src/queue/chat-job.ts';
-import { LocalWritePacer, shareTransportPacer, splitForLimit, SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/render/index.ts';
+import { sendWithGrant } from '../../src/render/grant-scope.ts';
+import { LocalWritePacer, RedisWritePacer, shareTransportPacer, splitForLimit, SurfaceMessageGoneError, SurfaceRateLimitedError, systemClock, type PlannedWrite, type WritePacer } from '../../src/render/index.ts';
 import { FakeDiscord, type FakeDiscordOptions, type RecordedRequest } from '../fakes/discord/index.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { discordConfig } from './support/discord-config.ts';
@@ -203,29 +205,76 @@ describe('discord surface', () => {
   it("sends a channel write on the renderer's grant (channel and bot in one), drawing the bot's token for other requests only", async () => {
     const ports = await setup();
     const drawn: string[][] = [];
-    const pacer = new LocalWritePacer();
-    shareTransportPacer({
+    const confirmed: string[][] = [];
+    const local = new LocalWritePacer();
+    const keys = (budgets: readonly { key: string }[]) => budgets.map((budget) => budget.key);
+    const pacer: WritePacer = {
       acquire: (request) => {
-        drawn.push(request.budgets.map((budget) => budget.key));
-        return pacer.acquire(request);
+        drawn.push(keys(request.budgets));
+        return local.acquire(request);
       },
-      withdraw: (ticket, budgets) => pacer.withdraw(ticket, budgets),
-      tryReserveNow: (budgets, options) => pacer.tryReserveNow(budgets, options),
-      holdOff: (budgets, delayMs) => pacer.holdOff(budgets, delayMs),
-    });
+      sendingNow: (request, heldMs) => {
+        confirmed.push(keys(request.budgets));
+        return local.sendingNow(request, heldMs);
+      },
+      withdraw: (ticket, budgets) => local.withdraw(ticket, budgets),
+      tryReserveNow: (budgets, options) => local.tryReserveNow(budgets, options),
+      holdOff: (budgets, delayMs) => local.holdOff(budgets, delayMs),
+    };
+    shareTransportPacer(pacer);
     cleanups.push(() => shareTransportPacer(undefined));
     const surface = ports.surfaceFor(discordJob(fake));
-    const ref = await surface.create('a');
-    await surface.edit(ref, 'b');
+    // As the renderer writes: granted the surface's budgets (the channel's and the bot's), then sent inside the grant.
+    const granted = async <T>(write: PlannedWrite, call: () => Promise<T>): Promise<T> => {
+      const request = { budgets: surface.budgetsFor!(write), writeClass: 'final' as const, ticket: randomUUID() };
+      expect(await local.acquire(request)).toBe(0);
+      return sendWithGrant({ pacer, request, grantedAt: systemClock.now(), clock: systemClock }, call);
+    };
+    const ref = await granted({ kind: 'create', final: false }, () => surface.create('a'));
+    await granted({ kind: 'edit', ref, final: false }, () => surface.edit(ref, 'b'));
     expect(drawn).toEqual([]);
-    // A read (context) has no grant of the renderer's: the client draws the bot's token for it.
+    expect(confirmed).toEqual([
+      [`discord:${fake.channel.id}:messages`, 'discord:global'],
+      [`discord:${fake.channel.id}:messages`, 'discord:global'],
+    ]);
+    // A request outside a grant (a context read, a write not paced by the renderer) draws the bot's token in the client.
+    await surface.edit(ref, 'c');
     const rest = createDiscordRest(discordConfig(fake, testRedisUrl(), prefix));
     cleanups.push(() => {
       rest.clearHashSweeper();
       rest.clearHandlerSweeper();
     });
     await rest.get(Routes.channelMessage(fake.channel.id, ref.id));
-    expect(drawn).toEqual([['discord:global']]);
+    expect(drawn).toEqual([['discord:global'], ['discord:global']]);
+  });
+
+  it("moves a write's tokens to when it leaves, when it waited in discord.js's queue behind another request of its channel", async () => {
+    const ports = await setup();
+    const pacer = new RedisWritePacer({ redis, prefix, timeoutMs: 5_000 });
+    const surface = ports.surfaceFor(discordJob(fake));
+    const budgets = surface.budgetsFor!({ kind: 'create', final: false });
+    // Two answers' first texts granted at once; Discord takes 400 ms to answer the first, and
+    // discord.js sends the second only then.
+    const grants = [];
+    for (const ticket of ['first', 'second']) {
+      const request = { budgets, writeClass: 'first-text' as const, ticket };
+      expect(await pacer.acquire(request)).toBe(0);
+      grants.push({ pacer, request, grantedAt: systemClock.now(), clock: systemClock });
+    }
+    const stamped = async (key: string) => ((await redis.get(pacer.keyFor(key))) ?? '').split(' ').slice(5).map(Number);
+    const atGrant = await stamped(budgets[0]!.key);
+    fake.delayNextAnswers(1, 400);
+    await Promise.all(grants.map((grant, index) => sendWithGrant(grant, () => surface.create(`answer ${index}`))));
+
+    const creates = fake.requests.filter((request) => request.method === 'POST' && request.path === `/channels/${fake.channel.id}/messages`);
+    expect(creates.map((request) => request.status)).toEqual([200, 200]);
+    expect(creates[1]!.at - creates[0]!.at).toBeGreaterThanOrEqual(350);
+    for (const budget of budgets) {
+      const log = await stamped(budget.key);
+      // The first kept its grant's time; the second counts from when it reached Discord, not from its grant.
+      expect(log[0]).toBe(atGrant[0]);
+      expect(Math.abs(log[1]! - creates[1]!.at)).toBeLessThan(100);
+    }
   });
 
   it('counts creates and edits of a channel in one budget when Discord names one bucket for both', async () => {
