@@ -28,7 +28,9 @@ afterEach(async () => {
 
 function redisPacer(name: string): RedisWritePacer {
   prefix = newTestPrefix(name);
-  return new RedisWritePacer({ redis, prefix, timeoutMs: 5_000 });
+  // Time stands still for the pacer's own clock, so a loaded machine's slow replies never make a
+  // grant look late: only the `heldMs` a test passes does.
+  return new RedisWritePacer({ redis, prefix, timeoutMs: 5_000, clock: { ...systemClock, now: () => 0 } });
 }
 
 /** The grant times a window budget counts, from its Redis state ("hold factor streak tokens updatedAt grant…"). */
