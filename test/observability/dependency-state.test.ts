@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { pino } from 'pino';
 import { DependencyState } from '../../src/observability/dependency-state.ts';
 import { FakeSlack } from '../fakes/slack/index.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { pingRedis } from '../helpers/redis-server.ts';
 import { runCli, stackLines } from '../cli/support/run-cli.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -39,23 +38,12 @@ function duplicateTopLevelKeys(line: string): string[] {
   return duplicates;
 }
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'info', base: undefined }, stream), lines };
-}
-
 describe('DependencyState', () => {
   afterEach(() => vi.useRealTimers());
 
   it('logs one line when an outage starts, one every period while it lasts, one when every connection is back', () => {
     vi.useFakeTimers();
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     const state = new DependencyState({ dependency: 'redis', target: 'redis://127.0.0.1:6379', log, stillDownEveryMs: 10_000, now: () => Date.now() });
     const [a, b] = [{}, {}];
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
@@ -77,7 +65,7 @@ describe('DependencyState', () => {
   });
 
   it('a connection closed on purpose ends nothing loudly', () => {
-    const { log, lines } = capture();
+    const { log, lines } = captureLog();
     const state = new DependencyState({ dependency: 'redis', target: 'x', log });
     const a = {};
     state.failed(a, new Error('boom'));

@@ -1,7 +1,5 @@
 import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { Queue, UnrecoverableError, type Job } from 'bullmq';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { CHAT_QUEUE } from '../../src/queue/queue-names.ts';
@@ -12,6 +10,7 @@ import { fencePorts } from '../../src/worker/lease-fence.ts';
 import { WorkerPool } from '../../src/worker/worker-pool.ts';
 import { MemoryRecordingStore, RecordingPlatform } from '../fakes/recording-platform.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 const prefix = newTestPrefix('pool');
 const connections: ReturnType<typeof createRedisConnection>[] = [];
@@ -104,17 +103,6 @@ async function redisRelay() {
     });
   await open();
   return { url: () => `redis://127.0.0.1:${port}`, cut, restore: open };
-}
-
-function captureLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'info', base: undefined }, stream), lines };
 }
 
 describe('the worker pool while Redis is away', () => {
