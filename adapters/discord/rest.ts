@@ -4,6 +4,7 @@ import { SurfaceMessageGoneError, SurfaceRateLimitedError } from '../../src/rend
 import { randomUUID } from 'node:crypto';
 import { grantedBudgets, sendingGranted } from '../../src/render/grant-scope.ts';
 import { transportPacer } from '../../src/render/transport-pacer.ts';
+import { untilGranted } from '../../src/render/until-granted.ts';
 import { DiscordRejectedError } from './errors.ts';
 import { discordGlobalBudget } from './write-budgets.ts';
 
@@ -61,11 +62,7 @@ export function paceEveryRequest(rest: REST, budget = discordGlobalBudget()): vo
     const pacer = transportPacer();
     const drawnWithGrant = grantedBudgets()?.some((granted) => granted.key === budget.key) === true;
     if (pacer && !drawnWithGrant && !/\/(webhooks|interactions)\/|\/typing$/.test(url)) {
-      const ticket = randomUUID();
-      for (let wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket }); wait > 0; ) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        wait = await pacer.acquire({ budgets: [budget], writeClass: 'final', ticket });
-      }
+      await untilGranted(pacer, { budgets: [budget], writeClass: 'final', ticket: randomUUID() });
     }
     await sendingGranted();
     return send(url, init);

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from './clock.ts';
+import { untilGranted } from './until-granted.ts';
 import type { PermitRequest, WriteBudget, WritePacer } from './write-budget.ts';
 
 /**
@@ -56,10 +57,7 @@ export async function sendingGranted(): Promise<readonly WriteBudget[] | undefin
   scope.used = true;
   const { pacer, request, clock, grantedAt } = scope.grant;
   // Pacers promise never to reject; if one does, the request goes as granted rather than never.
-  let wait = (await pacer.sendingNow?.(request, clock.now() - grantedAt).catch(() => 0)) ?? 0;
-  while (wait > 0) {
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, wait));
-    wait = await pacer.acquire(request).catch(() => 0);
-  }
+  const wait = (await pacer.sendingNow?.(request, clock.now() - grantedAt).catch(() => 0)) ?? 0;
+  await untilGranted(pacer, request, clock, wait);
   return request.budgets;
 }

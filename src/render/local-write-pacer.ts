@@ -1,7 +1,7 @@
 import { available, giveBack, hold, isIdle, moveGrant, newBudgetState, refresh, stillCounts, take, timeUntil, type BudgetState } from './budget-state.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { RecentGrants } from './recent-grants.ts';
-import { CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, sendableGrantMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, STALE_GRANT_RETRY_MS, sendableGrantMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 export interface LocalWritePacerOptions {
   /** @defaultValue systemClock */
@@ -87,7 +87,7 @@ export class LocalWritePacer implements WritePacer {
     // No room: the rest go back, and the write asks again, keeping its place.
     states.forEach((state, index) => giveBack(state, request.budgets[index]!, grant.at));
     this.queueFor(primary.key, now).set(request.ticket, { rank: grant.since + CLASS_HANDICAP_MS[request.writeClass], since: grant.since, leaseUntil: now + TICKET_LEASE_MS });
-    return 1;
+    return STALE_GRANT_RETRY_MS;
   }
 
   async join(request: Omit<PermitRequest, 'writeClass'>): Promise<void> {

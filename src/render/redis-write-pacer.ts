@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { LocalWritePacer, MAX_PERMIT_WAIT_MS, spares, TICKET_LEASE_MS } from './local-write-pacer.ts';
 import { RecentGrants } from './recent-grants.ts';
 import { describeError, silentLog, type RenderLog } from './render-log.ts';
-import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, freshGrantMs, pacedWindowMs, sendableGrantMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
+import { ADAPT, CLASS_HANDICAP_MS, JOIN_LEASE_MS, RESERVED_FOR_PRIORITY, STALE_GRANT_RETRY_MS, freshGrantMs, pacedWindowMs, sendableGrantMs, type PermitRequest, type WriteBudget, type WritePacer } from './write-budget.ts';
 
 /**
  * The steps of `budget-state.ts` and `local-write-pacer.ts`, atomically in Redis on Redis's own
@@ -290,8 +290,6 @@ export interface RedisWritePacerOptions {
   log?: RenderLog;
 }
 
-/** The wait handed back for a grant that came too late to use: ask again at once. */
-export const STALE_GRANT_RETRY_MS = 1;
 /** Moves of a grant whose replies keep arriving late before its tokens go back (`sendingNow`). */
 const MAX_GRANT_MOVES = 3;
 
@@ -352,9 +350,8 @@ export class RedisWritePacer implements WritePacer {
         this.grants.remember(request.ticket, { at: grantedAt, since: since ?? grantedAt, ageMs }, grantedAt);
         return 0;
       }
-      // Too late to land where the pacer counted it: the token goes back and the write asks again at once, keeping its place.
-      await this.run('giveback', request.budgets, request.ticket, grantedAt ?? 0, since ?? 0);
-      return STALE_GRANT_RETRY_MS;
+      // Too late to land where the pacer counted it.
+      return await this.handBack(request.budgets, request.ticket, grantedAt ?? 0, since ?? 0);
     } catch (error) {
       this.failed(error);
       return this.fallback.acquire(request);
@@ -380,8 +377,7 @@ export class RedisWritePacer implements WritePacer {
         if (this.ageOf(askedAt, movedAt) <= sendableGrantMs(request.budgets)) return 0;
         at = movedAt;
       }
-      await this.run('giveback', request.budgets, request.ticket, at, grant.since);
-      return STALE_GRANT_RETRY_MS;
+      return await this.handBack(request.budgets, request.ticket, at, grant.since);
     } catch (error) {
       this.failed(error);
       return 0;
@@ -423,8 +419,8 @@ export class RedisWritePacer implements WritePacer {
       this.recovered();
       if (granted !== 1) return false;
       if (this.ageOf(askedAt, grantedAt) <= freshGrantMs(budgets)) return true;
-      // Too late to land where it was counted: the token goes back and the optional write is left out.
-      await this.run('giveback', budgets, '', grantedAt ?? 0, 0);
+      // Too late to land where it was counted: the optional write is left out.
+      await this.handBack(budgets, '', grantedAt ?? 0, 0);
       return false;
     } catch (error) {
       this.failed(error);
@@ -442,6 +438,15 @@ export class RedisWritePacer implements WritePacer {
     } catch (error) {
       this.failed(error);
     }
+  }
+
+  /**
+   * A grant that will not be sent (stamped at `at`): its tokens go back to every budget, and the
+   * ticket (if any) asks again at once, keeping the place in line it had waited for since `since`.
+   */
+  private async handBack(budgets: readonly WriteBudget[], ticket: string, at: number, since: number): Promise<number> {
+    await this.run('giveback', budgets, ticket, at, since);
+    return STALE_GRANT_RETRY_MS;
   }
 
   /**
@@ -472,7 +477,7 @@ export class RedisWritePacer implements WritePacer {
     return true;
   }
 
-  /** The script's answer, and Redis's time when it granted and the ticket's waiting start (acquire and try). */
+  /** The script's answer, and Redis's time when it granted or moved a grant, and the ticket's waiting start (acquire). */
   private async run(mode: Mode, budgets: readonly WriteBudget[], ticket: string, number: number, reserve = 0, spare: readonly number[] = []): Promise<[number, number | undefined, number | undefined]> {
     const line = this.keyFor(budgets[0]?.key ?? '');
     const keys = [`${line}:q`, `${line}:l`, `${line}:s`, ...budgets.map((budget) => this.keyFor(budget.key))];

@@ -112,6 +112,9 @@ export function sendableGrantMs(budgets: readonly { windowMs: number; kind: 'win
   return freshGrantMs(budgets) / 2;
 }
 
+/** The wait a pacer hands back for a grant that will not be sent (it came, or would leave, too late): ask again at once. */
+export const STALE_GRANT_RETRY_MS = 1;
+
 /** The window the pacer counts with: the platform's, stretched by the margin of its kind. */
 export function pacedWindowMs(budget: { windowMs: number; kind: 'window' | 'bucket' }): number {
   return budget.windowMs + (budget.kind === 'window' ? windowMarginMs(budget.windowMs) : bucketMarginMs(budget.windowMs));

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { grantedBudgets, sendingGranted, sendWithGrant } from '../../src/render/grant-scope.ts';
 import { LocalWritePacer, RedisWritePacer, systemClock, type PermitRequest, type WriteBudget, type WritePacer } from '../../src/render/index.ts';
-import { STALE_GRANT_RETRY_MS } from '../../src/render/redis-write-pacer.ts';
+import { STALE_GRANT_RETRY_MS } from '../../src/render/write-budget.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 

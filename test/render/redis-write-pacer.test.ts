@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProgressiveMessage, RedisWritePacer, systemClock, type RenderLog, type SurfaceLimits, type WriteBudget } from '../../src/render/index.ts';
-import { STALE_GRANT_RETRY_MS } from '../../src/render/redis-write-pacer.ts';
+import { STALE_GRANT_RETRY_MS } from '../../src/render/write-budget.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { busiestWindow, RecordingSurface, type SurfaceCall } from './helpers/recording-surface.ts';
 
