@@ -392,7 +392,7 @@ export class ProgressiveMessage {
     const ended = pieces.length > 1 && pieces.at(-1) === '';
     // The body ends where a closed message ends: the footer and buttons go under it if they fit,
     // rather than alone in a new message.
-    if (ended && finishing && (pieces.at(-2) ?? '').length + (tail ? tail.length + 2 : 0) <= limits.maxChars) pieces = pieces.slice(0, -1);
+    if (ended && finishing && (pieces.at(-2) ?? '').length + reserve <= limits.maxChars) pieces = pieces.slice(0, -1);
     const layout = layoutAnswer({
       pieces,
       tail,

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { grantedBudgets, sendingGranted, sendWithGrant } from '../../src/render/grant-scope.ts';
 import { LocalWritePacer, RedisWritePacer, systemClock, type PermitRequest, type WriteBudget, type WritePacer } from '../../src/render/index.ts';
+import { RecentGrants } from '../../src/render/recent-grants.ts';
 import { STALE_GRANT_RETRY_MS } from '../../src/render/write-budget.ts';
 import { deleteKeys, newTestPrefix, testRedisUrl } from '../helpers/redis.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
@@ -174,5 +175,22 @@ describe('grant scope', () => {
     await sendWithGrant({ pacer, request, grantedAt: systemClock.now(), clock: systemClock }, () => sendingGranted());
     expect(performance.now() - started).toBeGreaterThanOrEqual(20);
     expect(pacer.calls).toEqual(['sendingNow u held', 'acquire u']);
+  });
+});
+
+describe('RecentGrants', () => {
+  it('hands a grant back once, and forgets grants older than it keeps as new ones arrive', () => {
+    const grants = new RecentGrants<{ at: number }>(50);
+    grants.remember('a', { at: 0 }, 0);
+    grants.remember('b', { at: 10 }, 10);
+    grants.remember('c', { at: 20 }, 20);
+    expect(grants.take('b')).toEqual({ at: 10 });
+    expect(grants.take('b')).toBeUndefined();
+    grants.remember('b', { at: 30 }, 30);
+    // At 65, `a` (0) is past 50 ms; `c` (20) is not, and stops the sweep.
+    grants.remember('d', { at: 65 }, 65);
+    expect(grants.size).toBe(3);
+    expect(grants.take('a')).toBeUndefined();
+    expect(grants.take('c')).toEqual({ at: 20 });
   });
 });
